@@ -1,0 +1,25 @@
+"""The `lossadvisor` command line: the only place that parses argv and prints.
+
+Each command lives in its own module and registers itself on `app`. Command modules import
+heavy libraries (numpy, pandas, pyarrow) inside the command function, never at module level,
+so that `recommend --task ...` starts at bare-Python speed.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from lossadvisor.cli.app import app
+from lossadvisor.errors import InputError
+
+# Importing registers the commands on `app`.
+from lossadvisor.cli import profile_cmd  # noqa: F401, E402  isort: skip
+
+
+def main() -> None:
+    """Console-script entry point: InputError -> one line on stderr, exit 2."""
+    try:
+        app(standalone_mode=True)
+    except InputError as err:
+        print(f"lossadvisor: error: {err}", file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,1 @@
+"""`lossadvisor profile` (placeholder until the profiler lands)."""

@@ -1,0 +1,124 @@
+"""Immutable models that pass between the stages: Profile -> (rules) -> Recommendation.
+
+Stages only exchange these; nothing here reads files or prints.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lossadvisor.facts import FactValue
+
+PROFILE_SCHEMA_VERSION = 1
+RECOMMENDATION_SCHEMA_VERSION = 1
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- profile ---------------------------------------------------------------------------------
+
+
+class TargetProfile(Frozen):
+    """Everything measured about one target column."""
+
+    name: str
+    target_type: str
+    type_reason: str = Field(description="why this target type was inferred (or that it was given)")
+    facts: dict[str, FactValue] = Field(description="fact name -> value, names from facts.FACTS")
+    class_counts: dict[str, int] | None = None
+    quantiles: dict[str, float] | None = None
+    estimated: list[str] = Field(default_factory=list, description="facts that are estimates")
+    sample_size: int | None = Field(default=None, description="rows behind the estimated facts")
+    readings: dict[str, str] = Field(default_factory=dict, description="fact -> plain-words reading")
+
+
+class DatasetProfile(Frozen):
+    """The profile of one dataset: one or more targets."""
+
+    schema_version: int = PROFILE_SCHEMA_VERSION
+    source: str
+    format: str
+    n_rows: int
+    target_choice: str = Field(description="which rule picked the target(s)")
+    targets: list[TargetProfile]
+
+
+# --- recommendation --------------------------------------------------------------------------
+
+Verdict = Literal["recommended", "alternative", "avoid", "excluded"]
+
+
+class Contribution(Frozen):
+    """One rule's effect on one candidate: the unit of the score ledger."""
+
+    rule_id: str
+    table: str
+    delta: float
+    because: str = Field(description="the rule's rationale, formatted with the facts")
+    facts: dict[str, FactValue] = Field(description="the facts the rule read, with their values")
+    source: str
+
+
+class ParamAdvice(Frozen):
+    """A hyperparameter value and how it was obtained."""
+
+    value: Any
+    derivation: str = Field(description="human-readable: formula and inputs, or 'default'")
+    rule_id: str | None = None
+
+
+class RankedLoss(Frozen):
+    loss: str
+    name: str
+    score: float
+    verdict: Verdict
+    params: dict[str, ParamAdvice] = Field(default_factory=dict)
+    reasons: list[str] = Field(default_factory=list, description="strongest reasons first")
+    ledger: list[Contribution] = Field(default_factory=list)
+    excluded_because: str | None = None
+
+
+class OptimizerAdvice(Frozen):
+    name: str = Field(description="sgd | adam | adamw | lamb | rmsprop | adadelta")
+    settings: dict[str, Any] = Field(description="lr, betas, momentum, weight_decay, eps, ...")
+    schedule: dict[str, Any] = Field(default_factory=dict)
+    requested: bool = Field(default=False, description="the user chose it with --optimizer")
+    reasons: list[str] = Field(default_factory=list)
+    ledger: list[Contribution] = Field(default_factory=list)
+
+
+class HeadAdvice(Frozen):
+    name: str
+    task: str
+    loss: str
+    params: dict[str, ParamAdvice] = Field(default_factory=dict)
+    weight: float = 1.0
+    reasons: list[str] = Field(default_factory=list)
+
+
+class BalancingAdvice(Frozen):
+    method: str = Field(description="fixed | uncertainty | gradnorm | dwa | dtp")
+    settings: dict[str, Any] = Field(default_factory=dict)
+    reasons: list[str] = Field(default_factory=list)
+    ledger: list[Contribution] = Field(default_factory=list)
+
+
+class Caution(Frozen):
+    rule_id: str
+    text: str
+    source: str
+
+
+class Recommendation(Frozen):
+    schema_version: int = RECOMMENDATION_SCHEMA_VERSION
+    facts: dict[str, FactValue]
+    context: dict[str, FactValue]
+    ranking: list[RankedLoss]
+    optimizer: OptimizerAdvice
+    heads: list[HeadAdvice] = Field(default_factory=list)
+    balancing: BalancingAdvice | None = None
+    cautions: list[Caution] = Field(default_factory=list)
