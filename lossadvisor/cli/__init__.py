@@ -12,8 +12,9 @@ import sys
 from lossadvisor.cli.app import app
 from lossadvisor.errors import InputError
 
-# Importing registers the commands on `app`.
-from lossadvisor.cli import profile_cmd  # noqa: F401, E402  isort: skip
+# Importing a command module registers its commands on `app` (one line per module).
+# isort: off
+# isort: on
 
 
 def main() -> None:

@@ -1,1 +1,0 @@
-"""`lossadvisor profile` (placeholder until the profiler lands)."""
