@@ -91,7 +91,7 @@ class FactSpec(BaseModel):
 
 
 def _f(name: str, kind: FactKind, origin: FactOrigin, description: str, **kw: object) -> FactSpec:
-    return FactSpec(name=name, kind=kind, origin=origin, description=description, **kw)  # type: ignore[arg-type]
+    return FactSpec(name=name, kind=kind, origin=origin, description=description, **kw)
 
 
 _SPECS: tuple[FactSpec, ...] = (

@@ -33,7 +33,9 @@ class TargetProfile(Frozen):
     quantiles: dict[str, float] | None = None
     estimated: list[str] = Field(default_factory=list, description="facts that are estimates")
     sample_size: int | None = Field(default=None, description="rows behind the estimated facts")
-    readings: dict[str, str] = Field(default_factory=dict, description="fact -> plain-words reading")
+    readings: dict[str, str] = Field(
+        default_factory=dict, description="fact -> plain-words reading"
+    )
 
 
 class DatasetProfile(Frozen):
