@@ -1,0 +1,220 @@
+"""What the user tells `recommend` besides the data: task, model output, metric, heads, ...
+
+`Context` holds the CLI options as validated values; `Context.facts()` turns them into rule
+facts. `check_task` is the one place that decides whether a --task fits a measured target type.
+Nothing here imports numpy or pandas: `recommend --task X` must start at bare-Python speed.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from lossadvisor.errors import InputError, out_of_range, unknown_name
+from lossadvisor.facts import (
+    FACTS,
+    METRICS,
+    MODEL_OUTPUTS,
+    MULTITASK_KINDS,
+    OPTIMIZERS,
+    PRIORITIES,
+    TASKS,
+    FactValue,
+)
+from lossadvisor.models import Frozen
+
+# Tasks whose target is one tabular column, and the measured target types each accepts.
+# Tasks not listed (segmentation, detection, keypoints, sequence, distillation, multimodal)
+# describe the model's output rather than one column, so no column type contradicts them.
+TASKS_FOR_TARGET_TYPE: dict[str, tuple[str, ...]] = {
+    "binary": ("binary", "multiclass"),  # two classes can also be trained with softmax CE
+    "multiclass": ("multiclass",),  # + regression when the labels are numbers (see check_task)
+    "multilabel": ("multilabel",),
+    "continuous": ("regression",),
+    "count": ("regression", "multiclass"),  # small integer labels may be classes (digits 0..9)
+    "proportion": ("regression", "binary"),  # soft labels in [0, 1] are valid BCE targets
+    "positive_continuous": ("regression",),
+}
+TABULAR_TASKS = ("regression", "binary", "multiclass", "multilabel")
+
+# Without --task the measured target type decides the task.
+TASK_OF_TARGET_TYPE: dict[str, str] = {
+    "binary": "binary",
+    "multiclass": "multiclass",
+    "multilabel": "multilabel",
+    "continuous": "regression",
+    "count": "regression",
+    "proportion": "regression",
+    "positive_continuous": "regression",
+}
+
+
+class HeadSpec(Frozen):
+    """One output head of a multi-task model: `--head NAME:TASK[:WEIGHT]`."""
+
+    name: str
+    task: str
+    weight: float | None = None
+
+
+class Context(Frozen):
+    """The user's options as facts. Every field is optional; `facts()` returns the given ones."""
+
+    task: str | None = None
+    model_output: str | None = None
+    metric: str | None = None
+    metric_quantile: float | None = None
+    priority: str | None = None
+    optimizer: str | None = None
+    batch_size: int | None = None
+    foreground_ratio: float | None = None
+    multitask_kind: str | None = None
+    heads: list[HeadSpec] = Field(default_factory=list)
+
+    def facts(self) -> dict[str, FactValue]:
+        """The given options as rule facts (n_heads when there is more than one head)."""
+        out: dict[str, FactValue] = {}
+        for name in (
+            "task",
+            "model_output",
+            "metric",
+            "metric_quantile",
+            "priority",
+            "optimizer",
+            "batch_size",
+            "foreground_ratio",
+            "multitask_kind",
+        ):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        if len(self.heads) > 1:
+            out["n_heads"] = len(self.heads)
+        return out
+
+
+def _choice(kind: str, value: str | None, choices: tuple[str, ...], option: str) -> str | None:
+    if value is None:
+        return None
+    if value not in choices:
+        raise unknown_name(kind, value, choices, where=option)
+    return value
+
+
+def _in_unit_interval(what: str, value: float | None, option: str, open_ends: bool) -> None:
+    if value is None:
+        return
+    bad = not (0 < value < 1) if open_ends else not (0 <= value <= 1)
+    if bad:
+        expected = "a number strictly between 0 and 1" if open_ends else "a number in [0, 1]"
+        raise out_of_range(what, expected, value, where=option)
+
+
+def make_context(
+    task: str | None = None,
+    model_output: str | None = None,
+    metric: str | None = None,
+    priority: str | None = None,
+    optimizer: str | None = None,
+    batch_size: int | None = None,
+    foreground_ratio: float | None = None,
+    multitask_kind: str | None = None,
+    heads: list[str] | None = None,
+) -> Context:
+    """Validate raw option strings (as typed on the command line) into a Context.
+
+    Raises InputError with one line naming the option, the bad value and the closest names.
+    """
+    metric_name, quantile = parse_metric(metric) if metric is not None else (None, None)
+    if batch_size is not None and batch_size < 1:
+        raise out_of_range("batch size", "an integer >= 1", batch_size, where="--batch-size")
+    _in_unit_interval("foreground ratio", foreground_ratio, "--foreground-ratio", open_ends=False)
+    head_specs = [parse_head(text) for text in heads or []]
+    names = [h.name for h in head_specs]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise InputError(f"--head: each head needs its own name. Got '{duplicates[0]}' twice.")
+    return Context(
+        task=_choice("task", task, TASKS, "--task"),
+        model_output=_choice("model output", model_output, MODEL_OUTPUTS, "--model-output"),
+        metric=metric_name,
+        metric_quantile=quantile,
+        priority=_choice("priority", priority, PRIORITIES, "--priority"),
+        optimizer=_choice("optimizer", optimizer, OPTIMIZERS, "--optimizer"),
+        batch_size=batch_size,
+        foreground_ratio=foreground_ratio,
+        multitask_kind=_choice(
+            "multi-task kind", multitask_kind, MULTITASK_KINDS, "--multitask-kind"
+        ),
+        heads=head_specs,
+    )
+
+
+def parse_metric(text: str) -> tuple[str, float | None]:
+    """'quantile:0.9' -> ('quantile', 0.9); 'mae' -> ('mae', None). InputError on anything else."""
+    name, sep, rest = text.strip().partition(":")
+    name = name.strip().lower()
+    if name not in METRICS:
+        raise unknown_name("metric", name, METRICS, where="--metric")
+    if name != "quantile":
+        if sep:
+            raise InputError(
+                f"--metric: only 'quantile' takes a level (quantile:TAU). Got '{text}'."
+            )
+        return name, None
+    if not sep:
+        raise InputError("--metric: quantile needs its level, as in quantile:0.9. Got 'quantile'.")
+    try:
+        tau = float(rest)
+    except ValueError:
+        expected = "a number strictly between 0 and 1"
+        raise out_of_range("quantile level", expected, rest, "--metric") from None
+    _in_unit_interval("quantile level", tau, "--metric", open_ends=True)
+    return name, tau
+
+
+def parse_head(text: str) -> HeadSpec:
+    """'NAME:TASK[:WEIGHT]' -> HeadSpec; the weight must be a positive number."""
+    parts = [p.strip() for p in text.split(":")]
+    if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+        raise InputError(f"--head: expected NAME:TASK or NAME:TASK:WEIGHT. Got '{text}'.")
+    name, task = parts[0], parts[1]
+    if task not in TASKS:
+        raise unknown_name("task", task, TASKS, where=f"--head {text}")
+    weight: float | None = None
+    if len(parts) == 3:
+        try:
+            weight = float(parts[2])
+        except ValueError:
+            raise out_of_range(
+                "head weight", "a positive number", parts[2], f"--head {text}"
+            ) from None
+        if not 0 < weight < float("inf"):
+            raise out_of_range("head weight", "a positive number", weight, f"--head {text}")
+    return HeadSpec(name=name, task=task, weight=weight)
+
+
+def infer_task(target_type: str) -> str:
+    """The task a measured target type implies when the user gives no --task."""
+    return TASK_OF_TARGET_TYPE[target_type]
+
+
+def check_task(task: str, target_type: str, target: str, numeric: bool) -> None:
+    """InputError naming both when --task contradicts the measured target type.
+
+    `numeric`: the target's values are numbers (a numeric multiclass target may be regressed).
+    """
+    if task not in TABULAR_TASKS:
+        return
+    allowed = TASKS_FOR_TARGET_TYPE.get(target_type, ())
+    if task in allowed or (target_type == "multiclass" and numeric and task == "regression"):
+        return
+    fits = ", ".join(allowed)
+    raise InputError(
+        f"--task {task} contradicts target '{target}', measured as {target_type} "
+        f"(a {target_type} target fits --task {fits}); drop --task or pick another target."
+    )
+
+
+def context_fact_names() -> tuple[str, ...]:
+    """The facts a Context can set (for documentation and tests)."""
+    return tuple(name for name, spec in FACTS.items() if spec.origin == "context")

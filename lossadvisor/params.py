@@ -1,0 +1,392 @@
+"""Data-driven loss hyperparameters: the named derivations of docs/rule-language.md.
+
+A rule asks for one with `params: {huber: {delta: {derive: huber_delta_mad}}}`. Each derivation
+is a pure function of the measured facts (and class counts) that returns the value together
+with a derivation text showing formula, inputs and the principle behind it, e.g.
+"δ = 1.345 × mad_sigma = 1.345 × 2.10 = 2.82 (Huber's 95 % Gaussian efficiency)".
+When its input was not measured it returns `Missing`, whose text says which default is kept
+and why. Pure Python only (no numpy): `recommend --task X` must not import numpy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from pydantic import Field
+
+from lossadvisor.facts import FactValue
+from lossadvisor.models import Frozen, ParamAdvice
+
+# Huber (1964): δ = 1.345 σ gives 95 % asymptotic efficiency at the Gaussian.
+HUBER_EFFICIENCY_K = 1.345
+# Laina et al. (2016) set BerHu's c to 0.2 × the largest absolute residual of the batch.
+BERHU_FRACTION = 0.2
+# Cui et al. (2019) used β = 0.999 on ImageNet and 0.9999 on long-tailed CIFAR.
+EFFECTIVE_NUMBER_BETA = 0.999
+# Salehi et al. (2017): α = 0.3 (false positives), β = 0.7 (false negatives) for small lesions.
+TVERSKY_RARE = (0.3, 0.7)
+TVERSKY_RARE_AT = 0.01  # foreground ratio at (and below) which the lesion setting applies
+# Labels read as "the positive class" of a binary target, lower-cased.
+POSITIVE_LABELS = ("1", "1.0", "true", "yes", "y", "pos", "positive")
+
+
+class Derived(Frozen):
+    """A derived value and how it was obtained (formula with the inputs substituted)."""
+
+    value: Any
+    derivation: str
+
+
+class Missing(Frozen):
+    """The derivation's input is absent: the current value stays, `derivation` says why."""
+
+    derivation: str
+
+
+class DerivationInputs(Frozen):
+    """What a derivation may read: the facts, the class counts, and the parameter it sets."""
+
+    facts: dict[str, FactValue] = Field(default_factory=dict)
+    class_counts: dict[str, int] | None = None
+    param: str = ""
+    current: Any = None  # the value before this derivation (catalog default or earlier rule)
+
+
+Derivation = Callable[[DerivationInputs], Derived | Missing]
+
+
+class ParamSpecLike(Protocol):
+    """The parts of rules.schema.ParamSpec that defaults and range checks need."""
+
+    default: Any
+    min: float | None
+    max: float | None
+    exclusive_min: bool
+    exclusive_max: bool
+    meaning: str
+
+
+def num(x: float) -> float:
+    """Round to 6 significant digits: stable, readable JSON without losing useful precision."""
+    if x == 0 or not math.isfinite(x):
+        return x
+    return float(f"{x:.6g}")
+
+
+def show(x: float) -> str:
+    """A number as printed inside a derivation text (3 significant digits, no exponent noise)."""
+    if x == 0:
+        return "0"
+    if abs(x) >= 1e5 or abs(x) < 1e-3:
+        return f"{x:.3g}"
+    return f"{x:.3g}" if abs(x) < 1000 else f"{x:.0f}"
+
+
+def _number(facts: Mapping[str, FactValue], name: str) -> float | None:
+    value = facts.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _why_absent(inputs: DerivationInputs, what: str) -> str:
+    if "target_type" not in inputs.facts:
+        return "no data"
+    return f"the profile has no {what}"
+
+
+# --- robust scale ----------------------------------------------------------------------------
+
+
+def _robust_scale(inputs: DerivationInputs, symbol: str, loss: str) -> Derived | Missing:
+    sigma = _number(inputs.facts, "mad_sigma")
+    if sigma is None or sigma <= 0:
+        why = (
+            "mad_sigma is 0 (over half the targets share one value)"
+            if sigma == 0
+            else _why_absent(inputs, "mad_sigma")
+        )
+        return Missing(
+            derivation=f"{why}: default {symbol} = {inputs.current} in target units — "
+            f"scale it to your residuals"
+        )
+    value = HUBER_EFFICIENCY_K * sigma
+    return Derived(
+        value=num(value),
+        derivation=f"{symbol} = {HUBER_EFFICIENCY_K} × mad_sigma = {HUBER_EFFICIENCY_K} × "
+        f"{show(sigma)} = {show(value)} (Huber's 95 % Gaussian efficiency{loss})",
+    )
+
+
+def huber_delta_mad(inputs: DerivationInputs) -> Derived | Missing:
+    """Huber δ = 1.345 × mad_sigma: 95 % efficiency at the Gaussian, robust beyond."""
+    return _robust_scale(inputs, "δ", "")
+
+
+def smooth_l1_beta_mad(inputs: DerivationInputs) -> Derived | Missing:
+    """Smooth L1 β = 1.345 × mad_sigma (Smooth L1 with β is Huber with δ = β, divided by β)."""
+    return _robust_scale(inputs, "β", "; Smooth L1(β) = Huber(δ = β) / β")
+
+
+def berhu_c_mad(inputs: DerivationInputs) -> Derived | Missing:
+    """BerHu c = 0.2 × the largest |y − median| (Laina et al.'s rule on a median predictor)."""
+    f = inputs.facts
+    lo, hi, med = _number(f, "min"), _number(f, "max"), _number(f, "median")
+    if lo is None or hi is None or med is None:
+        why = _why_absent(inputs, "min/max/median")
+        return Missing(
+            derivation=f"{why}: default c = {inputs.current} in target units — Laina et al. "
+            f"recompute c = 0.2 × max |residual| on every batch"
+        )
+    spread = max(hi - med, med - lo)
+    if spread <= 0:
+        return Missing(derivation=f"the target is constant: default c = {inputs.current}")
+    value = BERHU_FRACTION * spread
+    return Derived(
+        value=num(value),
+        derivation=f"c = {BERHU_FRACTION} × max|y − median| = {BERHU_FRACTION} × {show(spread)} = "
+        f"{show(value)} (Laina et al. 2016 use 0.2 × the batch's largest residual; recompute "
+        f"it per batch once training starts)",
+    )
+
+
+# --- class prior -----------------------------------------------------------------------------
+
+
+def _positive_class(counts: Mapping[str, int]) -> tuple[str, str]:
+    """(positive, negative) label of a two-class count table, and nothing else."""
+    labels = sorted(counts)
+    named = [label for label in labels if label.strip().lower() in POSITIVE_LABELS]
+    if len(named) == 1:
+        positive = named[0]
+    else:  # no recognisable positive label: the minority class is the one to up-weight
+        positive = min(labels, key=lambda label: (counts[label], label))
+    negative = next(label for label in labels if label != positive)
+    return positive, negative
+
+
+def _two_classes(inputs: DerivationInputs) -> tuple[str, int, str, int] | str:
+    counts = inputs.class_counts
+    if not counts:
+        return _why_absent(inputs, "class counts")
+    if len(counts) != 2:
+        return f"the target has {len(counts)} classes, not 2"
+    positive, negative = _positive_class(counts)
+    if counts[positive] <= 0:
+        return f"class '{positive}' has no rows"
+    return positive, counts[positive], negative, counts[negative]
+
+
+def pos_weight_ratio(inputs: DerivationInputs) -> Derived | Missing:
+    """BCE pos_weight = n_negative / n_positive (torch's own guidance in BCEWithLogitsLoss)."""
+    got = _two_classes(inputs)
+    if isinstance(got, str):
+        return Missing(
+            derivation=f"{got}: default pos_weight = {inputs.current} (set it to "
+            f"n_negative / n_positive of your training labels)"
+        )
+    pos, n_pos, neg, n_neg = got
+    value = n_neg / n_pos
+    return Derived(
+        value=num(value),
+        derivation=f"pos_weight = n_negative / n_positive = {n_neg} / {n_pos} = {show(value)} "
+        f"(positive class '{pos}', negative '{neg}')",
+    )
+
+
+def focal_alpha_prior(inputs: DerivationInputs) -> Derived | Missing:
+    """Focal α = n_negative / n: weight of the positive class = 1 − its prior."""
+    got = _two_classes(inputs)
+    if isinstance(got, str):
+        return Missing(
+            derivation=f"{got}: default α = {inputs.current} (RetinaNet's value with γ = 2)"
+        )
+    pos, n_pos, _neg, n_neg = got
+    value = n_neg / (n_pos + n_neg)
+    return Derived(
+        value=num(value),
+        derivation=f"α = n_negative / n = {n_neg} / {n_pos + n_neg} = {show(value)} (1 − prior of "
+        f"positive class '{pos}'; with γ = 2 RetinaNet found α = 0.25 best on detection, so "
+        f"tune α downward if easy negatives are already down-weighted enough)",
+    )
+
+
+def _class_table(inputs: DerivationInputs, what: str) -> dict[str, int] | Missing:
+    counts = inputs.class_counts
+    if not counts:
+        why = _why_absent(inputs, "class counts")
+        return Missing(derivation=f"{why}: default {what} = {inputs.current} (all classes equal)")
+    if any(n <= 0 for n in counts.values()):
+        empty = sorted(label for label, n in counts.items() if n <= 0)
+        return Missing(derivation=f"class '{empty[0]}' has no rows: default {what} kept")
+    return dict(sorted(counts.items()))
+
+
+def class_weights_inverse(inputs: DerivationInputs) -> Derived | Missing:
+    """w_c = n / (K · n_c): scikit-learn's "balanced" inverse-frequency weights."""
+    counts = _class_table(inputs, inputs.param or "weight")
+    if isinstance(counts, Missing):
+        return counts
+    n, k = sum(counts.values()), len(counts)
+    weights = {label: num(n / (k * count)) for label, count in counts.items()}
+    rarest = min(counts, key=lambda label: (counts[label], label))
+    return Derived(
+        value=weights,
+        derivation=f"w_c = n / (K · n_c) with n = {n}, K = {k}; e.g. rarest class '{rarest}': "
+        f"{n} / ({k} × {counts[rarest]}) = {show(weights[rarest])} (scikit-learn 'balanced')",
+    )
+
+
+def class_weights_effective(inputs: DerivationInputs) -> Derived | Missing:
+    """w_c ∝ (1 − β) / (1 − β^n_c), normalised to sum to K (Cui et al. 2019, β = 0.999)."""
+    counts = _class_table(inputs, inputs.param or "weight")
+    if isinstance(counts, Missing):
+        return counts
+    beta = EFFECTIVE_NUMBER_BETA
+    raw = {label: (1 - beta) / (1 - beta**count) for label, count in counts.items()}
+    k = len(counts)
+    scale = k / sum(raw.values())
+    weights = {label: num(w * scale) for label, w in raw.items()}
+    rarest = min(counts, key=lambda label: (counts[label], label))
+    return Derived(
+        value=weights,
+        derivation=f"w_c = (1 − β) / (1 − β^n_c) with β = {beta}, normalised to sum to K = {k}; "
+        f"e.g. rarest class '{rarest}' (n_c = {counts[rarest]}): {show(weights[rarest])} "
+        f"(Cui et al. 2019, effective number of samples)",
+    )
+
+
+# --- distribution shape ----------------------------------------------------------------------
+
+
+def tweedie_power_shape(inputs: DerivationInputs) -> Derived | Missing:
+    """Variance power p from the zero share and dispersion (compound Poisson–Gamma moments).
+
+    For 1 < p < 2 the Tweedie law has P(Y = 0) = exp(−λ) with λ = μ^(2−p) / (φ(2 − p)), and
+    Var = φ·μ^p, so λ = μ² / (Var·(2 − p)). With Var = dispersion × μ and λ = −ln zero_ratio,
+    p = 2 − μ / (dispersion · (−ln zero_ratio)). Poisson counts (dispersion 1, zeros e^−μ) give 1.
+    """
+    f = inputs.facts
+    mean, disp, zeros = _number(f, "mean"), _number(f, "dispersion_index"), _number(f, "zero_ratio")
+    std = _number(f, "std")
+    if disp is None and std is not None and mean:
+        disp = std * std / mean
+    if mean is None or disp is None or zeros is None:
+        why = _why_absent(inputs, "mean, dispersion_index and zero_ratio")
+        return Missing(
+            derivation=f"{why}: default p = {inputs.current} (LightGBM's default; 1 < p < 2 "
+            f"models a point mass at zero plus a positive skewed part)"
+        )
+    if mean <= 0 or disp <= 0 or zeros >= 1:
+        return Missing(
+            derivation=f"mean {show(mean)}, zero_ratio {show(zeros)}: no Tweedie shape to fit; "
+            f"default p = {inputs.current}"
+        )
+    if zeros == 0:
+        return Derived(
+            value=2.0,
+            derivation="p = 2 (Gamma): no zeros, so no compound-Poisson point mass at 0 "
+            "(1 < p < 2 would predict zeros that never occur)",
+        )
+    lam = -math.log(zeros)
+    raw = 2 - mean / (disp * lam)
+    value = min(max(raw, 1.01), 1.99)
+    clamp = "" if value == raw else f", clamped from {show(raw)} into [1.01, 1.99]"
+    return Derived(
+        value=num(value),
+        derivation=f"p = 2 − mean / (dispersion_index × (−ln zero_ratio)) = 2 − {show(mean)} / "
+        f"({show(disp)} × {show(lam)}) = {show(value)}{clamp} (compound Poisson–Gamma "
+        f"moments: P(0) = e^−λ, λ = mean² / (Var·(2 − p)))",
+    )
+
+
+def quantile_from_metric(inputs: DerivationInputs) -> Derived | Missing:
+    """Pinball τ = the level of --metric quantile:TAU (the loss then estimates that quantile)."""
+    tau = _number(inputs.facts, "metric_quantile")
+    if tau is None:
+        return Missing(
+            derivation=f"no --metric quantile:TAU: default τ = {inputs.current} "
+            f"(τ = 0.5 estimates the median)"
+        )
+    return Derived(
+        value=num(tau),
+        derivation=f"τ = {show(tau)} from --metric quantile:{show(tau)} (pinball loss at τ is "
+        f"minimised by the τ-quantile, Koenker & Bassett 1978)",
+    )
+
+
+def tversky_from_foreground(inputs: DerivationInputs) -> Derived | Missing:
+    """Tversky α (false positives) and β (false negatives) from the foreground ratio.
+
+    No paper gives a formula; this interpolates, in log foreground ratio, between Dice
+    (α = β = 0.5 at a balanced 50 % foreground) and Salehi et al.'s lesion setting
+    (α = 0.3, β = 0.7 at ≤ 1 % foreground).
+    """
+    fg = _number(inputs.facts, "foreground_ratio")
+    if fg is None:
+        return Missing(
+            derivation=f"no --foreground-ratio: default {inputs.param} = {inputs.current} "
+            f"(α = 0.3, β = 0.7 is Salehi et al.'s setting for small foregrounds)"
+        )
+    rare_alpha, rare_beta = TVERSKY_RARE
+    # share of the way from balanced (0) to the rare-lesion setting (1)
+    share = math.log(0.5 / max(fg, 1e-12)) / math.log(0.5 / TVERSKY_RARE_AT)
+    share = min(max(share, 0.0), 1.0)
+    alpha = 0.5 - (0.5 - rare_alpha) * share
+    beta = 0.5 + (rare_beta - 0.5) * share
+    wants_fn = "beta" in inputs.param.lower() or "fn" in inputs.param.lower()
+    value, symbol = (beta, "β") if wants_fn else (alpha, "α")
+    return Derived(
+        value=num(value),
+        derivation=f"{symbol} = {show(value)} from foreground_ratio = {show(fg)}: "
+        f"α = {show(alpha)} (false positives), β = {show(beta)} (false negatives), "
+        f"interpolated in log ratio between Dice (0.5/0.5 at 50 %) and Salehi et al. 2017 "
+        f"(0.3/0.7 at ≤ 1 %)",
+    )
+
+
+DERIVATIONS: dict[str, Derivation] = {
+    "huber_delta_mad": huber_delta_mad,
+    "smooth_l1_beta_mad": smooth_l1_beta_mad,
+    "berhu_c_mad": berhu_c_mad,
+    "pos_weight_ratio": pos_weight_ratio,
+    "focal_alpha_prior": focal_alpha_prior,
+    "class_weights_inverse": class_weights_inverse,
+    "class_weights_effective": class_weights_effective,
+    "tweedie_power_shape": tweedie_power_shape,
+    "quantile_from_metric": quantile_from_metric,
+    "tversky_from_foreground": tversky_from_foreground,
+}
+DERIVATION_NAMES: tuple[str, ...] = tuple(DERIVATIONS)
+
+
+def derive(name: str, inputs: DerivationInputs) -> Derived | Missing:
+    """Run the named derivation. The rule loader has already rejected unknown names."""
+    return DERIVATIONS[name](inputs)
+
+
+# --- catalog defaults and range checks -------------------------------------------------------
+
+
+def catalog_defaults(params: Mapping[str, ParamSpecLike]) -> dict[str, ParamAdvice]:
+    """Every catalog parameter at its default, labelled as such."""
+    return {
+        name: ParamAdvice(value=spec.default, derivation=f"catalog default ({spec.meaning})")
+        for name, spec in params.items()
+    }
+
+
+def clamp_to_spec(value: Any, spec: ParamSpecLike | None) -> tuple[Any, str]:
+    """Keep a derived number inside the parameter's declared range; say so when clamped."""
+    if spec is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return value, ""
+    lo, hi = spec.min, spec.max
+    if lo is not None and (value < lo or (spec.exclusive_min and value <= lo)):
+        bound = lo if not spec.exclusive_min else num(lo + max(abs(lo), 1.0) * 1e-3)
+        return bound, f"; clamped to the catalog minimum {show(bound)}"
+    if hi is not None and (value > hi or (spec.exclusive_max and value >= hi)):
+        bound = hi if not spec.exclusive_max else num(hi - max(abs(hi), 1.0) * 1e-3)
+        return bound, f"; clamped to the catalog maximum {show(bound)}"
+    return value, ""
