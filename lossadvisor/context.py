@@ -31,7 +31,7 @@ TASKS_FOR_TARGET_TYPE: dict[str, tuple[str, ...]] = {
     "multilabel": ("multilabel",),
     "continuous": ("regression",),
     "count": ("regression", "multiclass"),  # small integer labels may be classes (digits 0..9)
-    "proportion": ("regression", "binary"),  # soft labels in [0, 1] are valid BCE targets
+    "proportion": ("regression",),  # soft labels: the catalog's soft_bce serves regression
     "positive_continuous": ("regression",),
 }
 TABULAR_TASKS = ("regression", "binary", "multiclass", "multilabel")
@@ -213,6 +213,17 @@ def check_task(task: str, target_type: str, target: str, numeric: bool) -> None:
         f"--task {task} contradicts target '{target}', measured as {target_type} "
         f"(a {target_type} target fits --task {fits}); drop --task or pick another target."
     )
+
+
+def retype_for_task(task: str, target_type: str) -> str | None:
+    """The target type to re-profile with when --task fits the target but not its measured
+    type (integer codes measured as counts, 0/1 trained as two classes, numeric classes
+    regressed), or None when the measured type already serves the task."""
+    if task == "multiclass" and target_type in ("binary", "count"):
+        return "multiclass"
+    if task == "regression" and target_type == "multiclass":
+        return "continuous"
+    return None
 
 
 def context_fact_names() -> tuple[str, ...]:

@@ -52,6 +52,7 @@ class DerivationInputs(Frozen):
     class_counts: dict[str, int] | None = None
     param: str = ""
     current: Any = None  # the value before this derivation (catalog default or earlier rule)
+    siblings: dict[str, Any] = Field(default_factory=dict)  # the loss's other current params
 
 
 Derivation = Callable[[DerivationInputs], Derived | Missing]
@@ -240,11 +241,16 @@ def class_weights_inverse(inputs: DerivationInputs) -> Derived | Missing:
 
 
 def class_weights_effective(inputs: DerivationInputs) -> Derived | Missing:
-    """w_c ∝ (1 − β) / (1 − β^n_c), normalised to sum to K (Cui et al. 2019, β = 0.999)."""
+    """w_c ∝ (1 − β) / (1 − β^n_c), normalised to sum to K (Cui et al. 2019).
+
+    β is the loss's own `beta` parameter when it has one, else 0.999.
+    """
     counts = _class_table(inputs, inputs.param or "weight")
     if isinstance(counts, Missing):
         return counts
-    beta = EFFECTIVE_NUMBER_BETA
+    own = inputs.siblings.get("beta")
+    ok = isinstance(own, float | int) and not isinstance(own, bool) and 0 < own < 1
+    beta = float(own) if ok else EFFECTIVE_NUMBER_BETA
     raw = {label: (1 - beta) / (1 - beta**count) for label, count in counts.items()}
     k = len(counts)
     scale = k / sum(raw.values())

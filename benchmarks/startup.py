@@ -1,0 +1,64 @@
+"""Start-up of `lossadvisor recommend --task segmentation` against `import typer, rich`.
+
+Both are timed in the same run, interleaved, as wall-clock time of a fresh interpreter
+(median of ROUNDS runs each). Target: the command within 1.5x of the baseline.
+
+    python benchmarks/startup.py [--rounds 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+TARGET_RATIO = 1.5
+
+
+def command() -> list[str]:
+    """The installed console script next to this interpreter, else `python -m lossadvisor`."""
+    script = Path(sys.executable).parent / "lossadvisor"
+    head = [str(script)] if script.exists() else [sys.executable, "-m", "lossadvisor"]
+    return [*head, "recommend", "--task", "segmentation"]
+
+
+def wall(argv: list[str]) -> float:
+    """Seconds for one run; a failing command is an error, not a fast run."""
+    start = time.perf_counter()
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15, help="runs of each (>= 10)")
+    args = parser.parse_args()
+    rounds = max(args.rounds, 10)
+    baseline_argv = [sys.executable, "-c", "import typer, rich"]
+    bare_argv = [sys.executable, "-c", "pass"]
+    recommend_argv = command()
+    for argv in (baseline_argv, recommend_argv):  # warm the page cache and .pyc files
+        wall(argv)
+    times: dict[str, list[float]] = {"bare": [], "baseline": [], "recommend": []}
+    for _ in range(rounds):
+        times["bare"].append(wall(bare_argv))
+        times["baseline"].append(wall(baseline_argv))
+        times["recommend"].append(wall(recommend_argv))
+    med = {name: statistics.median(values) for name, values in times.items()}
+    ratio = med["recommend"] / med["baseline"]
+    print(f"rounds: {rounds} (median wall time, fresh interpreter each run)")
+    print(f"python -c pass                          {med['bare'] * 1000:8.1f} ms")
+    print(f"python -c 'import typer, rich'          {med['baseline'] * 1000:8.1f} ms")
+    print(
+        f"{' '.join(Path(recommend_argv[0]).name for _ in [0])} recommend --task segmentation "
+        f"{med['recommend'] * 1000:8.1f} ms"
+    )
+    verdict = "within" if ratio <= TARGET_RATIO else "OVER"
+    print(f"ratio recommend / baseline: {ratio:.2f}x ({verdict} the {TARGET_RATIO}x target)")
+
+
+if __name__ == "__main__":
+    main()

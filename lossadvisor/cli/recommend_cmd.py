@@ -1,0 +1,205 @@
+"""`lossadvisor recommend`: ranked losses with rationale, derived hyperparameters, an optimizer.
+
+Heavy libraries (the profiler's numpy/pyarrow, the exporters) are imported inside the command,
+and only when DATA or --export needs them: `recommend --task segmentation` stays light.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import typer
+
+from lossadvisor.cli.app import app
+from lossadvisor.errors import InputError, unknown_name
+
+if TYPE_CHECKING:
+    from lossadvisor.models import Recommendation, TargetProfile
+
+
+def _targets(
+    data: str | None, targets: list[str], profile_path: str | None, task: str | None
+) -> tuple[TargetProfile | None, list[TargetProfile]]:
+    """Profile DATA (or read --profile) and return the first target and the others.
+
+    When --task fits the target but not its measured type (integer codes measured as counts,
+    numeric classes to regress), DATA is profiled again with the type the task needs.
+    """
+    if data is not None and profile_path is not None:
+        raise InputError("give DATA or --profile, not both.")
+    if data is None and profile_path is None:
+        if targets:
+            raise InputError("--target needs DATA (or --profile) to read the column from.")
+        return None, []
+    if profile_path is not None:
+        chosen = _saved_targets(profile_path, targets)
+    else:
+        from lossadvisor.profile import profile_dataset
+
+        assert data is not None
+        chosen = list(profile_dataset(data, targets).targets)
+        retype = _retype(task, chosen)
+        if retype is not None:
+            chosen = list(profile_dataset(data, targets, target_type=retype).targets)
+    if not chosen:
+        raise InputError(f"{data or profile_path}: the profile holds no target.")
+    if profile_path is not None and _retype(task, chosen) is not None:
+        first = chosen[0]
+        raise InputError(
+            f"{profile_path}: --task {task} needs target '{first.name}' profiled as "
+            f"{_retype(task, chosen)}, not {first.target_type}; re-run lossadvisor profile "
+            f"with --target-type {_retype(task, chosen)} or give the data file."
+        )
+    return chosen[0], chosen[1:]
+
+
+def _saved_targets(path: str, names: list[str]) -> list[TargetProfile]:
+    from lossadvisor.profile import load_profile
+
+    dataset = load_profile(path)
+    if not names:
+        return list(dataset.targets)
+    known = {t.name: t for t in dataset.targets}
+    for name in names:
+        if name not in known:
+            raise unknown_name("target", name, known, where=path)
+    return [known[name] for name in names]
+
+
+def _retype(task: str | None, chosen: list[TargetProfile]) -> str | None:
+    """The target type to re-profile with (one target, task and type compatible), or None."""
+    from lossadvisor.context import check_task, retype_for_task
+
+    if task is None or len(chosen) != 1:
+        return None
+    first = chosen[0]
+    numeric = isinstance(first.facts.get("mean"), int | float)
+    check_task(task, first.target_type, first.name, numeric)
+    return retype_for_task(task, first.target_type)
+
+
+def _export(
+    rec: Recommendation, digest: str, path: str, fmt: str, pick: str | None, force: bool
+) -> None:
+    try:
+        from lossadvisor.export import export_recommendation, write_yaml
+    except ImportError:
+        raise InputError("--export: export is not available in this build.") from None
+    data = export_recommendation(rec, fmt, pick, rules_digest=digest)
+    write_yaml(data, path, force)
+
+
+@app.command()
+def recommend(
+    data: str | None = typer.Argument(
+        None,
+        metavar="DATA",
+        help="CSV/TSV/Parquet/JSONL file (or - for stdin) to profile first.",
+        show_default=False,
+    ),
+    target: list[str] = typer.Option(
+        [],
+        "--target",
+        "-t",
+        metavar="COL",
+        help="Target column; repeat for a multi-task model (one head each).",
+    ),
+    profile: str | None = typer.Option(
+        None,
+        "--profile",
+        metavar="FILE",
+        help="Read a saved profile (lossadvisor profile -o) instead of DATA.",
+    ),
+    task: str | None = typer.Option(
+        None,
+        help="regression, binary, multiclass, multilabel, segmentation, detection, "
+        "keypoints, sequence, distillation, multimodal. Inferred from the target when omitted.",
+    ),
+    model_output: str | None = typer.Option(
+        None,
+        help="What the last layer emits: real, logits, probabilities, log_probabilities, "
+        "boxes, mask_logits, token_logits.",
+    ),
+    metric: str | None = typer.Option(
+        None, help="The metric you are judged on: mae, rmse, quantile:0.9, log_loss, f1, iou, ..."
+    ),
+    priority: str | None = typer.Option(None, help="accuracy, robustness, speed or memory."),
+    optimizer: str | None = typer.Option(
+        None,
+        help="Use this optimizer (sgd, adam, adamw, lamb, rmsprop, adadelta) and say "
+        "what to adjust for it.",
+    ),
+    batch_size: int | None = typer.Option(None, help="Training batch size."),
+    foreground_ratio: float | None = typer.Option(
+        None, help="Share of foreground pixels/voxels (segmentation), in [0, 1]."
+    ),
+    multitask_kind: str | None = typer.Option(
+        None, help="main_auxiliary, multimodal or shared_backbone."
+    ),
+    head: list[str] = typer.Option(
+        [],
+        "--head",
+        metavar="NAME:TASK[:WEIGHT]",
+        help="NAME:TASK[:WEIGHT]; repeat for each head of a multi-task model.",
+    ),
+    rules: list[str] = typer.Option(
+        [], "--rules", metavar="FILE", help="Extra rule file(s), loaded last."
+    ),
+    top: int = typer.Option(5, help="How many ranked losses to print (--json keeps all)."),
+    explain: bool = typer.Option(False, "--explain", help="Print every candidate's full ledger."),
+    json_out: bool = typer.Option(False, "--json", help="Print the Recommendation as JSON."),
+    export: str | None = typer.Option(
+        None, "--export", metavar="FILE", help="Write a training config to FILE (- for stdout)."
+    ),
+    fmt: str = typer.Option(
+        "native", "--format", help="native, hydra, lightning, lightgbm, xgboost, sklearn, keras."
+    ),
+    pick: str | None = typer.Option(None, help="Export this loss instead of the top one."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing --export file."),
+) -> None:
+    """Recommend a loss, its hyperparameters and an optimizer, with the reasons.
+
+    \b
+    Examples:
+      lossadvisor recommend claims.csv --target claims
+      lossadvisor recommend --task segmentation --foreground-ratio 0.02
+      lossadvisor recommend --head boxes:detection --head cls:multiclass:0.5 --json
+    """
+    from lossadvisor.context import make_context
+    from lossadvisor.recommend import dump_json
+    from lossadvisor.recommend import recommend as run
+    from lossadvisor.rules.load import load_rulebase
+
+    if top < 1:
+        raise InputError(f"--top: the count must be an integer >= 1. Got {top} instead.")
+    if export is None and (pick is not None or force or fmt != "native"):
+        raise InputError("--format, --pick and --force only apply with --export FILE.")
+    context = make_context(
+        task=task,
+        model_output=model_output,
+        metric=metric,
+        priority=priority,
+        optimizer=optimizer,
+        batch_size=batch_size,
+        foreground_ratio=foreground_ratio,
+        multitask_kind=multitask_kind,
+        heads=head,
+    )
+    if data is None and profile is None and context.task is None and not context.heads:
+        raise InputError("recommend needs something to go on: give DATA (with --target) or --task.")
+    base = load_rulebase(rules)
+    first, others = _targets(data, target, profile, context.task)
+    rec = run(base, context, first, top=top, extra_profiles=others)
+    if export is not None:
+        _export(rec, base.digest, export, fmt, pick, force)
+        if export == "-":
+            return
+    if json_out:
+        sys.stdout.write(dump_json(rec))
+        return
+    from rich.console import Console
+
+    from lossadvisor.render.recommend import recommendation_view
+
+    Console().print(recommendation_view(rec, top=top, explain=explain))
