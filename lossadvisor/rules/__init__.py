@@ -1,0 +1,1 @@
+"""The knowledge base: YAML rule files, their validation (load) and matching (engine)."""

@@ -1,0 +1,192 @@
+"""Rule conditions (`when`): load-time checking and matching against facts.
+
+A condition is a mapping; every entry must hold. Keys are facts (facts.FACTS) or the
+combinators `all`, `any`, `not`. A fact's test is a literal (equality), a list (any of) or a
+mapping of comparisons `gt ge lt le in not present`. A condition on a missing fact is false,
+except `{present: false}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from lossadvisor.errors import did_you_mean
+from lossadvisor.facts import FACTS, FactSpec, FactValue
+
+COMBINATORS = ("all", "any", "not")
+COMPARISONS = ("gt", "ge", "lt", "le", "in", "not", "present")
+ORDERINGS = ("gt", "ge", "lt", "le")
+
+Loc = tuple[Any, ...]
+"""Path from the condition's root to the offending node (keys and list indexes)."""
+
+
+# --- matching ------------------------------------------------------------------------------------
+
+
+def holds(condition: Mapping[str, Any], facts: Mapping[str, FactValue]) -> bool:
+    """Whether every entry of a `when` mapping holds for these facts."""
+    return all(_entry_holds(key, test, facts) for key, test in condition.items())
+
+
+def _entry_holds(key: str, test: Any, facts: Mapping[str, FactValue]) -> bool:
+    if key == "all":
+        return all(holds(c, facts) for c in test)
+    if key == "any":
+        return any(holds(c, facts) for c in test)
+    if key == "not":
+        return not holds(test, facts)
+    value = facts.get(key)
+    if value is None:
+        return isinstance(test, Mapping) and test.get("present") is False and len(test) == 1
+    if isinstance(test, Mapping):
+        return all(_compare(op, arg, value) for op, arg in test.items())
+    if isinstance(test, list):
+        return any(_equal(value, v) for v in test)
+    return _equal(value, test)
+
+
+def _equal(value: FactValue, literal: Any) -> bool:
+    # True == 1 in Python; a boolean fact must only equal a boolean literal and vice versa.
+    if isinstance(value, bool) != isinstance(literal, bool):
+        return False
+    return bool(value == literal)
+
+
+def _compare(op: str, arg: Any, value: FactValue) -> bool:
+    if op == "present":
+        return bool(arg)  # the fact is present here
+    if op == "in":
+        return any(_equal(value, v) for v in arg)
+    if op == "not":
+        items = arg if isinstance(arg, list) else [arg]
+        return not any(_equal(value, v) for v in items)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False  # an ordering on a non-number never holds
+    if op == "gt":
+        return value > arg
+    if op == "ge":
+        return value >= arg
+    if op == "lt":
+        return value < arg
+    if op == "le":
+        return value <= arg
+    return False
+
+
+def facts_read(condition: Mapping[str, Any]) -> Iterator[str]:
+    """Every fact name a condition reads, combinators included, in order of appearance."""
+    for key, test in condition.items():
+        if key in ("all", "any"):
+            for sub in test:
+                yield from facts_read(sub)
+        elif key == "not":
+            yield from facts_read(test)
+        else:
+            yield key
+
+
+# --- load-time checking --------------------------------------------------------------------------
+
+
+def check_condition(
+    condition: Any, choices: Mapping[str, Sequence[str]] | None = None, loc: Loc = ()
+) -> list[tuple[Loc, str]]:
+    """Every problem in a `when` mapping as (path, message); [] when it is valid.
+
+    `choices` overrides a fact's admissible values (the fact `loss` takes catalog ids).
+    """
+    if not isinstance(condition, Mapping):
+        return [(loc, f"a condition must be a mapping of facts. Got {_show(condition)} instead.")]
+    problems: list[tuple[Loc, str]] = []
+    for key, test in condition.items():
+        here = (*loc, key)
+        if key in ("all", "any"):
+            if not isinstance(test, list) or not test:
+                problems.append(
+                    (
+                        here,
+                        f"'{key}' takes a non-empty list of conditions. Got {_show(test)} instead.",
+                    )
+                )
+                continue
+            for i, sub in enumerate(test):
+                problems += check_condition(sub, choices, (*here, i))
+        elif key == "not":
+            problems += check_condition(test, choices, here)
+        elif key in FACTS:
+            problems += [(here, m) for m in _check_test(FACTS[key], test, choices)]
+        else:
+            hint = did_you_mean(str(key), [*FACTS, *COMBINATORS])
+            problems.append((here, f"unknown fact '{key}'.{hint}"))
+    return problems
+
+
+def _check_test(
+    spec: FactSpec, test: Any, choices: Mapping[str, Sequence[str]] | None
+) -> list[str]:
+    if isinstance(test, Mapping):
+        problems: list[str] = []
+        if not test:
+            problems.append(f"the test on '{spec.name}' is empty")
+        for op, arg in test.items():
+            if op not in COMPARISONS:
+                hint = did_you_mean(str(op), COMPARISONS)
+                problems.append(f"unknown comparison '{op}' on '{spec.name}'.{hint}")
+            elif op == "present":
+                if not isinstance(arg, bool):
+                    problems.append(f"'present' takes true or false. Got {_show(arg)} instead.")
+            elif op in ORDERINGS:
+                if spec.kind not in ("number", "integer"):
+                    problems.append(f"'{op}' needs a numeric fact; '{spec.name}' is a {spec.kind}")
+                else:
+                    problems += _check_literal(spec, arg, choices, op)
+            elif op == "in" and not isinstance(arg, list):
+                problems.append(f"'in' takes a list. Got {_show(arg)} instead.")
+            else:
+                for item in arg if isinstance(arg, list) else [arg]:
+                    problems += _check_literal(spec, item, choices, op)
+        return problems
+    if isinstance(test, list):
+        if not test:
+            return [f"the list of values for '{spec.name}' is empty"]
+        return [m for item in test for m in _check_literal(spec, item, choices, None)]
+    return _check_literal(spec, test, choices, None)
+
+
+def _check_literal(
+    spec: FactSpec, value: Any, choices: Mapping[str, Sequence[str]] | None, op: str | None
+) -> list[str]:
+    what = f"value of '{spec.name}'" + (f" in '{op}'" if op else "")
+    if spec.kind == "boolean":
+        if not isinstance(value, bool):
+            return [f"the {what} must be true or false. Got {_show(value)} instead."]
+        return []
+    if spec.kind == "choice":
+        allowed = tuple((choices or {}).get(spec.name, spec.choices))
+        if not isinstance(value, str) or value not in allowed:
+            hint = did_you_mean(str(value), allowed)
+            if not hint and len(allowed) <= 12:
+                hint = " Valid: " + ", ".join(allowed) + "."
+            return [
+                f"the {what} must be one of the fact's choices. Got {_show(value)} instead.{hint}"
+            ]
+        return []
+    # number / integer
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return [f"the {what} must be a number. Got {_show(value)} instead."]
+    if spec.kind == "integer" and op is None and not float(value).is_integer():
+        return [f"the {what} must be an integer. Got {_show(value)} instead."]
+    if (spec.minimum is not None and value < spec.minimum) or (
+        spec.maximum is not None and value > spec.maximum
+    ):
+        lo = "-inf" if spec.minimum is None else f"{spec.minimum:g}"
+        hi = "inf" if spec.maximum is None else f"{spec.maximum:g}"
+        return [f"the {what} must lie in [{lo}, {hi}]. Got {_show(value)} instead."]
+    return []
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

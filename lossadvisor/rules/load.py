@@ -1,0 +1,278 @@
+"""Loading the rule base: built-in files, then user files, every problem reported.
+
+`check_files` lists every problem of the given files (for `rules check`); `load_rulebase`
+loads the built-ins plus user files and raises one InputError line if anything is wrong.
+Nothing in a rule file is ever executed: see `yaml_lines`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lossadvisor.errors import InputError
+from lossadvisor.resources import rules_dir
+from lossadvisor.rules.schema import (
+    TABLES,
+    BalancingSpec,
+    LossSpec,
+    OptimizerSpec,
+    Rule,
+    RuleBase,
+    TableInfo,
+)
+from lossadvisor.rules.validate import (
+    Catalog,
+    Problem,
+    check_frameworks,
+    check_losses,
+    check_methods,
+    check_table,
+)
+from lossadvisor.rules.yaml_lines import LineDict, YamlProblem, load_with_lines
+
+LOSSES_FILE = "losses.yaml"
+METHODS_FILE = "methods.yaml"
+FRAMEWORKS_FILE = "frameworks.yaml"
+
+
+def builtin_files() -> list[Path]:
+    """The built-in rule files in load order: the catalogs, then the eight tables."""
+    base = rules_dir()
+    return [base / LOSSES_FILE, base / METHODS_FILE, *(base / f"{t}.yaml" for t in TABLES)]
+
+
+@dataclass
+class _Parsed:
+    path: Path
+    name: str  # as shown in messages
+    data: bytes = b""
+    tree: Any = None
+    kind: str = ""  # losses | methods | frameworks | table | "" (unreadable)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _display(path: Path) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def _parse(path: Path) -> _Parsed:
+    parsed = _Parsed(path=path, name=_display(path))
+    try:
+        parsed.data = path.read_bytes()
+    except OSError as err:
+        parsed.problems.append(Problem(parsed.name, None, None, f"cannot read: {err.strerror}"))
+        return parsed
+    try:
+        text = parsed.data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        parsed.problems.append(Problem(parsed.name, None, None, f"not UTF-8 text: {err.reason}"))
+        return parsed
+    try:
+        tree, duplicates = load_with_lines(text)
+    except YamlProblem as err:
+        parsed.problems.append(Problem(parsed.name, err.line, None, err.message))
+        return parsed
+    for line, key in duplicates:
+        parsed.problems.append(Problem(parsed.name, line, None, f"duplicate key '{key}'"))
+    parsed.tree = tree
+    parsed.kind = _kind(tree)
+    if not parsed.kind:
+        parsed.problems.append(
+            Problem(
+                parsed.name,
+                getattr(tree, "line", 1),
+                None,
+                "not a rule file: expected top-level 'losses' (catalog), 'optimizers' and "
+                "'balancing' (methods), or 'table' and 'rules' (a table file)",
+            )
+        )
+    return parsed
+
+
+def _kind(tree: Any) -> str:
+    if not isinstance(tree, LineDict):
+        return ""
+    if isinstance(tree.get("losses"), Mapping) or "frameworks" in tree:
+        return "frameworks"
+    if "losses" in tree:
+        return "losses"
+    if "optimizers" in tree or "balancing" in tree:
+        return "methods"
+    if "rules" in tree or "table" in tree:
+        return "table"
+    return ""
+
+
+def _is_builtin(path: Path) -> bool:
+    try:
+        return path.resolve().parent == rules_dir().resolve()
+    except OSError:
+        return False
+
+
+@dataclass
+class _Result:
+    problems: list[Problem] = field(default_factory=list)
+    losses: dict[str, LossSpec] = field(default_factory=dict)
+    optimizers: dict[str, OptimizerSpec] = field(default_factory=dict)
+    balancing: dict[str, BalancingSpec] = field(default_factory=dict)
+    tables: dict[str, TableInfo] = field(default_factory=dict)
+    rules: list[Rule] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    digest: str = ""
+
+
+def _catalog_for(parsed: Sequence[_Parsed], result: _Result) -> Catalog:
+    """The catalog from the given files, else from the built-in files."""
+    have_losses = have_methods = False
+    for p in parsed:
+        if p.kind == "losses":
+            losses, problems = check_losses(p.tree, p.name)
+            result.losses.update(losses)
+            result.problems += problems
+            have_losses = True
+        elif p.kind == "methods":
+            optimizers, balancing, problems = check_methods(p.tree, p.name)
+            result.optimizers.update(optimizers)
+            result.balancing.update(balancing)
+            result.problems += problems
+            have_methods = True
+    base = rules_dir()
+    needs_catalog = any(p.kind in ("table", "frameworks") for p in parsed)
+    for needed, have, kind in (
+        (LOSSES_FILE, have_losses, "losses"),
+        (METHODS_FILE, have_methods, "methods"),
+    ):
+        if have or not needs_catalog:
+            continue
+        builtin = _parse(base / needed)
+        if builtin.kind == kind:
+            if kind == "losses":
+                losses, problems = check_losses(builtin.tree, builtin.name)
+                result.losses.update(losses)
+            else:
+                optimizers, balancing, problems = check_methods(builtin.tree, builtin.name)
+                result.optimizers.update(optimizers)
+                result.balancing.update(balancing)
+            if not problems:
+                continue
+            first = str(problems[0])
+        else:
+            first = str(builtin.problems[0]) if builtin.problems else "unreadable"
+        result.problems.append(
+            Problem(
+                builtin.name,
+                None,
+                None,
+                f"the built-in {kind} catalog is not usable, ids go unchecked: {first}",
+            )
+        )
+    return Catalog(
+        losses=result.losses,
+        optimizers=result.optimizers,
+        balancing=result.balancing,
+        has_losses=bool(result.losses),
+        has_methods=bool(result.optimizers or result.balancing),
+    )
+
+
+def _check(paths: Sequence[Path]) -> _Result:
+    result = _Result()
+    parsed = [_parse(p) for p in paths]
+    for p in parsed:
+        result.problems += p.problems
+    catalog = _catalog_for(parsed, result)
+    digest = hashlib.sha256()
+    builtin_ids: dict[str, Rule] = {}
+    index_of: dict[str, int] = {}
+    for p in parsed:
+        digest.update(p.data)
+        result.files.append(p.name)
+        if p.kind == "frameworks":
+            result.problems += check_frameworks(p.tree, p.name, catalog)
+        if p.kind != "table":
+            continue
+        builtin = _is_builtin(p.path)
+        info, rules, problems = check_table(p.tree, p.name, p.path.stem, builtin, catalog)
+        result.problems += problems
+        if info is not None and builtin:
+            result.tables[info.table] = info
+        for rule in rules:
+            first = builtin_ids.get(rule.id)
+            if builtin and first is not None:
+                result.problems.append(
+                    Problem(
+                        p.name,
+                        rule.line,
+                        rule.id,
+                        f"duplicate rule id '{rule.id}' (first at {first.file}:{first.line})",
+                    )
+                )
+            elif rule.id in index_of:  # a user file replaces a rule by id, in place
+                result.rules[index_of[rule.id]] = rule
+            else:
+                index_of[rule.id] = len(result.rules)
+                result.rules.append(rule)
+            if builtin and first is None:
+                builtin_ids[rule.id] = rule
+    result.digest = digest.hexdigest()
+    return result
+
+
+def check_files(paths: Sequence[str | Path]) -> list[str]:
+    """Every problem of these rule files as 'file:line: rule-id: message'; [] when valid.
+
+    Rule files are checked against the catalogs among `paths`, else the built-in ones.
+    """
+    problems = _check([Path(p) for p in paths]).problems
+    order = {name: i for i, name in enumerate(dict.fromkeys(p.file for p in problems))}
+    problems.sort(key=lambda p: (order[p.file], p.line or 0))
+    return [str(p) for p in problems]
+
+
+def load_rulebase(extra_files: Sequence[str | Path] = ()) -> RuleBase:
+    """The built-in rule base plus user rule files (which may add or replace rules by id).
+
+    Raises InputError naming the first problem and how many more there are.
+    """
+    result = _check([*builtin_files(), *(Path(p) for p in extra_files)])
+    if result.problems:
+        first, more = result.problems[0], len(result.problems) - 1
+        message = str(first)
+        if more:
+            files = " ".join(dict.fromkeys(p.file for p in result.problems))
+            message += f" (and {more} more; run `lossadvisor rules check {files}`)"
+        raise InputError(message)
+    return RuleBase.model_construct(
+        losses=result.losses,
+        optimizers=result.optimizers,
+        balancing=result.balancing,
+        rules=result.rules,
+        tables=result.tables,
+        digest=result.digest,
+        files=result.files,
+    )
+
+
+def load_frameworks() -> dict[str, dict[str, dict[str, Any]]]:
+    """`rules/frameworks.yaml` as {loss_id: {framework: entry}}; {} when absent or unreadable."""
+    parsed = _parse(rules_dir() / FRAMEWORKS_FILE)
+    losses = parsed.tree.get("losses") if isinstance(parsed.tree, Mapping) else None
+    if not isinstance(losses, Mapping):
+        return {}
+    return {
+        str(loss): {
+            str(fw): dict(e) if isinstance(e, Mapping) else {"name": e} for fw, e in entry.items()
+        }
+        for loss, entry in losses.items()
+        if isinstance(entry, Mapping)
+    }

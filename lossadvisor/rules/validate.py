@@ -1,0 +1,527 @@
+"""Checking parsed rule files against the schema, the fact vocabulary and the catalog.
+
+Every function here takes the tree `yaml_lines` produced and returns what it could build plus
+every problem it found, so that `rules check` can list all of them at once.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import types
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from lossadvisor.errors import did_you_mean
+from lossadvisor.facts import FACTS, LOSS_FAMILIES, FactSpec
+from lossadvisor.params import DERIVATION_NAMES
+from lossadvisor.rules.conditions import check_condition
+from lossadvisor.rules.schema import (
+    TABLES,
+    BalancingSpec,
+    LossSpec,
+    MethodAdvice,
+    OptimizerSpec,
+    Rule,
+    RuleEntry,
+    TableHeader,
+    TableInfo,
+)
+from lossadvisor.rules.yaml_lines import LineDict, LineList, line_of
+
+RULE_ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
+CATALOG_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+COVERS = re.compile(r"^table[1-8]\.(row|prose)[1-9][0-9]*$")
+
+DERIVATIONS = DERIVATION_NAMES
+"""The named derivations of docs/rule-language.md (computed in lossadvisor/params.py)."""
+
+EFFECTS = ("score", "exclude", "params", "optimizer", "balancing", "caution")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One load problem, printed as `file:line: entry-id: message`."""
+
+    file: str
+    line: int | None
+    entry: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return (
+            f"{where}: {self.entry}: {self.message}" if self.entry else f"{where}: {self.message}"
+        )
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The ids rules may name; empty when the catalog could not be read (ids go unchecked)."""
+
+    losses: Mapping[str, LossSpec]
+    optimizers: Mapping[str, OptimizerSpec]
+    balancing: Mapping[str, BalancingSpec]
+    has_losses: bool = True
+    has_methods: bool = True
+
+
+# --- pydantic errors -> one-line messages -------------------------------------------------------
+
+
+def _unwrap(annotation: Any) -> Any:
+    """`X | None` -> X."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return annotation
+
+
+def _keys_at(model: type[BaseModel], loc: Sequence[Any]) -> list[str]:
+    """The keys allowed in the mapping at `loc` (for 'did you mean' on an unknown key)."""
+    current: Any = model
+    for step in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(step))
+            if field is None:
+                return []
+            current = field.annotation
+        elif get_origin(current) is dict:
+            current = get_args(current)[1]
+        elif get_origin(current) is list:
+            current = get_args(current)[0]
+        else:
+            return []
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def pydantic_problems(
+    err: ValidationError,
+    model: type[BaseModel],
+    tree: Any,
+    file: str,
+    entry: str | None,
+    prefix: Sequence[Any] = (),
+) -> list[Problem]:
+    """Translate a ValidationError on `tree` (validated as `model`) into Problems with lines."""
+    problems: list[Problem] = []
+    for e in err.errors(include_url=False):
+        loc = [p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        line = line_of(tree, loc)
+        where = ".".join(str(p) for p in (*prefix, *loc))
+        kind = e["type"]
+        if kind == "extra_forbidden":
+            key = str(loc[-1])
+            hint = did_you_mean(key, _keys_at(model, loc[:-1]))
+            msg = f"unknown key '{where}'.{hint}"
+        elif kind == "missing":
+            msg = f"missing required key '{where}'"
+            if loc and loc[-1] in ("source", "sources"):
+                msg += " (every entry needs a source)"
+        elif kind == "literal_error":
+            expected = e.get("ctx", {}).get("expected", "")
+            msg = f"the '{where}' must be one of {expected}. Got {_show(e['input'])} instead."
+        elif kind in ("too_short", "string_too_short"):
+            msg = f"the '{where}' must not be empty. Got {_show(e['input'])} instead."
+        else:
+            text = e["msg"]
+            text = text[0].lower() + text[1:]
+            msg = f"the '{where}' is invalid: {text}. Got {_show(e['input'])} instead."
+        problems.append(Problem(file, line, entry, msg))
+    return problems
+
+
+def _show(value: Any) -> str:
+    text = repr(dict(value) if isinstance(value, dict) else value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _entry_name(raw: Any, fallback: str) -> str:
+    if isinstance(raw, Mapping) and isinstance(raw.get("id"), str):
+        return str(raw["id"])
+    return fallback
+
+
+def _line(tree: Any, *loc: Any) -> int:
+    return line_of(tree, loc)
+
+
+# --- the loss catalog and the methods ------------------------------------------------------------
+
+
+def check_losses(tree: LineDict, file: str) -> tuple[dict[str, LossSpec], list[Problem]]:
+    """Validate `rules/losses.yaml`: every entry, unique ids, defaults inside their ranges."""
+    problems = _top_keys(tree, file, ("losses",))
+    entries = tree.get("losses")
+    if not isinstance(entries, list):
+        problems.append(
+            Problem(
+                file,
+                _line(tree, "losses"),
+                None,
+                f"'losses' must be a list of losses. Got {_show(entries)} instead.",
+            )
+        )
+        return {}, problems
+    losses: dict[str, LossSpec] = {}
+    for i, raw in enumerate(entries):
+        name = _entry_name(raw, f"losses[{i}]")
+        line = entries.item_lines[i] if isinstance(entries, LineList) else 1
+        try:
+            spec = LossSpec.model_validate(raw)
+        except ValidationError as err:
+            problems += pydantic_problems(err, LossSpec, raw, file, name)
+            continue
+        if not CATALOG_ID.match(spec.id):
+            problems.append(
+                Problem(file, _line(raw, "id"), name, "a loss id must be lowercase snake_case")
+            )
+        if spec.id in losses:
+            problems.append(Problem(file, line, name, f"duplicate loss id '{spec.id}'"))
+            continue
+        for pname, param in spec.params.items():
+            if _is_number(param.default) and not param.admits(param.default):
+                problems.append(
+                    Problem(
+                        file,
+                        _line(raw, "params", pname, "default"),
+                        name,
+                        f"the default of parameter '{pname}' must lie in {param.range_text()}. "
+                        f"Got {param.default!r} instead.",
+                    )
+                )
+        losses[spec.id] = spec
+    return losses, problems
+
+
+def check_methods(
+    tree: LineDict, file: str
+) -> tuple[dict[str, OptimizerSpec], dict[str, BalancingSpec], list[Problem]]:
+    """Validate `rules/methods.yaml`: the optimizer and balancing catalogs."""
+    problems = _top_keys(tree, file, ("optimizers", "balancing"))
+    optimizers: dict[str, Any] = {}
+    balancing: dict[str, Any] = {}
+    section: str
+    for section, model, into in (
+        ("optimizers", OptimizerSpec, optimizers),
+        ("balancing", BalancingSpec, balancing),
+    ):
+        entries = tree.get(section)
+        if not isinstance(entries, list):
+            problems.append(
+                Problem(
+                    file,
+                    _line(tree, section),
+                    None,
+                    f"'{section}' must be a list. Got {_show(entries)} instead.",
+                )
+            )
+            continue
+        for i, raw in enumerate(entries):
+            name = _entry_name(raw, f"{section}[{i}]")
+            try:
+                spec = model.model_validate(raw)
+            except ValidationError as err:
+                problems += pydantic_problems(err, model, raw, file, name)
+                continue
+            if spec.id in into:
+                problems.append(
+                    Problem(file, _line(raw, "id"), name, f"duplicate {section} id '{spec.id}'")
+                )
+                continue
+            into[spec.id] = spec
+    return optimizers, balancing, problems
+
+
+def _top_keys(tree: LineDict, file: str, allowed: Sequence[str]) -> list[Problem]:
+    return [
+        Problem(
+            file,
+            tree.key_lines.get(key, tree.line),
+            None,
+            f"unknown top-level key '{key}'.{did_you_mean(str(key), allowed)}",
+        )
+        for key in tree
+        if key not in allowed
+    ]
+
+
+def check_frameworks(tree: LineDict, file: str, catalog: Catalog) -> list[Problem]:
+    """Light check of `rules/frameworks.yaml`: the loss and optimizer ids it names exist."""
+    problems: list[Problem] = []
+    for section, known, ok in (
+        ("losses", catalog.losses, catalog.has_losses),
+        ("optimizers", catalog.optimizers, catalog.has_methods),
+    ):
+        entries = tree.get(section)
+        if not isinstance(entries, Mapping) or not ok:
+            continue
+        for key in entries:
+            if key not in known:
+                problems.append(
+                    Problem(
+                        file,
+                        _line(tree, section, key),
+                        str(key),
+                        f"unknown {section[:-1]} id '{key}'.{did_you_mean(str(key), known)}",
+                    )
+                )
+    return problems
+
+
+# --- table files -------------------------------------------------------------------------------
+
+
+def check_table(
+    tree: LineDict, file: str, stem: str, builtin: bool, catalog: Catalog
+) -> tuple[TableInfo | None, list[Rule], list[Problem]]:
+    """Validate a table file (built-in or user): header, then every rule on its own."""
+    try:
+        header = TableHeader.model_validate(tree)
+    except ValidationError as err:
+        problems = pydantic_problems(err, TableHeader, tree, file, None)
+        if not isinstance(tree.get("rules"), list):
+            return None, [], problems
+        header = None
+    else:
+        problems = []
+    table = str(tree.get("table", ""))
+    if header is not None:
+        if table not in TABLES:
+            problems.append(
+                Problem(
+                    file,
+                    _line(tree, "table"),
+                    None,
+                    f"the 'table' must be one of {', '.join(TABLES)}. "
+                    f"Got {table!r} instead.{did_you_mean(table, TABLES)}",
+                )
+            )
+        elif builtin and table != stem:
+            problems.append(
+                Problem(
+                    file,
+                    _line(tree, "table"),
+                    None,
+                    f"the 'table' of a built-in file must equal its file name "
+                    f"'{stem}'. Got {table!r} instead.",
+                )
+            )
+        if builtin and not header.title:
+            problems.append(Problem(file, tree.line, None, "missing required key 'title'"))
+    info = None
+    if header is not None and table in TABLES:
+        info = TableInfo(
+            table=table,
+            title=header.title or table,
+            article_section=header.article_section,
+            file=file,
+        )
+    rules: list[Rule] = []
+    entries = tree["rules"]
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(entries):
+        rule, rule_problems = check_rule(raw, file, table, builtin, catalog, f"rules[{i}]")
+        problems += rule_problems
+        rule_id = raw.get("id") if isinstance(raw, Mapping) else None
+        if isinstance(rule_id, str):
+            line = getattr(raw, "line", 1)
+            if rule_id in seen:
+                message = f"duplicate rule id '{rule_id}' (first at line {seen[rule_id]})"
+                problems.append(Problem(file, line, rule_id, message))
+                continue
+            seen[rule_id] = line
+        if rule is not None:
+            rules.append(rule)
+    return info, rules, problems
+
+
+def check_rule(
+    raw: Any, file: str, table: str, builtin: bool, catalog: Catalog, fallback: str
+) -> tuple[Rule | None, list[Problem]]:
+    """Validate one rule entry completely; the Rule is None when any problem was found."""
+    name = _entry_name(raw, fallback)
+    line = getattr(raw, "line", 1)
+    problems: list[Problem] = []
+    try:
+        entry = RuleEntry.model_validate(raw)
+    except ValidationError as err:
+        problems = pydantic_problems(err, RuleEntry, raw, file, name)
+        salvaged = _salvage(raw, err)
+        if salvaged is None:
+            return None, problems
+        entry = salvaged
+
+    def add(message: str, *loc: Any) -> None:
+        problems.append(Problem(file, line_of(raw, loc, line), name, message))
+
+    if not RULE_ID.match(entry.id):
+        add(
+            "a rule id must be dotted lowercase words, e.g. 'data.outliers.robust'. "
+            f"Got {entry.id!r} instead.",
+            "id",
+        )
+    if builtin and not entry.covers:
+        add("a built-in rule must say which article rows it covers", "covers")
+    for i, cover in enumerate(entry.covers):
+        if not COVERS.match(cover):
+            add(
+                f"the 'covers' entry must look like 'table2.row1' or 'table2.prose1' "
+                f"(tables 1..8). Got {cover!r} instead.",
+                "covers",
+                i,
+            )
+    choices = {"loss": tuple(catalog.losses), "loss_family": LOSS_FAMILIES}
+    if not catalog.has_losses:
+        choices.pop("loss")
+    for loc, message in check_condition(entry.when, choices):
+        if not catalog.has_losses and loc and loc[-1] == "loss":
+            continue
+        add(message, "when", *loc)
+    for message in check_template(entry.because):
+        add(message, "because")
+    if not problems and not any(getattr(entry, effect) for effect in EFFECTS):
+        add(f"a rule needs at least one effect: {', '.join(EFFECTS)}")
+    if catalog.has_losses:
+        for effect in ("score", "exclude", "params"):
+            for loss_id in getattr(entry, effect):
+                if loss_id not in catalog.losses:
+                    add(
+                        f"unknown loss id '{loss_id}' in '{effect}'."
+                        f"{did_you_mean(loss_id, catalog.losses)}",
+                        effect,
+                        loss_id,
+                    )
+        for loss_id, hints in entry.params.items():
+            spec = catalog.losses.get(loss_id)
+            if spec is not None:
+                problems += [
+                    Problem(file, line_of(raw, ("params", loss_id, *loc), line), name, m)
+                    for loc, m in _check_params(loss_id, spec, hints)
+                ]
+    if catalog.has_methods:
+        for effect, known in (("optimizer", catalog.optimizers), ("balancing", catalog.balancing)):
+            advice: MethodAdvice | None = getattr(entry, effect)
+            if advice is None:
+                continue
+            for part in ("score", "settings"):
+                for method in getattr(advice, part):
+                    if method not in known:
+                        add(
+                            f"unknown {effect} id '{method}' in '{effect}.{part}'."
+                            f"{did_you_mean(method, known)}",
+                            effect,
+                            part,
+                            method,
+                        )
+    if problems:
+        return None, problems
+    rule = Rule.model_construct(**dict(entry), table=table, file=file, line=line)
+    return rule, []
+
+
+_PLACEHOLDERS: dict[str, Any] = {"covers": [], "when": {}, "because": "", "source": "-"}
+
+
+def _salvage(raw: Any, err: ValidationError) -> RuleEntry | None:
+    """The entry without its invalid keys, so the rest can still be checked; None if hopeless."""
+    if not isinstance(raw, Mapping):
+        return None
+    bad = {e["loc"][0] for e in err.errors() if e["loc"]}
+    kept: dict[str, Any] = {k: v for k, v in raw.items() if k not in bad}
+    kept.setdefault("id", str(raw.get("id", "?")))
+    for key, placeholder in _PLACEHOLDERS.items():
+        kept.setdefault(key, placeholder)
+    try:
+        return RuleEntry.model_validate(kept)
+    except ValidationError:
+        return None
+
+
+def _check_params(
+    loss_id: str, spec: LossSpec, advice: Mapping[str, Any]
+) -> list[tuple[tuple[Any, ...], str]]:
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    for pname, value in advice.items():
+        param = spec.params.get(pname)
+        if param is None:
+            hint = did_you_mean(pname, spec.params) or (
+                " It has: " + ", ".join(spec.params) + "." if spec.params else " It has none."
+            )
+            problems.append(((pname,), f"unknown parameter '{pname}' of loss '{loss_id}'.{hint}"))
+            continue
+        if isinstance(value, Mapping):
+            keys = set(value)
+            if keys != {"derive"}:
+                problems.append(
+                    (
+                        (pname,),
+                        "a derived parameter is written {derive: NAME}. "
+                        f"Got keys {sorted(map(str, keys))} instead.",
+                    )
+                )
+            elif value["derive"] not in DERIVATIONS:
+                hint = did_you_mean(str(value["derive"]), DERIVATIONS)
+                problems.append(
+                    ((pname, "derive"), f"unknown derivation '{value['derive']}'.{hint}")
+                )
+        elif _is_number(value) and not param.admits(value):
+            problems.append(
+                (
+                    (pname,),
+                    f"the value of '{loss_id}.{pname}' must lie in "
+                    f"{param.range_text()}. Got {value!r} instead.",
+                )
+            )
+    return problems
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+_SAMPLE = {"number": 0.25, "integer": 3, "boolean": True}
+
+
+def _sample(spec: FactSpec) -> Any:
+    if spec.kind == "choice":
+        return spec.choices[0] if spec.choices else "x"
+    return _SAMPLE[spec.kind]
+
+
+def check_template(text: str) -> list[str]:
+    """Problems of a `because` text: fields that are not facts, or format specs that fail."""
+    problems: list[str] = []
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError as err:
+        return [f"'because' is not a valid format string: {err}"]
+    for _literal, field, spec, conversion in parsed:
+        if field is None:
+            continue
+        if field not in FACTS:
+            hint = did_you_mean(field, FACTS)
+            problems.append(
+                f"'because' names '{{{field}}}', which is not a fact.{hint}"
+                " (write literal braces as {{ }})"
+            )
+            continue
+        try:
+            sample = _sample(FACTS[field])
+            if conversion:
+                sample = repr(sample) if conversion == "r" else str(sample)
+            format(sample, spec or "")
+        except (ValueError, TypeError) as err:
+            problems.append(
+                f"'because' formats '{field}' with ':{spec}', which fails for a "
+                f"{FACTS[field].kind} fact: {err}"
+            )
+    return problems
