@@ -28,6 +28,7 @@ from lossadvisor.rules.schema import (
 from lossadvisor.rules.validate import (
     Catalog,
     Problem,
+    check_article,
     check_frameworks,
     check_losses,
     check_methods,
@@ -38,11 +39,12 @@ from lossadvisor.rules.yaml_lines import LineDict, YamlProblem, load_with_lines
 LOSSES_FILE = "losses.yaml"
 METHODS_FILE = "methods.yaml"
 FRAMEWORKS_FILE = "frameworks.yaml"
+ARTICLE_FILE = "article.yaml"
 
 
-def builtin_files() -> list[Path]:
+def builtin_files(base: Path | None = None) -> list[Path]:
     """The built-in rule files in load order: the catalogs, then the eight tables."""
-    base = rules_dir()
+    base = base or rules_dir()
     return [base / LOSSES_FILE, base / METHODS_FILE, *(base / f"{t}.yaml" for t in TABLES)]
 
 
@@ -92,7 +94,8 @@ def _parse(path: Path) -> _Parsed:
                 getattr(tree, "line", 1),
                 None,
                 "not a rule file: expected top-level 'losses' (catalog), 'optimizers' and "
-                "'balancing' (methods), or 'table' and 'rules' (a table file)",
+                "'balancing' (methods), 'rows' (the article), or 'table' and 'rules' "
+                "(a table file)",
             )
         )
     return parsed
@@ -107,14 +110,16 @@ def _kind(tree: Any) -> str:
         return "losses"
     if "optimizers" in tree or "balancing" in tree:
         return "methods"
+    if "rows" in tree:
+        return "article"
     if "rules" in tree or "table" in tree:
         return "table"
     return ""
 
 
-def _is_builtin(path: Path) -> bool:
+def _is_builtin(path: Path, base: Path) -> bool:
     try:
-        return path.resolve().parent == rules_dir().resolve()
+        return path.resolve().parent == base.resolve()
     except OSError:
         return False
 
@@ -131,7 +136,7 @@ class _Result:
     digest: str = ""
 
 
-def _catalog_for(parsed: Sequence[_Parsed], result: _Result) -> Catalog:
+def _catalog_for(parsed: Sequence[_Parsed], result: _Result, base: Path) -> Catalog:
     """The catalog from the given files, else from the built-in files."""
     have_losses = have_methods = False
     for p in parsed:
@@ -146,7 +151,6 @@ def _catalog_for(parsed: Sequence[_Parsed], result: _Result) -> Catalog:
             result.balancing.update(balancing)
             result.problems += problems
             have_methods = True
-    base = rules_dir()
     needs_catalog = any(p.kind in ("table", "frameworks") for p in parsed)
     for needed, have, kind in (
         (LOSSES_FILE, have_losses, "losses"),
@@ -176,7 +180,18 @@ def _catalog_for(parsed: Sequence[_Parsed], result: _Result) -> Catalog:
                 f"the built-in {kind} catalog is not usable, ids go unchecked: {first}",
             )
         )
+    rows: frozenset[str] | None = None
+    articles = [p for p in parsed if p.kind == "article"]
+    if not articles and needs_catalog and (base / ARTICLE_FILE).is_file():
+        articles = [_parse(base / ARTICLE_FILE)]
+    for p in articles:
+        if p.kind == "article":
+            found, problems = check_article(p.tree, p.name)
+            rows = (rows or frozenset()) | found
+            if p in parsed:
+                result.problems += problems
     return Catalog(
+        article_rows=rows,
         losses=result.losses,
         optimizers=result.optimizers,
         balancing=result.balancing,
@@ -185,12 +200,12 @@ def _catalog_for(parsed: Sequence[_Parsed], result: _Result) -> Catalog:
     )
 
 
-def _check(paths: Sequence[Path]) -> _Result:
+def _check(paths: Sequence[Path], base: Path) -> _Result:
     result = _Result()
     parsed = [_parse(p) for p in paths]
     for p in parsed:
         result.problems += p.problems
-    catalog = _catalog_for(parsed, result)
+    catalog = _catalog_for(parsed, result, base)
     digest = hashlib.sha256()
     builtin_ids: dict[str, Rule] = {}
     index_of: dict[str, int] = {}
@@ -201,7 +216,7 @@ def _check(paths: Sequence[Path]) -> _Result:
             result.problems += check_frameworks(p.tree, p.name, catalog)
         if p.kind != "table":
             continue
-        builtin = _is_builtin(p.path)
+        builtin = _is_builtin(p.path, base)
         info, rules, problems = check_table(p.tree, p.name, p.path.stem, builtin, catalog)
         result.problems += problems
         if info is not None and builtin:
@@ -233,18 +248,22 @@ def check_files(paths: Sequence[str | Path]) -> list[str]:
 
     Rule files are checked against the catalogs among `paths`, else the built-in ones.
     """
-    problems = _check([Path(p) for p in paths]).problems
+    problems = _check([Path(p) for p in paths], rules_dir()).problems
     order = {name: i for i, name in enumerate(dict.fromkeys(p.file for p in problems))}
     problems.sort(key=lambda p: (order[p.file], p.line or 0))
     return [str(p) for p in problems]
 
 
-def load_rulebase(extra_files: Sequence[str | Path] = ()) -> RuleBase:
+def load_rulebase(
+    extra_files: Sequence[str | Path] = (), *, builtin_dir: Path | None = None
+) -> RuleBase:
     """The built-in rule base plus user rule files (which may add or replace rules by id).
 
-    Raises InputError naming the first problem and how many more there are.
+    Raises InputError naming the first problem and how many more there are. `builtin_dir`
+    replaces the shipped rules directory (tests).
     """
-    result = _check([*builtin_files(), *(Path(p) for p in extra_files)])
+    base = builtin_dir or rules_dir()
+    result = _check([*builtin_files(base), *(Path(p) for p in extra_files)], base)
     if result.problems:
         first, more = result.problems[0], len(result.problems) - 1
         message = str(first)

@@ -67,6 +67,7 @@ class Catalog:
     balancing: Mapping[str, BalancingSpec]
     has_losses: bool = True
     has_methods: bool = True
+    article_rows: frozenset[str] | None = None  # None: no article.yaml, covers go unchecked
 
 
 # --- pydantic errors -> one-line messages -------------------------------------------------------
@@ -277,6 +278,44 @@ def check_frameworks(tree: LineDict, file: str, catalog: Catalog) -> list[Proble
     return problems
 
 
+def check_article(tree: LineDict, file: str) -> tuple[frozenset[str], list[Problem]]:
+    """Light check of `rules/article.yaml`: row ids well formed and in the table they name."""
+    rows: set[str] = set()
+    problems: list[Problem] = []
+    entries = tree.get("rows")
+    if not isinstance(entries, list):
+        return frozenset(), [Problem(file, tree.line, None, "'rows' must be a list of rows")]
+    for i, raw in enumerate(entries):
+        row_id = raw.get("id") if isinstance(raw, Mapping) else None
+        line = line_of(entries, [i])
+        if not isinstance(row_id, str) or not COVERS.match(row_id):
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    None,
+                    f"a row id must look like 'table2.row1' "
+                    f"or 'table2.prose1'. Got {row_id!r} instead.",
+                )
+            )
+            continue
+        table = raw.get("table")
+        expected = TABLES[int(row_id[5]) - 1]
+        if table != expected:
+            problems.append(
+                Problem(
+                    file,
+                    line_of(raw, ["table"]),
+                    row_id,
+                    f"the 'table' of {row_id} must be '{expected}'. Got {table!r} instead.",
+                )
+            )
+        if row_id in rows:
+            problems.append(Problem(file, line, row_id, f"duplicate row id '{row_id}'"))
+        rows.add(row_id)
+    return frozenset(rows), problems
+
+
 # --- table files -------------------------------------------------------------------------------
 
 
@@ -379,6 +418,8 @@ def check_rule(
                 "covers",
                 i,
             )
+        elif catalog.article_rows is not None and cover not in catalog.article_rows:
+            add(f"covers '{cover}', which is not a row of rules/article.yaml.", "covers", i)
     choices = {"loss": tuple(catalog.losses), "loss_family": LOSS_FAMILIES}
     if not catalog.has_losses:
         choices.pop("loss")

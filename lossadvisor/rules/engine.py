@@ -1,0 +1,170 @@
+"""Matching rules against facts and adding up their effects, every contribution on the ledger.
+
+Pure computation: no files, no printing. `evaluate` returns an Evaluation in which every score
+delta, exclusion, hyperparameter hint, optimizer or balancing delta and caution carries the rule
+that produced it, so that any number can be explained.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Collection, Mapping
+from functools import partial
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lossadvisor.facts import FactValue
+from lossadvisor.models import Caution, Contribution
+from lossadvisor.rules.conditions import facts_read, holds
+from lossadvisor.rules.schema import MethodAdvice, Rule, RuleBase
+
+
+class ParamHint(BaseModel):
+    """One rule's advice for one hyperparameter: a literal value or a named derivation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule_id: str
+    value: Any | None = None
+    derive: str | None = None
+
+
+class Evaluation(BaseModel):
+    """Everything the firing rules said, in load order, each item with its rule id."""
+
+    model_config = ConfigDict(frozen=True)
+
+    fired: list[str] = Field(default_factory=list)
+    loss_ledger: dict[str, list[Contribution]] = Field(default_factory=dict)
+    exclusions: dict[str, list[Contribution]] = Field(default_factory=dict)
+    param_hints: dict[str, dict[str, list[ParamHint]]] = Field(default_factory=dict)
+    optimizer_ledger: dict[str, list[Contribution]] = Field(default_factory=dict)
+    optimizer_settings: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    balancing_ledger: dict[str, list[Contribution]] = Field(default_factory=dict)
+    balancing_settings: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    cautions: list[Caution] = Field(default_factory=list)
+
+    def score(self, loss_id: str) -> float:
+        """The summed score delta of one loss (0 when no rule mentioned it)."""
+        return sum(c.delta for c in self.loss_ledger.get(loss_id, []))
+
+
+def fires(rule: Rule, facts: Mapping[str, FactValue]) -> bool:
+    """Whether the rule's `when` holds for these facts (missing facts make conditions false)."""
+    return holds(rule.when, facts)
+
+
+def read_facts(rule: Rule, facts: Mapping[str, FactValue]) -> dict[str, FactValue]:
+    """The facts the rule's condition reads, with their values (None when missing)."""
+    return {name: facts.get(name) for name in facts_read(rule.when)}
+
+
+def format_because(text: str, facts: Mapping[str, FactValue]) -> str:
+    """`text` formatted with the facts; the raw text if a field is missing or formatting fails."""
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+    except ValueError:
+        return text
+    if not fields:
+        return text.format() if "{{" in text or "}}" in text else text
+    if any(facts.get(f) is None for f in fields):
+        return text
+    try:
+        return text.format_map({f: facts[f] for f in fields})
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return text
+
+
+def evaluate(
+    base: RuleBase, facts: Mapping[str, FactValue], tables: Collection[str] | None = None
+) -> Evaluation:
+    """Fire every rule (of `tables`, or all) whose condition holds and collect its effects."""
+    fired: list[str] = []
+    loss_ledger: dict[str, list[Contribution]] = {}
+    exclusions: dict[str, list[Contribution]] = {}
+    param_hints: dict[str, dict[str, list[ParamHint]]] = {}
+    optimizer_ledger: dict[str, list[Contribution]] = {}
+    optimizer_settings: dict[str, dict[str, Any]] = {}
+    balancing_ledger: dict[str, list[Contribution]] = {}
+    balancing_settings: dict[str, dict[str, Any]] = {}
+    cautions: list[Caution] = []
+
+    for rule in base.rules:
+        if tables is not None and rule.table not in tables:
+            continue
+        if not fires(rule, facts):
+            continue
+        fired.append(rule.id)
+        read = read_facts(rule, facts)
+        because = format_because(rule.because, facts)
+
+        contribution = partial(_contribution, rule, read)
+
+        for loss_id, delta in rule.score.items():
+            loss_ledger.setdefault(loss_id, []).append(contribution(delta, because))
+        for loss_id, reason in rule.exclude.items():
+            exclusions.setdefault(loss_id, []).append(contribution(0.0, reason))
+        for loss_id, advice in rule.params.items():
+            per_loss = param_hints.setdefault(loss_id, {})
+            for param, value in advice.items():
+                per_loss.setdefault(param, []).append(_hint(rule.id, value))
+        _advise(rule.optimizer, optimizer_ledger, optimizer_settings, contribution, because)
+        _advise(rule.balancing, balancing_ledger, balancing_settings, contribution, because)
+        if rule.caution:
+            cautions.append(Caution(rule_id=rule.id, text=rule.caution, source=rule.source))
+
+    return Evaluation(
+        fired=fired,
+        loss_ledger=loss_ledger,
+        exclusions=exclusions,
+        param_hints=param_hints,
+        optimizer_ledger=optimizer_ledger,
+        optimizer_settings=optimizer_settings,
+        balancing_ledger=balancing_ledger,
+        balancing_settings=balancing_settings,
+        cautions=cautions,
+    )
+
+
+def _contribution(
+    rule: Rule, read: dict[str, FactValue], delta: float, because: str
+) -> Contribution:
+    return Contribution(
+        rule_id=rule.id,
+        table=rule.table,
+        delta=delta,
+        because=because,
+        facts=read,
+        source=rule.source,
+    )
+
+
+def _hint(rule_id: str, value: Any) -> ParamHint:
+    if isinstance(value, Mapping) and "derive" in value:
+        return ParamHint(rule_id=rule_id, derive=str(value["derive"]))
+    return ParamHint(rule_id=rule_id, value=_plain(value))
+
+
+def _plain(value: Any) -> Any:
+    """Plain dicts/lists (the loader's line-aware containers carry attributes)."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _advise(
+    advice: MethodAdvice | None,
+    ledger: dict[str, list[Contribution]],
+    settings: dict[str, dict[str, Any]],
+    contribution: Callable[[float, str], Contribution],
+    because: str,
+) -> None:
+    if advice is None:
+        return
+    for method, delta in advice.score.items():
+        ledger.setdefault(method, []).append(contribution(delta, because))
+    for method, overrides in advice.settings.items():
+        settings.setdefault(method, {}).update(_plain(overrides))
