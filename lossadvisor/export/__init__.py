@@ -1,0 +1,53 @@
+"""Export a Recommendation as a config real tools load as they are.
+
+    data = export_recommendation(rec, "hydra", pick="huber", rules_digest=base.digest)
+    write_yaml(data, "conf/loss.yaml", force=False)
+
+Formats: native (the whole recommendation, round-trips through `load_native`), hydra,
+lightning, lightgbm, xgboost, sklearn, keras. Framework names come from rules/frameworks.yaml.
+Nothing here imports torch, keras or the GBDT libraries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lossadvisor.errors import unknown_name
+from lossadvisor.export import gbdt, hydra, keras, lightning, native, sklearn
+from lossadvisor.export.choice import LossChoice, choose
+from lossadvisor.export.common import header
+from lossadvisor.export.mapping import Frameworks, load_frameworks
+from lossadvisor.export.native import load_native
+from lossadvisor.export.write import dump_yaml, write_yaml
+from lossadvisor.models import Recommendation
+
+__all__ = ["FORMATS", "dump_yaml", "export_recommendation", "load_native", "write_yaml"]
+
+FORMATS = ("native", "hydra", "lightning", "lightgbm", "xgboost", "sklearn", "keras")
+
+
+def _body(
+    rec: Recommendation, fmt: str, choices: list[LossChoice], frameworks: Frameworks
+) -> tuple[dict[str, Any], list[str]]:
+    if fmt == "hydra":
+        return hydra.build(rec, choices, frameworks)
+    if fmt == "lightning":
+        return lightning.build(rec, choices, frameworks)
+    if fmt == "keras":
+        return keras.build(rec, choices, frameworks)
+    if fmt == "sklearn":
+        return sklearn.build(rec, choices, frameworks)
+    return gbdt.build(rec, choices, frameworks, fmt)
+
+
+def export_recommendation(
+    rec: Recommendation, fmt: str, pick: str | None = None, rules_digest: str | None = None
+) -> dict[str, Any]:
+    """The export of `rec` in `fmt` as plain data; InputError if the loss has no form in fmt."""
+    if fmt not in FORMATS:
+        raise unknown_name("export format", fmt, FORMATS, "--format")
+    if fmt == "native":
+        return native.build(rec, pick, rules_digest)
+    choices = choose(rec, pick)
+    body, notes = _body(rec, fmt, choices, load_frameworks())
+    return {"lossadvisor": header(rec, fmt, choices, rules_digest, notes), **body}

@@ -1,0 +1,335 @@
+"""rules/frameworks.yaml: how each framework names a loss or optimizer, and the named conversions.
+
+The YAML is data; the only code it can reach is the closed set of conversions in CONVERSIONS,
+each a small documented function (value, facts) -> framework arguments.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from lossadvisor.errors import InputError
+from lossadvisor.facts import FactValue
+from lossadvisor.resources import rules_dir
+
+Framework = Literal["torch", "keras", "lightgbm", "xgboost", "sklearn"]
+FRAMEWORKS: tuple[Framework, ...] = ("torch", "keras", "lightgbm", "xgboost", "sklearn")
+
+# Which frameworks.yaml entry each export format reads (native needs none).
+FORMAT_FRAMEWORK: dict[str, Framework] = {
+    "hydra": "torch",
+    "lightning": "torch",
+    "keras": "keras",
+    "lightgbm": "lightgbm",
+    "xgboost": "xgboost",
+    "sklearn": "sklearn",
+}
+
+
+class TensorValue(BaseModel):
+    """Numbers the framework needs as a torch tensor; each format renders it its own way."""
+
+    model_config = ConfigDict(frozen=True)
+    values: list[float]
+
+
+class ArgSpec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    to: str
+    convert: str | None = None
+
+
+class Override(BaseModel):
+    """What changes for more than two classes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    target: str | None = None
+    class_name: str | None = None
+    objective: str | None = None
+    fixed: dict[str, Any] = Field(default_factory=dict)
+
+
+class Entry(BaseModel):
+    """One framework's name and parameters for one loss or optimizer."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    target: str | None = None
+    class_name: str | None = None
+    objective: str | None = None
+    args: dict[str, ArgSpec] = Field(default_factory=dict)
+    fixed: dict[str, Any] = Field(default_factory=dict)
+    facts: dict[str, str] = Field(default_factory=dict)
+    multiclass: Override | Literal[False] | None = None
+    list_wrapper: str | None = None
+    input: str | None = None
+    note: str | None = None
+
+    @field_validator("args", mode="before")
+    @classmethod
+    def _short_args(cls, value: Any) -> Any:
+        # `delta: alpha` is shorthand for `delta: {to: alpha}`.
+        if isinstance(value, Mapping):
+            return {k: {"to": v} if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+    def name(self) -> str:
+        """The framework's name for the thing: dotted path, Keras class or objective."""
+        return self.target or self.class_name or self.objective or "?"
+
+
+class Frameworks(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    losses: dict[str, dict[Framework, Entry]]
+    optimizers: dict[str, dict[Framework, Entry]]
+
+    def formats_with_loss(self, loss: str) -> list[str]:
+        """Export formats that have an implementation of `loss` (native always does)."""
+        have = self.losses.get(loss, {})
+        return ["native"] + [fmt for fmt, fw in FORMAT_FRAMEWORK.items() if fw in have]
+
+
+def frameworks_path() -> Path:
+    return rules_dir() / "frameworks.yaml"
+
+
+@functools.lru_cache(maxsize=4)
+def load_frameworks(path: str | None = None) -> Frameworks:
+    """Read and check frameworks.yaml (the shipped one unless `path` is given)."""
+    file = Path(path) if path else frameworks_path()
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise InputError(f"{file}: cannot read the framework map: {err}") from err
+    try:
+        frameworks = Frameworks.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InputError(f"{file}: {where}: {first['msg']}") from err
+    for kind, table in (("losses", frameworks.losses), ("optimizers", frameworks.optimizers)):
+        for item, entries in table.items():
+            for fw, entry in entries.items():
+                for param, spec in entry.args.items():
+                    if spec.convert is not None and spec.convert not in CONVERSIONS:
+                        raise unknown_conversion(
+                            spec.convert, f"{file}: {kind}.{item}.{fw}.{param}"
+                        )
+    return frameworks
+
+
+def unknown_conversion(name: str, where: str) -> InputError:
+    from lossadvisor.errors import unknown_name
+
+    return unknown_name("conversion", name, CONVERSIONS, where)
+
+
+def n_classes(facts: Mapping[str, FactValue]) -> int | None:
+    value = facts.get("n_classes")
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def is_multiclass(facts: Mapping[str, FactValue]) -> bool:
+    """More than two classes, by the profile's n_classes or the task."""
+    k = n_classes(facts)
+    if k is not None:
+        return k > 2
+    return facts.get("task") == "multiclass" or facts.get("target_type") == "multiclass"
+
+
+def resolve(entry: Entry, facts: Mapping[str, FactValue], what: str, fmt: str) -> Entry:
+    """Apply the multiclass override; InputError when the entry is binary-only."""
+    if not is_multiclass(facts) or entry.multiclass is None:
+        return entry
+    if entry.multiclass is False:
+        raise InputError(
+            f"{what}: {fmt} has '{entry.name()}' for two classes only; "
+            f"the data has {n_classes(facts) or 'more than 2'} classes."
+        )
+    over = entry.multiclass
+    changes: dict[str, Any] = {"fixed": {**entry.fixed, **over.fixed}, "multiclass": None}
+    for key in ("target", "class_name", "objective"):
+        if getattr(over, key) is not None:
+            changes[key] = getattr(over, key)
+    return entry.model_copy(update=changes)
+
+
+class BuiltArgs(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    args: dict[str, Any]
+    notes: list[str]
+
+
+def build_args(
+    entry: Entry,
+    params: Mapping[str, Any],
+    facts: Mapping[str, FactValue],
+    what: str,
+    fmt: str,
+) -> BuiltArgs:
+    """Framework arguments from lossadvisor params: fixed ones, then facts, then mapped params."""
+    args: dict[str, Any] = dict(entry.fixed)
+    notes: list[str] = []
+    for arg, fact in entry.facts.items():
+        value = facts.get(fact)
+        if value is None:
+            raise InputError(
+                f"{what}: {fmt} needs '{arg}' from the profile fact '{fact}', "
+                "which the recommendation does not have (profile the data or pass it)."
+            )
+        args[arg] = value
+    for param, value in params.items():
+        spec = entry.args.get(param)
+        if spec is None:
+            notes.append(
+                f"{what}: {param}={value!r} has no counterpart in {entry.name()}; left out"
+            )
+            continue
+        if value is None:
+            continue
+        if spec.convert is None:
+            args[spec.to] = value
+            continue
+        converted, note = CONVERSIONS[spec.convert](value, spec.to, facts, what)
+        args.update(converted)
+        if note:
+            notes.append(f"{what}: {note}")
+    if entry.note:
+        notes.append(f"{what}: {entry.note}")
+    if entry.input:
+        notes.append(f"{what}: {entry.name()} expects {entry.input}")
+    return BuiltArgs(args=args, notes=notes)
+
+
+# --- conversions ------------------------------------------------------------------------------
+
+Conversion = Callable[[Any, str, Mapping[str, FactValue], str], tuple[dict[str, Any], str | None]]
+
+
+def _numbers(value: Any, what: str) -> list[float]:
+    """A list of numbers from a number, a list or a {class: weight} mapping (mapping order)."""
+    items = list(value.values()) if isinstance(value, Mapping) else value
+    if not isinstance(items, list | tuple):
+        items = [items]
+    try:
+        return [float(v) for v in items]
+    except (TypeError, ValueError) as err:
+        raise InputError(f"{what}: expected numbers, got {value!r}") from err
+
+
+def _tensor(
+    value: Any, to: str, facts: Mapping[str, FactValue], what: str
+) -> tuple[dict[str, Any], str | None]:
+    """Numbers a torch loss wants as a Tensor (pos_weight, class weights)."""
+    return {to: TensorValue(values=_numbers(value, what))}, None
+
+
+def _list(
+    value: Any, to: str, facts: Mapping[str, FactValue], what: str
+) -> tuple[dict[str, Any], str | None]:
+    """A plain list of numbers (a {class: weight} mapping gives its values in order)."""
+    return {to: _numbers(value, what)}, None
+
+
+def _scalar(
+    value: Any, to: str, facts: Mapping[str, FactValue], what: str
+) -> tuple[dict[str, Any], str | None]:
+    """One number; a one-element list is unwrapped (GBDT scale_pos_weight is a single float)."""
+    numbers = _numbers(value, what)
+    if len(numbers) != 1:
+        raise InputError(f"{what}: {to} takes one number; got {len(numbers)} ({value!r})")
+    return {to: numbers[0]}, None
+
+
+def _huber_epsilon(
+    value: Any, to: str, facts: Mapping[str, FactValue], what: str
+) -> tuple[dict[str, Any], str | None]:
+    """HuberRegressor's epsilon multiplies its fitted residual scale: ε = δ / mad_sigma (≥ 1)."""
+    sigma = facts.get("mad_sigma")
+    if not isinstance(sigma, int | float) or isinstance(sigma, bool) or sigma <= 0:
+        return {}, (
+            f"δ={value} cannot be made scale-free without the profile's mad_sigma; "
+            "HuberRegressor keeps its default epsilon=1.35"
+        )
+    ratio = float(value) / float(sigma)
+    epsilon = max(1.0, ratio)
+    note = f"{to} = δ / mad_sigma = {float(value):.6g} / {float(sigma):.6g} = {ratio:.4g}"
+    if epsilon != ratio:
+        note += " raised to 1.0, HuberRegressor's minimum"
+    return {to: round(epsilon, 6)}, note
+
+
+def _pos_weight_to_alpha(
+    value: Any, to: str, facts: Mapping[str, FactValue], what: str
+) -> tuple[dict[str, Any], str | None]:
+    """Focal-style α with α/(1−α) = pos_weight: α = w / (1 + w)."""
+    (w,) = _scalar(value, to, facts, what)[0].values()
+    return {to: w / (1 + w)}, f"{to} = pos_weight/(1+pos_weight) = {w:.6g}/{1 + w:.6g}"
+
+
+def _class_label(key: Any) -> Any:
+    """Class labels as the data has them: '3' -> 3 so sklearn matches integer labels."""
+    if isinstance(key, str):
+        try:
+            return int(key)
+        except ValueError:
+            return key
+    return key
+
+
+def _class_weight_dict(
+    value: Any, to: str, facts: Mapping[str, FactValue], what: str
+) -> tuple[dict[str, Any], str | None]:
+    """scikit-learn class_weight: {label: weight}; a list means labels 0..K−1."""
+    if isinstance(value, Mapping):
+        return {to: {_class_label(k): float(v) for k, v in value.items()}}, None
+    weights = _numbers(value, what)
+    return {to: dict(enumerate(weights))}, f"{to} keys assume class labels 0..{len(weights) - 1}"
+
+
+def _pos_weight_class_weight(
+    value: Any, to: str, facts: Mapping[str, FactValue], what: str
+) -> tuple[dict[str, Any], str | None]:
+    """scikit-learn class_weight for a binary target: {0: 1, 1: pos_weight}."""
+    (w,) = _scalar(value, to, facts, what)[0].values()
+    return {to: {0: 1.0, 1: w}}, f"{to} assumes labels 0 (negative) and 1 (positive)"
+
+
+def _per_class_only(
+    value: Any, to: str, facts: Mapping[str, FactValue], what: str
+) -> tuple[dict[str, Any], str | None]:
+    """Keep α only as a per-class list: MONAI reads a scalar α as background-vs-rest."""
+    if isinstance(value, list | tuple | Mapping):
+        return {to: _numbers(value, what)}, None
+    return {}, (
+        f"a scalar alpha={value} only rescales multiclass focal loss (MONAI would read it as "
+        "background vs the rest); left out — give one alpha per class to weigh classes"
+    )
+
+
+def _split_betas(
+    value: Any, to: str, facts: Mapping[str, FactValue], what: str
+) -> tuple[dict[str, Any], str | None]:
+    """torch `betas` [b1, b2] -> Keras beta_1, beta_2."""
+    numbers = _numbers(value, what)
+    if len(numbers) != 2:
+        raise InputError(f"{what}: betas must be two numbers, got {value!r}")
+    return {"beta_1": numbers[0], "beta_2": numbers[1]}, None
+
+
+CONVERSIONS: dict[str, Conversion] = {
+    "tensor": _tensor,
+    "list": _list,
+    "scalar": _scalar,
+    "huber_epsilon": _huber_epsilon,
+    "pos_weight_to_alpha": _pos_weight_to_alpha,
+    "class_weight_dict": _class_weight_dict,
+    "pos_weight_class_weight": _pos_weight_class_weight,
+    "per_class_only": _per_class_only,
+    "split_betas": _split_betas,
+}

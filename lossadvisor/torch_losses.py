@@ -1,0 +1,511 @@
+"""Small torch modules for the losses torch, MONAI and torchvision-free setups lack.
+
+Exports (hydra, lightning) point here by dotted path, e.g.
+`_target_: lossadvisor.torch_losses.PinballLoss`. Importable only when torch is installed;
+the core never imports this module.
+
+Conventions: `forward(input, target)` like torch.nn losses, reduction "mean" | "sum" | "none".
+Regression losses take real predictions; the deviance losses (Poisson-like family) take the
+*log* of the predicted mean, as torch.nn.PoissonNLLLoss(log_input=True) does, so that the model's
+last layer stays unconstrained.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+__all__ = [
+    "BCEWithLogitsLossFromList",
+    "BarronLoss",
+    "BerHuLoss",
+    "CIoULoss",
+    "CrossEntropyLossFromList",
+    "DIoULoss",
+    "DistillationKLLoss",
+    "FocalTverskyLoss",
+    "GammaDevianceLoss",
+    "Lamb",
+    "LogCoshLoss",
+    "LovaszHingeLoss",
+    "LovaszSoftmaxLoss",
+    "MAPELoss",
+    "MultiTaskLoss",
+    "NegativeBinomialNLLLoss",
+    "PinballLoss",
+    "PseudoHuberLoss",
+    "TweedieDevianceLoss",
+    "WingLoss",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(values: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return values.mean()
+    if reduction == "sum":
+        return values.sum()
+    return values
+
+
+class _ElementwiseLoss(nn.Module):
+    """Base for losses defined per element of (input, target)."""
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+        self.reduction = reduction
+
+    def elementwise(self, input: Tensor, target: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return _reduce(self.elementwise(input, target), self.reduction)
+
+
+# --- regression --------------------------------------------------------------------------------
+
+
+class PseudoHuberLoss(_ElementwiseLoss):
+    """δ²(√(1 + (r/δ)²) − 1): a smooth (C∞) Huber; the form XGBoost's reg:pseudohubererror uses."""
+
+    def __init__(self, delta: float = 1.0, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        if delta <= 0:
+            raise ValueError(f"delta must be > 0, got {delta}")
+        self.delta = delta
+
+    def elementwise(self, input: Tensor, target: Tensor) -> Tensor:
+        r = (input - target) / self.delta
+        return self.delta**2 * (torch.sqrt(1 + r * r) - 1)
+
+
+class LogCoshLoss(_ElementwiseLoss):
+    """log(cosh(r)), computed as r + softplus(−2r) − log 2 so large residuals do not overflow."""
+
+    def elementwise(self, input: Tensor, target: Tensor) -> Tensor:
+        r = (input - target).abs()
+        return r + nn.functional.softplus(-2 * r) - math.log(2.0)
+
+
+class PinballLoss(_ElementwiseLoss):
+    """Pinball loss max(τ·u, (τ − 1)·u), u = target − input; minimised at the τ-quantile."""
+
+    def __init__(self, tau: float = 0.5, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        if not 0 < tau < 1:
+            raise ValueError(f"tau must be in (0, 1), got {tau}")
+        self.tau = tau
+
+    def elementwise(self, input: Tensor, target: Tensor) -> Tensor:
+        u = target - input
+        return torch.maximum(self.tau * u, (self.tau - 1) * u)
+
+
+class BerHuLoss(_ElementwiseLoss):
+    """Reverse Huber (Laina et al. 2016): |r| up to c, (r² + c²)/(2c) beyond.
+
+    c=None follows the paper: c = 0.2·max|r| over the batch (treated as a constant).
+    """
+
+    def __init__(self, c: float | None = None, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        if c is not None and c <= 0:
+            raise ValueError(f"c must be > 0, got {c}")
+        self.c = c
+
+    def elementwise(self, input: Tensor, target: Tensor) -> Tensor:
+        r = (input - target).abs()
+        if self.c is None:
+            c = (0.2 * r.max()).detach().clamp_min(1e-12)
+        else:
+            c = torch.tensor(self.c, dtype=r.dtype, device=r.device)
+        return torch.where(r <= c, r, (r * r + c * c) / (2 * c))
+
+
+class MAPELoss(_ElementwiseLoss):
+    """|r| / max(|y|, eps): mean absolute percentage error as a fraction (not ×100)."""
+
+    def __init__(self, eps: float = 1e-8, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.eps = eps
+
+    def elementwise(self, input: Tensor, target: Tensor) -> Tensor:
+        return (input - target).abs() / target.abs().clamp_min(self.eps)
+
+
+class WingLoss(_ElementwiseLoss):
+    """Wing loss (Feng et al. 2018): w·ln(1 + |r|/ε) for |r| < w, else |r| − C (C joins them)."""
+
+    def __init__(self, w: float = 10.0, epsilon: float = 2.0, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        if w <= 0 or epsilon <= 0:
+            raise ValueError(f"w and epsilon must be > 0, got w={w}, epsilon={epsilon}")
+        self.w = w
+        self.epsilon = epsilon
+        self.c = w - w * math.log(1 + w / epsilon)
+
+    def elementwise(self, input: Tensor, target: Tensor) -> Tensor:
+        r = (input - target).abs()
+        return torch.where(r < self.w, self.w * torch.log1p(r / self.epsilon), r - self.c)
+
+
+class BarronLoss(_ElementwiseLoss):
+    """Barron's general robust loss ρ(r, α, c) (CVPR 2019) with a fixed shape α and scale c.
+
+    α=2 is L2, α=1 pseudo-Huber/Charbonnier, α=0 Cauchy, α=−2 Geman-McClure, α→−∞ Welsch.
+    """
+
+    def __init__(self, alpha: float = 1.0, scale: float = 1.0, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        if scale <= 0:
+            raise ValueError(f"scale must be > 0, got {scale}")
+        self.alpha = alpha
+        self.scale = scale
+
+    def elementwise(self, input: Tensor, target: Tensor) -> Tensor:
+        z2 = ((input - target) / self.scale) ** 2
+        a = self.alpha
+        if a == 2:
+            return 0.5 * z2
+        if a == 0:
+            return torch.log1p(0.5 * z2)
+        if math.isinf(a) and a < 0:
+            return 1 - torch.exp(-0.5 * z2)
+        b = abs(a - 2)
+        return (b / a) * ((z2 / b + 1) ** (a / 2) - 1)
+
+
+class GammaDevianceLoss(_ElementwiseLoss):
+    """Gamma deviance 2[(y − μ)/μ − log(y/μ)] with μ = exp(input); targets must be > 0."""
+
+    def elementwise(self, input: Tensor, target: Tensor) -> Tensor:
+        return 2 * (target * torch.exp(-input) - 1 - torch.log(target) + input)
+
+
+class TweedieDevianceLoss(_ElementwiseLoss):
+    """Tweedie deviance for 1 < p < 2 with μ = exp(input); targets ≥ 0 (zeros allowed).
+
+    d = 2[y^(2−p)/((1−p)(2−p)) − y·μ^(1−p)/(1−p) + μ^(2−p)/(2−p)]; zero when μ = y.
+    """
+
+    def __init__(self, power: float = 1.5, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        if not 1 < power < 2:
+            raise ValueError(f"power must be in (1, 2), got {power}")
+        self.power = power
+
+    def elementwise(self, input: Tensor, target: Tensor) -> Tensor:
+        p = self.power
+        first = target.clamp_min(0) ** (2 - p) / ((1 - p) * (2 - p))
+        second = target * torch.exp((1 - p) * input) / (1 - p)
+        third = torch.exp((2 - p) * input) / (2 - p)
+        return 2 * (first - second + third)
+
+
+class NegativeBinomialNLLLoss(_ElementwiseLoss):
+    """NB2 negative log-likelihood: Var = μ + α·μ², μ = exp(input), fixed dispersion α > 0."""
+
+    def __init__(self, alpha: float = 1.0, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        if alpha <= 0:
+            raise ValueError(f"alpha must be > 0, got {alpha}")
+        self.alpha = alpha
+
+    def elementwise(self, input: Tensor, target: Tensor) -> Tensor:
+        r = 1.0 / self.alpha
+        log_mu = input
+        log_r_plus_mu = torch.logaddexp(torch.full_like(log_mu, math.log(r)), log_mu)
+        log_lik = (
+            torch.lgamma(target + r)
+            - math.lgamma(r)
+            - torch.lgamma(target + 1)
+            + r * (math.log(r) - log_r_plus_mu)
+            + target * (log_mu - log_r_plus_mu)
+        )
+        return -log_lik
+
+
+# --- classification / distillation ---------------------------------------------------------------
+
+
+class BCEWithLogitsLossFromList(nn.BCEWithLogitsLoss):
+    """torch.nn.BCEWithLogitsLoss taking `pos_weight` as a list (configs cannot build tensors)."""
+
+    def __init__(self, pos_weight: list[float] | None = None, reduction: str = "mean") -> None:
+        tensor = None if pos_weight is None else torch.tensor(pos_weight, dtype=torch.float32)
+        super().__init__(pos_weight=tensor, reduction=reduction)
+
+
+class CrossEntropyLossFromList(nn.CrossEntropyLoss):
+    """torch.nn.CrossEntropyLoss taking class `weight` as a list (jsonargparse / LightningCLI)."""
+
+    def __init__(
+        self,
+        weight: list[float] | None = None,
+        ignore_index: int = -100,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ) -> None:
+        tensor = None if weight is None else torch.tensor(weight, dtype=torch.float32)
+        super().__init__(
+            weight=tensor,
+            ignore_index=ignore_index,
+            reduction=reduction,
+            label_smoothing=label_smoothing,
+        )
+
+
+class DistillationKLLoss(nn.Module):
+    """Hinton et al. (2015): T²·KL(softmax(teacher/T) ‖ softmax(student/T)), batch mean.
+
+    forward(student_logits, teacher_logits); the T² keeps gradient size independent of T.
+    """
+
+    def __init__(self, temperature: float = 2.0) -> None:
+        super().__init__()
+        if temperature <= 0:
+            raise ValueError(f"temperature must be > 0, got {temperature}")
+        self.temperature = temperature
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        t = self.temperature
+        student = nn.functional.log_softmax(input / t, dim=-1)
+        teacher = nn.functional.log_softmax(target / t, dim=-1)
+        kl = nn.functional.kl_div(student, teacher, reduction="batchmean", log_target=True)
+        return kl * t * t
+
+
+# --- segmentation ---------------------------------------------------------------------------------
+
+
+class FocalTverskyLoss(nn.Module):
+    """Focal Tversky (Abraham & Khan 2019): (1 − TI)^γ per channel, TI = TP/(TP + α·FP + β·FN).
+
+    input: logits (N, C, ...); target: same shape (binary masks or one-hot). Sigmoid per channel,
+    or softmax over channels when `softmax=True`.
+    """
+
+    def __init__(
+        self,
+        alpha: float = 0.5,
+        beta: float = 0.5,
+        gamma: float = 0.75,
+        softmax: bool = False,
+        smooth: float = 1e-5,
+    ) -> None:
+        super().__init__()
+        self.alpha, self.beta, self.gamma = alpha, beta, gamma
+        self.softmax = softmax
+        self.smooth = smooth
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        probs = torch.softmax(input, dim=1) if self.softmax else torch.sigmoid(input)
+        dims = tuple(range(2, input.ndim))
+        target = target.to(probs.dtype)
+        tp = (probs * target).sum(dims)
+        fp = (probs * (1 - target)).sum(dims)
+        fn = ((1 - probs) * target).sum(dims)
+        ti = (tp + self.smooth) / (tp + self.alpha * fp + self.beta * fn + self.smooth)
+        return ((1 - ti).clamp_min(0) ** self.gamma).mean()
+
+
+def _lovasz_grad(gt_sorted: Tensor) -> Tensor:
+    """Gradient of the Lovász extension of Jaccard w.r.t. sorted errors (Berman et al. 2018)."""
+    gts = gt_sorted.sum()
+    intersection = gts - gt_sorted.cumsum(0)
+    union = gts + (1 - gt_sorted).cumsum(0)
+    jaccard = 1.0 - intersection / union
+    if gt_sorted.numel() > 1:
+        jaccard[1:] = jaccard[1:] - jaccard[:-1]
+    return jaccard
+
+
+class LovaszHingeLoss(nn.Module):
+    """Binary Lovász hinge (Berman et al. 2018) over the batch: input logits, target {0, 1}."""
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        logits = input.reshape(-1)
+        labels = target.reshape(-1).to(logits.dtype)
+        signs = 2 * labels - 1
+        errors = 1 - logits * signs
+        errors_sorted, order = torch.sort(errors, descending=True)
+        grad = _lovasz_grad(labels[order])
+        return torch.dot(nn.functional.relu(errors_sorted), grad)
+
+
+class LovaszSoftmaxLoss(nn.Module):
+    """Lovász-softmax (Berman et al. 2018): logits (N, C, ...), target indices (N, ...)."""
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        n_classes = input.shape[1]
+        probs = torch.softmax(input, dim=1).movedim(1, -1).reshape(-1, n_classes)
+        labels = target.reshape(-1)
+        losses = []
+        for c in range(n_classes):
+            fg = (labels == c).to(probs.dtype)
+            if fg.sum() == 0:
+                continue
+            errors = (fg - probs[:, c]).abs()
+            errors_sorted, order = torch.sort(errors, descending=True)
+            losses.append(torch.dot(errors_sorted, _lovasz_grad(fg[order])))
+        if not losses:
+            return probs.sum() * 0.0
+        return torch.stack(losses).mean()
+
+
+# --- detection ------------------------------------------------------------------------------------
+
+
+def _box_terms(pred: Tensor, target: Tensor, eps: float) -> tuple[Tensor, Tensor, Tensor]:
+    """IoU, squared centre distance and squared enclosing diagonal of (x1, y1, x2, y2) boxes."""
+    px1, py1, px2, py2 = pred.unbind(-1)
+    tx1, ty1, tx2, ty2 = target.unbind(-1)
+    iw = (torch.minimum(px2, tx2) - torch.maximum(px1, tx1)).clamp_min(0)
+    ih = (torch.minimum(py2, ty2) - torch.maximum(py1, ty1)).clamp_min(0)
+    inter = iw * ih
+    union = (px2 - px1) * (py2 - py1) + (tx2 - tx1) * (ty2 - ty1) - inter
+    iou = inter / (union + eps)
+    cw = torch.maximum(px2, tx2) - torch.minimum(px1, tx1)
+    ch = torch.maximum(py2, ty2) - torch.minimum(py1, ty1)
+    diag2 = cw**2 + ch**2 + eps
+    centre2 = ((px1 + px2 - tx1 - tx2) ** 2 + (py1 + py2 - ty1 - ty2) ** 2) / 4
+    return iou, centre2, diag2
+
+
+class DIoULoss(_ElementwiseLoss):
+    """Distance-IoU loss (Zheng et al. 2020): 1 − IoU + ρ²(centres)/c²; boxes x1, y1, x2, y2."""
+
+    def __init__(self, eps: float = 1e-7, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.eps = eps
+
+    def elementwise(self, input: Tensor, target: Tensor) -> Tensor:
+        iou, centre2, diag2 = _box_terms(input, target, self.eps)
+        return 1 - iou + centre2 / diag2
+
+
+class CIoULoss(_ElementwiseLoss):
+    """Complete-IoU loss (Zheng et al. 2020): DIoU + α·v, v the aspect-ratio consistency term."""
+
+    def __init__(self, eps: float = 1e-7, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.eps = eps
+
+    def elementwise(self, input: Tensor, target: Tensor) -> Tensor:
+        iou, centre2, diag2 = _box_terms(input, target, self.eps)
+        wp = input[..., 2] - input[..., 0]
+        hp = input[..., 3] - input[..., 1]
+        wt = target[..., 2] - target[..., 0]
+        ht = target[..., 3] - target[..., 1]
+        v = (4 / math.pi**2) * (
+            torch.atan(wt / (ht + self.eps)) - torch.atan(wp / (hp + self.eps))
+        ) ** 2
+        with torch.no_grad():
+            alpha = v / (1 - iou + v + self.eps)
+        return 1 - iou + centre2 / diag2 + alpha * v
+
+
+# --- multi-task -----------------------------------------------------------------------------------
+
+
+class MultiTaskLoss(nn.Module):
+    """Weighted sum of per-head losses; method "uncertainty" learns them (Kendall et al. 2018).
+
+    forward(predictions, targets): two mappings keyed by head name. With uncertainty weighting each
+    head has a learnable log-variance s (init `init_log_var`): total = Σ ½·e^(−s)·L + ½·s, times the
+    fixed weight. Register this module's parameters with the optimizer so s is learned.
+    """
+
+    METHODS = ("fixed", "uncertainty")
+
+    def __init__(
+        self,
+        losses: Mapping[str, nn.Module],
+        weights: Mapping[str, float] | None = None,
+        method: str = "fixed",
+        init_log_var: float = -0.5,
+    ) -> None:
+        super().__init__()
+        if method not in self.METHODS:
+            raise ValueError(f"method must be one of {self.METHODS}, got {method!r}")
+        self.losses = nn.ModuleDict(dict(losses))
+        self.weights = {name: float((weights or {}).get(name, 1.0)) for name in self.losses}
+        self.method = method
+        self.log_vars = nn.ParameterDict(
+            {name: nn.Parameter(torch.tensor(float(init_log_var))) for name in self.losses}
+            if method == "uncertainty"
+            else {}
+        )
+
+    def forward(self, predictions: Mapping[str, Tensor], targets: Mapping[str, Tensor]) -> Tensor:
+        total: Tensor | None = None
+        for name, loss_fn in self.losses.items():
+            value = self.weights[name] * loss_fn(predictions[name], targets[name])
+            if self.method == "uncertainty":
+                s = self.log_vars[name]
+                value = 0.5 * torch.exp(-s) * value + 0.5 * s
+            total = value if total is None else total + value
+        if total is None:
+            raise ValueError("MultiTaskLoss needs at least one head")
+        return total
+
+
+# --- optimizer ------------------------------------------------------------------------------------
+
+
+class Lamb(torch.optim.Optimizer):
+    """LAMB (You et al. 2020, arXiv 1904.00962): Adam moments with a per-tensor trust ratio.
+
+    torch.optim has no LAMB; this is the paper's Algorithm 2 with bias correction and decoupled
+    weight decay inside the trust-ratio update.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Tensor] | Iterable[dict[str, Any]],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-6,
+        weight_decay: float = 0.0,
+    ) -> None:
+        if lr <= 0:
+            raise ValueError(f"lr must be > 0, got {lr}")
+        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay}
+        super().__init__(params, defaults)
+
+    @torch.no_grad()
+    def step(self, closure: Callable[[], float] | None = None) -> float | None:  # type: ignore[override]
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if not state:
+                    state["step"] = 0
+                    state["exp_avg"] = torch.zeros_like(p)
+                    state["exp_avg_sq"] = torch.zeros_like(p)
+                state["step"] += 1
+                m, v = state["exp_avg"], state["exp_avg_sq"]
+                m.mul_(beta1).add_(p.grad, alpha=1 - beta1)
+                v.mul_(beta2).addcmul_(p.grad, p.grad, value=1 - beta2)
+                m_hat = m / (1 - beta1 ** state["step"])
+                v_hat = v / (1 - beta2 ** state["step"])
+                update = m_hat / (v_hat.sqrt() + group["eps"])
+                if group["weight_decay"]:
+                    update = update.add(p, alpha=group["weight_decay"])
+                w_norm, u_norm = p.norm(), update.norm()
+                trust = (w_norm / u_norm) if w_norm > 0 and u_norm > 0 else torch.tensor(1.0)
+                p.add_(update, alpha=-group["lr"] * float(trust))
+        return loss
