@@ -15,6 +15,7 @@ from lossadvisor.errors import InputError
 # Importing a command module registers its commands on `app` (one line per module).
 # isort: off
 from lossadvisor.cli import rules_cmd  # noqa: F401
+from lossadvisor.cli import recommend_cmd  # noqa: F401
 # isort: on
 
 
