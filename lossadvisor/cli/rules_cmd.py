@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from lossadvisor.cli.app import app
+
+if TYPE_CHECKING:
+    from lossadvisor.rules.schema import RuleBase
 
 rules_app = typer.Typer(
     name="rules",
@@ -49,3 +52,117 @@ def check(
         print(f"{len(problems)} problem(s) in {len(files)} file(s).", file=sys.stderr)
         raise typer.Exit(2)
     print(f"{len(files)} file(s) valid.", file=sys.stderr)
+
+
+def _load(rules: list[Path] | None) -> RuleBase:
+    from lossadvisor.rules.load import load_rulebase
+
+    return load_rulebase(rules or ())
+
+
+def _print(renderable: Any) -> None:
+    from rich.console import Console
+
+    Console().print(renderable)
+
+
+@rules_app.command("list")
+def list_rules(
+    table: Annotated[
+        str | None, typer.Option("--table", help="Only this table (task, data, ...).")
+    ] = None,
+    rules: RulesOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the rules: id, table, article rows covered, effects.
+
+    Example: lossadvisor rules list --table robustness
+    """
+    from lossadvisor.errors import unknown_name
+    from lossadvisor.render.rules import rule_data, rules_table
+    from lossadvisor.rules.schema import TABLES
+
+    base = _load(rules)
+    if table is not None and table not in TABLES:
+        raise unknown_name("table", table, TABLES, where="--table")
+    chosen = [r for r in base.rules if table is None or r.table == table]
+    if as_json:
+        _print_json([rule_data(r) for r in chosen])
+        return
+    _print(rules_table(chosen))
+
+
+@rules_app.command("show")
+def show_rule(
+    rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. data.outliers.robust.")],
+    rules: RulesOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one rule: what it does, when it fires, its effects, why, and its source.
+
+    Example: lossadvisor rules show data.outliers.robust
+    """
+    from lossadvisor.errors import unknown_name
+    from lossadvisor.render.rules import rule_data, rule_page
+
+    base = _load(rules)
+    rule = base.rule(rule_id)
+    if rule is None:
+        raise unknown_name("rule", rule_id, [r.id for r in base.rules])
+    if as_json:
+        _print_json(rule_data(rule))
+        return
+    _print(rule_page(rule, base))
+
+
+@app.command("losses")
+def losses(
+    family: Annotated[
+        str | None, typer.Option("--family", help="Only this family (regression, ...).")
+    ] = None,
+    rules: RulesOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The loss catalog as a table: family, expected output, outlier sensitivity, gradient, cost.
+
+    Example: lossadvisor losses --family segmentation
+    """
+    from lossadvisor.errors import unknown_name
+    from lossadvisor.facts import LOSS_FAMILIES
+
+    base = _load(rules)
+    if family is not None and family not in LOSS_FAMILIES:
+        raise unknown_name("family", family, LOSS_FAMILIES, where="--family")
+    chosen = [s for s in base.losses.values() if family is None or s.family == family]
+    if as_json:
+        _print_json([s.model_dump(mode="json") for s in chosen])
+        return
+    from lossadvisor.render.rules import losses_table
+
+    _print(losses_table(chosen))
+
+
+@app.command("explain")
+def explain(
+    loss: Annotated[str, typer.Argument(help="A loss id from `lossadvisor losses`.")],
+    rules: RulesOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Explain a loss: formula, gradient, properties, hyperparameters, the rules for and
+    against it, and its names in real frameworks.
+
+    Example: lossadvisor explain huber
+    """
+    from lossadvisor.errors import unknown_name
+    from lossadvisor.render.rules import loss_data, loss_page
+    from lossadvisor.rules.load import load_frameworks
+
+    base = _load(rules)
+    spec = base.losses.get(loss)
+    if spec is None:
+        raise unknown_name("loss", loss, base.losses)
+    frameworks = load_frameworks().get(loss, {})
+    if as_json:
+        _print_json(loss_data(spec, base, frameworks))
+        return
+    _print(loss_page(spec, base, frameworks))

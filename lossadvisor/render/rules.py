@@ -1,0 +1,295 @@
+"""Rich views of the knowledge base: the rule list, a rule page, the loss catalog, a loss page.
+
+Functions here build renderables or plain dicts (for --json); the CLI prints them. Pages follow
+ruff's rule pages: what it does, when, why, and the references.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from lossadvisor.rules.schema import LossSpec, MethodAdvice, Rule, RuleBase
+
+_OPS = {"gt": ">", "ge": "≥", "lt": "<", "le": "≤"}
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    return str(value)
+
+
+def describe_condition(condition: Mapping[str, Any]) -> str:
+    """A `when` mapping in words: 'task = regression and outlier_ratio > 0.01'."""
+    if not condition:
+        return "always"
+    return " and ".join(_describe_entry(key, test) for key, test in condition.items())
+
+
+def _describe_entry(key: str, test: Any) -> str:
+    if key in ("all", "any"):
+        joiner = " and " if key == "all" else " or "
+        return "(" + joiner.join(describe_condition(c) for c in test) + ")"
+    if key == "not":
+        return f"not ({describe_condition(test)})"
+    if isinstance(test, list):
+        return f"{key} in {{{', '.join(_value(v) for v in test)}}}"
+    if not isinstance(test, Mapping):
+        return f"{key} = {_value(test)}"
+    parts = []
+    for op, arg in test.items():
+        if op in _OPS:
+            parts.append(f"{key} {_OPS[op]} {_value(arg)}")
+        elif op == "in":
+            parts.append(f"{key} in {{{', '.join(_value(v) for v in arg)}}}")
+        elif op == "not":
+            items = arg if isinstance(arg, list) else [arg]
+            parts.append(f"{key} not in {{{', '.join(_value(v) for v in items)}}}")
+        elif op == "present":
+            parts.append(f"{key} is {'known' if arg else 'unknown'}")
+    return " and ".join(parts)
+
+
+def _signed(delta: float) -> str:
+    return f"{delta:+g}".replace("-", "−")
+
+
+def _advice_summary(name: str, advice: MethodAdvice | None) -> list[str]:
+    if advice is None:
+        return []
+    parts = [f"{m} {_signed(d)}" for m, d in advice.score.items()]
+    parts += [f"{m}: {_value(s)}" for m, s in advice.settings.items()]
+    return [f"{name} " + ", ".join(parts)] if parts else []
+
+
+def effect_summary(rule: Rule) -> str:
+    """Every effect of a rule on one line: 'huber +3, mse −3; exclude bce; ...'."""
+    parts: list[str] = []
+    if rule.score:
+        parts.append(", ".join(f"{loss} {_signed(d)}" for loss, d in rule.score.items()))
+    if rule.exclude:
+        parts.append("exclude " + ", ".join(rule.exclude))
+    if rule.params:
+        parts.append(
+            "params "
+            + ", ".join(f"{loss}.{p}" for loss, params in rule.params.items() for p in params)
+        )
+    parts += _advice_summary("optimizer", rule.optimizer)
+    parts += _advice_summary("balancing", rule.balancing)
+    if rule.caution:
+        parts.append("caution")
+    return "; ".join(parts)
+
+
+def rules_table(rules: Sequence[Rule]) -> RenderableType:
+    """The rule list: id, table, covers, effects."""
+    table = Table(title=f"{len(rules)} rules", title_justify="left")
+    table.add_column("id", style="bold", no_wrap=True)
+    table.add_column("table")
+    table.add_column("covers")
+    table.add_column("effects")
+    for rule in rules:
+        table.add_row(rule.id, rule.table, ", ".join(rule.covers), effect_summary(rule))
+    return table
+
+
+def _heading(text: str) -> Text:
+    return Text(f"\n{text}", style="bold underline")
+
+
+def rule_page(rule: Rule, base: RuleBase) -> RenderableType:
+    """One rule in the rhythm of a ruff rule page: what, when, effects, why, source."""
+    info = base.tables.get(rule.table)
+    title = info.title if info else rule.table
+    parts: list[RenderableType] = [
+        Text(f"{rule.id}", style="bold"),
+        Text(f"table: {rule.table} — {title}; covers {', '.join(rule.covers) or 'no article row'}"),
+        Text(f"defined at {rule.file}:{rule.line}", style="dim"),
+        _heading("What it does"),
+        Text(effect_summary(rule)),
+        _heading("When"),
+        Text(describe_condition(rule.when)),
+    ]
+    effects = Table(show_header=True, box=None, pad_edge=False)
+    effects.add_column("effect")
+    effects.add_column("on")
+    effects.add_column("value")
+    for loss, delta in rule.score.items():
+        effects.add_row("score", _loss_label(loss, base), _signed(delta))
+    for loss, reason in rule.exclude.items():
+        effects.add_row("exclude", _loss_label(loss, base), reason)
+    for loss, params in rule.params.items():
+        for param, value in params.items():
+            effects.add_row("param", f"{loss}.{param}", _value(value))
+    for kind, advice in (("optimizer", rule.optimizer), ("balancing", rule.balancing)):
+        if advice is None:
+            continue
+        for method, delta in advice.score.items():
+            effects.add_row(kind, method, _signed(delta))
+        for method, settings in advice.settings.items():
+            effects.add_row(f"{kind} settings", method, _value(settings))
+    parts += [_heading("Effects"), effects]
+    if rule.caution:
+        parts += [_heading("Caution"), Text(rule.caution)]
+    parts += [_heading("Why"), Text(rule.because), _heading("Source"), Text(rule.source)]
+    return Group(*parts)
+
+
+def _loss_label(loss_id: str, base: RuleBase) -> str:
+    spec = base.losses.get(loss_id)
+    return f"{loss_id} ({spec.name})" if spec else loss_id
+
+
+def rule_data(rule: Rule) -> dict[str, Any]:
+    """A rule as plain JSON-able data (its YAML plus table, file and line)."""
+    return rule.model_dump(mode="json", exclude_none=True)
+
+
+def losses_table(losses: Sequence[LossSpec]) -> RenderableType:
+    """The catalog: id, name, family, output, outlier sensitivity, gradient, complexity."""
+    table = Table(title=f"{len(losses)} losses", title_justify="left")
+    table.add_column("id", style="bold", no_wrap=True)
+    table.add_column("name")
+    table.add_column("family")
+    table.add_column("output")
+    table.add_column("outliers")
+    table.add_column("gradient")
+    table.add_column("complexity")
+    for loss in losses:
+        props = loss.properties
+        gradient = props.gradient_continuity + (", bounded" if props.gradient_bounded else "")
+        table.add_row(
+            loss.id,
+            loss.name,
+            loss.family,
+            loss.output,
+            props.outlier_sensitivity,
+            gradient,
+            props.time_complexity,
+        )
+    return table
+
+
+def rules_about(loss_id: str, base: RuleBase) -> tuple[list[Rule], list[Rule]]:
+    """(rules that favour the loss, rules that disfavour or exclude it), in load order."""
+    favour = [r for r in base.rules if r.score.get(loss_id, 0) > 0]
+    against = [r for r in base.rules if r.score.get(loss_id, 0) < 0 or loss_id in r.exclude]
+    return favour, against
+
+
+def framework_names(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """framework -> what it calls the loss (its target, objective or class_name)."""
+    names: dict[str, str] = {}
+    for framework, entry in entries.items():
+        for key in ("target", "objective", "class_name", "name"):
+            if isinstance(entry.get(key), str):
+                names[framework] = str(entry[key])
+                break
+        else:
+            names[framework] = "(no name given)"
+    return names
+
+
+def _rule_rows(title: str, rules: Sequence[Rule], loss_id: str) -> RenderableType:
+    table = Table(title=title, title_justify="left", box=None, pad_edge=False)
+    table.add_column("rule", style="bold", no_wrap=True)
+    table.add_column("effect", no_wrap=True)
+    table.add_column("when")
+    for rule in rules:
+        effect = (
+            f"excluded: {rule.exclude[loss_id]}"
+            if loss_id in rule.exclude
+            else _signed(rule.score[loss_id])
+        )
+        table.add_row(rule.id, effect, describe_condition(rule.when))
+    if not rules:
+        table.add_row("(none)", "", "")
+    return table
+
+
+def loss_page(
+    loss: LossSpec, base: RuleBase, frameworks: Mapping[str, Mapping[str, Any]]
+) -> RenderableType:
+    """`explain LOSS`: what it is, properties, hyperparameters, rules for and against, names."""
+    props = loss.properties
+    parts: list[RenderableType] = [
+        Text(f"{loss.name} ({loss.id})", style="bold"),
+        Text(f"family {loss.family}; expects {loss.output}; tasks {', '.join(loss.tasks)}"),
+        _heading("What it is"),
+        Text(f"formula:  {loss.formula}"),
+        Text(f"gradient: {loss.gradient}"),
+    ]
+    if loss.estimates:
+        parts.append(Text(f"estimates: {loss.estimates}"))
+    properties = Table(show_header=False, box=None, pad_edge=False)
+    properties.add_column("property", style="bold")
+    properties.add_column("value")
+    for name, value in props.model_dump().items():
+        properties.add_row(name.replace("_", " "), _value(value))
+    if loss.target_types:
+        properties.add_row("target types", ", ".join(loss.target_types))
+    parts += [_heading("Properties"), properties, _heading("Hyperparameters")]
+    if loss.params:
+        params = Table(box=None, pad_edge=False)
+        params.add_column("name", style="bold")
+        params.add_column("default")
+        params.add_column("range")
+        params.add_column("meaning")
+        for name, spec in loss.params.items():
+            params.add_row(name, _value(spec.default), spec.range_text(), spec.meaning)
+        parts.append(params)
+    else:
+        parts.append(Text("none"))
+    favour, against = rules_about(loss.id, base)
+    parts += [
+        _heading("When it wins and when it hurts"),
+        _rule_rows("favoured by", favour, loss.id),
+        _rule_rows("disfavoured by", against, loss.id),
+        _heading("In frameworks"),
+    ]
+    names = framework_names(frameworks)
+    if names:
+        fw = Table(show_header=False, box=None, pad_edge=False)
+        fw.add_column("framework", style="bold")
+        fw.add_column("name")
+        for framework, name in names.items():
+            fw.add_row(framework, name)
+        parts.append(fw)
+    else:
+        parts.append(Text("no framework names recorded"))
+    parts += [_heading("Sources"), *(Text(f"- {s}") for s in loss.sources)]
+    return Group(*parts)
+
+
+def loss_data(
+    loss: LossSpec, base: RuleBase, frameworks: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    """`explain --json`: the catalog entry, the rules for and against, framework names."""
+    favour, against = rules_about(loss.id, base)
+    data = loss.model_dump(mode="json")
+    data["favoured_by"] = [
+        {"rule": r.id, "delta": r.score[loss.id], "when": describe_condition(r.when)}
+        for r in favour
+    ]
+    data["disfavoured_by"] = [
+        {
+            "rule": r.id,
+            "delta": r.score.get(loss.id, 0.0),
+            "excluded": r.exclude.get(loss.id),
+            "when": describe_condition(r.when),
+        }
+        for r in against
+    ]
+    data["frameworks"] = framework_names(frameworks)
+    return data
