@@ -1,0 +1,136 @@
+"""`lossadvisor profile`: the facts about a target column that decide the loss."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from typing import TYPE_CHECKING
+
+import typer
+
+from lossadvisor.cli.app import app
+from lossadvisor.errors import InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from contextlib import AbstractContextManager
+
+# Progress is worth drawing only for inputs that take a moment to read.
+_PROGRESS_MIN_BYTES = 32 << 20
+
+
+@app.command("profile")
+def profile_command(
+    data: str = typer.Argument(
+        ..., help="CSV, TSV, Parquet or JSON Lines file (.gz/.bz2/.zst ok); - for stdin."
+    ),
+    target: list[str] = typer.Option(
+        [],
+        "--target",
+        "-t",
+        help="Target column (repeat for several). Default: a column named "
+        "target/label/y/class/outcome, else the last column.",
+    ),
+    fmt: str | None = typer.Option(
+        None, "--format", "-f", help="csv, tsv, parquet or jsonl (default: from the extension)."
+    ),
+    target_type: str | None = typer.Option(
+        None,
+        "--target-type",
+        help="Override the inferred type: binary, multiclass, multilabel, "
+        "continuous, count, proportion, positive_continuous.",
+    ),
+    sample_size: int = typer.Option(
+        100_000,
+        "--sample-size",
+        help="Reservoir size for quantiles, MAD and outlier ratios (exact below it).",
+    ),
+    encoding: str = typer.Option(
+        "utf-8", "--encoding", help="Text encoding of CSV/TSV/JSONL input, e.g. latin-1."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+    output: str | None = typer.Option(
+        None, "--output", "-o", help="Save the profile as YAML (for recommend --profile)."
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite the -o file if it exists."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Profile the target column(s) of DATA: type, balance, spread, outliers, tails, zeros.
+
+    Example:
+
+        lossadvisor profile examples/insurance_claims.csv --target claims --json
+    """
+    from lossadvisor.profile import dump_profile, profile_dataset
+
+    if output is not None and output != "-" and os.path.exists(output) and not force:
+        raise InputError(f"{output}: already exists; pass --force to overwrite it.")
+    with _progress(data, quiet) as progress:
+        profile = profile_dataset(
+            data,
+            target,
+            fmt=fmt,
+            target_type=target_type,
+            sample_size=sample_size,
+            encoding=encoding,
+            progress=progress,
+        )
+    if output is not None:
+        write_text_atomic(output, dump_profile(profile), force)
+    if as_json:
+        sys.stdout.write(profile.model_dump_json(indent=2) + "\n")
+    elif output != "-":
+        from rich.console import Console
+
+        from lossadvisor.render.profile import print_profile
+
+        print_profile(profile, Console())
+
+
+def write_text_atomic(path: str, text: str, force: bool) -> None:
+    """Write via a temp file in the same directory + rename; '-' means stdout."""
+    if path == "-":
+        sys.stdout.write(text)
+        return
+    if os.path.exists(path) and not force:
+        raise InputError(f"{path}: already exists; pass --force to overwrite it.")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise InputError(f"{path}: the directory {directory} does not exist.")
+    fd, tmp = tempfile.mkstemp(prefix=".lossadvisor-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _progress(data: str, quiet: bool) -> AbstractContextManager[Callable[[int], None] | None]:
+    """A rich progress bar on stderr for large files, only when stderr is a terminal."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def bar() -> Iterator[Callable[[int], None] | None]:
+        size = os.path.getsize(data) if data != "-" and os.path.isfile(data) else 0
+        if quiet or not sys.stderr.isatty() or size < _PROGRESS_MIN_BYTES:
+            yield None
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+        with Progress(
+            "profiling",
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        ) as progress:
+            task = progress.add_task("read", total=size)
+            yield lambda done: progress.update(task, completed=done)
+
+    return bar()

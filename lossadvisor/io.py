@@ -1,0 +1,378 @@
+"""Open a data file (or stdin) as a stream of column chunks, with one-line errors.
+
+Formats: CSV, TSV, Parquet, JSON Lines; text formats may be gzip/bz2/zstd-compressed (detected
+from the file's magic bytes, so `data.csv.gz` and a compressed stdin both work). Only the
+requested columns are converted, chunk by chunk, so memory follows the block size, not the file
+size. Every problem a user can cause surfaces as `InputError`; pyarrow's messages are translated
+here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from lossadvisor.errors import InputError, unknown_name
+
+if TYPE_CHECKING:
+    import pandas
+    import pyarrow
+
+FORMATS = ("csv", "tsv", "parquet", "jsonl")
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+}
+_COMPRESSED = (".gz", ".gzip", ".bz2", ".zst", ".zstd")
+_MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"), (b"\x28\xb5\x2f\xfd", "zstd"))
+_COLUMN_ERROR = re.compile(
+    r"In CSV column #(\d+): .*CSV conversion error to (\w+): invalid value '(.*)'"
+)
+
+
+class ColumnTypeError(InputError):
+    """A value in `column` does not fit the type inferred (or forced) for that column."""
+
+    def __init__(self, message: str, column: str) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+def detect_format(source: str, fmt: str | None) -> str:
+    """ "csv" | "tsv" | "parquet" | "jsonl", from `fmt` or the file extension (stdin: csv)."""
+    if fmt is not None:
+        if fmt.lower() not in FORMATS:
+            raise unknown_name("format", fmt, FORMATS, where="--format")
+        return fmt.lower()
+    if source == "-":
+        return "csv"
+    name = os.path.basename(source).lower()
+    for ext in _COMPRESSED:
+        if name.endswith(ext):
+            name = name[: -len(ext)]
+            break
+    _, ext = os.path.splitext(name)
+    if ext in _EXTENSIONS:
+        return _EXTENSIONS[ext]
+    got = ext or "no extension"
+    raise InputError(
+        f"{source}: unsupported format ({got}); expected one of .csv, .tsv, .parquet, .jsonl "
+        "(optionally .gz/.bz2/.zst), or pass --format csv|tsv|parquet|jsonl."
+    )
+
+
+def check_source(source: str) -> None:
+    """InputError unless `source` is stdin or an existing, non-empty regular file."""
+    if source == "-":
+        return
+    if not os.path.exists(source):
+        raise InputError(f"{source}: no such file.")
+    if os.path.isdir(source):
+        raise InputError(f"{source}: is a directory; expected a data file.")
+    if os.path.getsize(source) == 0:
+        raise InputError(f"{source}: the file is empty; expected a header and rows.")
+
+
+def detect_compression(path: str) -> str | None:
+    """'gzip' | 'bz2' | 'zstd' from the file's first bytes, or None for plain files."""
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    for magic, codec in _MAGIC:
+        if head.startswith(magic):
+            return codec
+    return None
+
+
+class _Source:
+    """An opened input: the (decompressed) stream and the raw file, for progress in bytes."""
+
+    def __init__(self, source: str) -> None:
+        import pyarrow as pa
+
+        self.raw: Any
+        if source == "-":
+            self.raw = None
+            self.stream: Any = pa.PythonFile(sys.stdin.buffer, mode="r")
+            return
+        codec = detect_compression(source)
+        self.raw = pa.OSFile(source, mode="r")
+        self.stream = pa.CompressedInputStream(self.raw, codec) if codec else self.raw
+
+    def position(self) -> int:
+        return int(self.raw.tell()) if self.raw is not None else 0
+
+    def close(self) -> None:
+        self.stream.close()
+        if self.raw is not None and self.raw is not self.stream:
+            self.raw.close()
+
+
+def _csv_reader(
+    src: _Source,
+    fmt: str,
+    columns: Sequence[str] | None,
+    encoding: str,
+    block_size: int,
+    column_types: Mapping[str, pyarrow.DataType] | None,
+) -> Any:
+    import pyarrow.csv as pcsv
+
+    return pcsv.open_csv(
+        src.stream,
+        read_options=pcsv.ReadOptions(block_size=block_size, encoding=_arrow_encoding(encoding)),
+        parse_options=pcsv.ParseOptions(delimiter="\t" if fmt == "tsv" else ","),
+        convert_options=pcsv.ConvertOptions(
+            include_columns=list(columns) if columns else None,
+            column_types=dict(column_types or {}),
+            strings_can_be_null=True,
+        ),
+    )
+
+
+def _arrow_encoding(encoding: str) -> str:
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError as err:
+        raise InputError(
+            f"--encoding: unknown encoding '{encoding}' (e.g. utf-8, latin-1, cp1252)."
+        ) from err
+    return "utf8" if name == "utf-8" else name
+
+
+def iter_columns(
+    source: str,
+    columns: Sequence[str] | None,
+    fmt: str | None = None,
+    encoding: str = "utf-8",
+    block_size: int = 1 << 20,
+    *,
+    column_types: Mapping[str, pyarrow.DataType] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[pyarrow.RecordBatch]:
+    """Yield record batches holding only `columns` (all when None), about `block_size` bytes each.
+
+    `column_types` forces a type per column (CSV/TSV); `progress` is called after each batch with
+    the bytes of the (possibly compressed) file consumed so far. Raises InputError (and its
+    subclass ColumnTypeError when a value does not fit its column's type).
+    """
+    check_source(source)
+    fmt = detect_format(source, fmt)
+    if columns is not None:
+        header = read_columns_header(source, fmt, encoding) if source != "-" else None
+        if header is not None:
+            check_columns(source, columns, header)
+    if fmt in ("csv", "tsv"):
+        yield from _iter_csv(source, fmt, columns, encoding, block_size, column_types, progress)
+    elif fmt == "parquet":
+        yield from _iter_parquet(source, columns, progress)
+    else:
+        yield from _iter_jsonl(source, columns, block_size, progress)
+
+
+def check_columns(source: str, wanted: Sequence[str], header: Sequence[str]) -> None:
+    """InputError naming the first wanted column absent from `header`, with the closest names."""
+    for name in wanted:
+        if name not in header:
+            raise unknown_name("column", name, header, where=source)
+
+
+def _iter_csv(
+    source: str,
+    fmt: str,
+    columns: Sequence[str] | None,
+    encoding: str,
+    block_size: int,
+    column_types: Mapping[str, pyarrow.DataType] | None,
+    progress: Callable[[int], None] | None,
+) -> Iterator[pyarrow.RecordBatch]:
+    import pyarrow as pa
+
+    src = _Source(source)
+    header: list[str] = []
+    try:
+        reader = _csv_reader(src, fmt, columns, encoding, block_size, column_types)
+        header = list(reader.schema.names)
+        _check_decodable(source, reader.schema, encoding)
+        for batch in reader:
+            yield batch
+            if progress is not None:
+                progress(src.position())
+    except (pa.ArrowInvalid, UnicodeDecodeError) as err:
+        raise _translate(err, source, fmt, encoding, header) from None
+    finally:
+        src.close()
+
+
+def _check_decodable(source: str, schema: pyarrow.Schema, encoding: str) -> None:
+    import pyarrow as pa
+
+    for field in schema:
+        if pa.types.is_binary(field.type):
+            raise InputError(
+                f"{source}: column '{field.name}' is not valid {encoding} text; "
+                "pass the file's encoding, e.g. --encoding latin-1."
+            )
+
+
+def _translate(
+    err: Exception, source: str, fmt: str, encoding: str, header: Sequence[str]
+) -> InputError:
+    """Turn a pyarrow/codec error into one line the user can act on."""
+    text = str(err)
+    if isinstance(err, UnicodeDecodeError) or "invalid UTF8" in text or "UTF-8" in text:
+        return InputError(
+            f"{source}: bytes that are not valid {encoding}; pass the file's encoding, "
+            "e.g. --encoding latin-1."
+        )
+    if text.startswith("Empty CSV file"):
+        return InputError(f"{source}: the file is empty; expected a header and rows.")
+    match = _COLUMN_ERROR.search(text)
+    if match:
+        index, arrow_type, value = int(match.group(1)), match.group(2), match.group(3)
+        name = header[index] if index < len(header) else f"#{index}"
+        return ColumnTypeError(
+            f"{source}: column '{name}' has the value '{value}' where earlier rows were "
+            f"{_type_words(arrow_type)}.",
+            name,
+        )
+    if "Expected" in text and "columns, got" in text:
+        line = _ragged_line(source, fmt, encoding)
+        where = f"line {line}" if line else "a row"
+        return InputError(f"{source}: {where} has a different number of fields than the header.")
+    return InputError(f"{source}: cannot read as {fmt}: {text.splitlines()[0]}")
+
+
+def _type_words(arrow_type: str) -> str:
+    return {"double": "numbers", "int64": "integers", "bool": "true/false"}.get(
+        arrow_type, arrow_type
+    )
+
+
+def _ragged_line(source: str, fmt: str, encoding: str) -> int | None:
+    """The 1-based line number of the first row whose field count differs from the header's."""
+    if source == "-":
+        return None
+    import pyarrow as pa
+
+    codec = detect_compression(source)
+    with pa.input_stream(source, compression=codec) as raw:
+        text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+        reader = csv.reader(text, delimiter="\t" if fmt == "tsv" else ",")
+        width: int | None = None
+        for row in reader:
+            if width is None:
+                width = len(row)
+            elif len(row) != width and row:
+                return reader.line_num
+    return None
+
+
+def _iter_parquet(
+    source: str, columns: Sequence[str] | None, progress: Callable[[int], None] | None
+) -> Iterator[pyarrow.RecordBatch]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        handle: Any = pa.BufferReader(sys.stdin.buffer.read()) if source == "-" else source
+        pf = pq.ParquetFile(handle)
+        done = 0
+        for batch in pf.iter_batches(batch_size=65_536, columns=list(columns) if columns else None):
+            yield batch
+            done += batch.nbytes
+            if progress is not None:
+                progress(done)
+    except (pa.ArrowInvalid, OSError) as err:
+        raise InputError(f"{source}: cannot read as parquet: {str(err).splitlines()[0]}") from None
+
+
+def _iter_jsonl(
+    source: str,
+    columns: Sequence[str] | None,
+    block_size: int,
+    progress: Callable[[int], None] | None,
+) -> Iterator[pyarrow.RecordBatch]:
+    import pyarrow as pa
+    import pyarrow.json as pjson
+
+    src = _Source(source)
+    try:
+        reader = pjson.open_json(src.stream, read_options=pjson.ReadOptions(block_size=block_size))
+        for batch in reader:
+            yield batch.select(list(columns)) if columns else batch
+            if progress is not None:
+                progress(src.position())
+    except (pa.ArrowInvalid, KeyError) as err:
+        raise InputError(
+            f"{source}: cannot read as JSON Lines: {str(err).splitlines()[0]}"
+        ) from None
+    finally:
+        src.close()
+
+
+def read_columns_header(source: str, fmt: str | None = None, encoding: str = "utf-8") -> list[str]:
+    """The column names of a file (reads only the first block)."""
+    import pyarrow as pa
+
+    check_source(source)
+    fmt = detect_format(source, fmt)
+    if source == "-":
+        raise InputError("stdin: cannot read the header twice; save the data to a file first.")
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return list(pq.ParquetFile(source).schema_arrow.names)
+        except (pa.ArrowInvalid, OSError) as err:
+            raise InputError(
+                f"{source}: cannot read as parquet: {str(err).splitlines()[0]}"
+            ) from None
+    if fmt == "jsonl":
+        for batch in _iter_jsonl(source, None, 1 << 20, None):
+            return list(batch.schema.names)
+        raise InputError(f"{source}: the file is empty; expected a header and rows.")
+    src = _Source(source)
+    try:
+        return list(_csv_reader(src, fmt, None, encoding, 1 << 20, None).schema.names)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as err:
+        raise _translate(err, source, fmt, encoding, []) from None
+    finally:
+        src.close()
+
+
+def infer_column_types(
+    source: str, columns: Sequence[str], fmt: str | None = None, encoding: str = "utf-8"
+) -> dict[str, pyarrow.DataType]:
+    """The types pyarrow infers for `columns` from the first block (CSV/TSV) or the schema."""
+    fmt = detect_format(source, fmt)
+    for batch in iter_columns(source, columns, fmt, encoding):
+        return {name: batch.schema.field(name).type for name in columns}
+    return {}
+
+
+def read_dataframe(
+    source: str, fmt: str | None = None, encoding: str = "utf-8"
+) -> pandas.DataFrame:
+    """The whole file, all columns, as a pandas DataFrame (same error contract)."""
+    import pyarrow as pa
+
+    batches = list(iter_columns(source, None, fmt, encoding))
+    if not batches:
+        raise InputError(f"{source}: the file has a header but no rows.")
+    table = pa.Table.from_batches(batches)
+    if table.num_rows == 0:
+        raise InputError(f"{source}: the file has a header but no rows.")
+    return table.to_pandas()

@@ -1,0 +1,274 @@
+"""The streaming profiler: facts about target columns that decide the loss.
+
+profile_dataset(source, targets) -> DatasetProfile     one pass, memory bounded by the block
+dump_profile(profile) -> str / load_profile(path)       the YAML of `profile -o`
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from lossadvisor.errors import InputError
+from lossadvisor.models import DatasetProfile, TargetProfile
+
+if TYPE_CHECKING:
+    import pyarrow
+
+    from lossadvisor.profile.stats import Partial
+
+TARGET_NAMES = ("target", "label", "y", "class", "outcome")
+DEFAULT_SAMPLE_SIZE = 100_000
+
+
+def profile_dataset(
+    source: str,
+    targets: Sequence[str] = (),
+    fmt: str | None = None,
+    target_type: str | None = None,
+    sample_size: int = DEFAULT_SAMPLE_SIZE,
+    encoding: str = "utf-8",
+    progress: Callable[[int], None] | None = None,
+) -> DatasetProfile:
+    """Profile the target column(s) of a data file ("-" = stdin) in one streaming pass.
+
+    `progress` is called with the bytes of the file read so far. Raises InputError for any
+    problem with the data or the options.
+    """
+    from lossadvisor import io
+
+    if sample_size < 100:
+        from lossadvisor.errors import out_of_range
+
+        raise out_of_range("sample size", "at least 100", sample_size, where="--sample-size")
+    io.check_source(source)
+    fmt = io.detect_format(source, fmt)
+    with _local_copy(source) as path:
+        header = io.read_columns_header(path, fmt, encoding)
+        chosen, choice = choose_targets(header, targets, source)
+        partials = _stream(path, source, fmt, chosen, encoding, sample_size, progress)
+    return _assemble(source, fmt, chosen, choice, partials, target_type)
+
+
+@contextlib.contextmanager
+def _local_copy(source: str) -> Iterator[str]:
+    """stdin spooled to a temporary file (read once, from disk after); files as they are."""
+    if source != "-":
+        yield source
+        return
+    fd, path = tempfile.mkstemp(prefix="lossadvisor-stdin-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+        if os.path.getsize(path) == 0:
+            raise InputError("stdin: no data; expected a header and rows.")
+        yield path
+    finally:
+        os.unlink(path)
+
+
+def choose_targets(
+    header: Sequence[str], targets: Sequence[str], source: str
+) -> tuple[list[str], str]:
+    """The target columns and the rule that picked them."""
+    from lossadvisor.io import check_columns
+
+    if targets:
+        chosen = list(dict.fromkeys(targets))
+        check_columns(source, chosen, header)
+        return chosen, "given with --target"
+    for name in header:
+        if name.strip().lower() in TARGET_NAMES:
+            return [name], f"column named '{name}' (target/label/y/class/outcome, any case)"
+    if not header:
+        raise InputError(f"{source}: no columns found.")
+    return [header[-1]], "the last column (no column named target/label/y/class/outcome)"
+
+
+def _is_numeric(dtype: pyarrow.DataType) -> bool:
+    import pyarrow as pa
+
+    return bool(
+        pa.types.is_integer(dtype)
+        or pa.types.is_floating(dtype)
+        or pa.types.is_decimal(dtype)
+        or pa.types.is_null(dtype)
+    )
+
+
+def _stream(
+    path: str,
+    source: str,
+    fmt: str,
+    columns: list[str],
+    encoding: str,
+    sample_size: int,
+    progress: Callable[[int], None] | None,
+) -> dict[str, Partial]:
+    """One pass over the file; a column whose later values are not numbers is re-read as text."""
+    import pyarrow as pa
+
+    from lossadvisor.io import ColumnTypeError, infer_column_types
+
+    inferred = infer_column_types(path, columns, fmt, encoding)
+    # No first block (a header without rows): try numbers; the row check comes later.
+    numeric = {c: _is_numeric(inferred[c]) if c in inferred else True for c in columns}
+    while True:
+        types = {c: (pa.float64() if numeric[c] else pa.string()) for c in columns}
+        try:
+            return _one_pass(path, fmt, columns, types, encoding, sample_size, progress)
+        except ColumnTypeError as err:
+            if not numeric.get(err.column, False):
+                raise InputError(str(err).replace(path, source)) from None
+            numeric[err.column] = False
+
+
+def _one_pass(
+    path: str,
+    fmt: str,
+    columns: list[str],
+    types: dict[str, pyarrow.DataType],
+    encoding: str,
+    sample_size: int,
+    progress: Callable[[int], None] | None,
+) -> dict[str, Partial]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from lossadvisor.io import iter_columns
+    from lossadvisor.profile import stats
+
+    partials: dict[str, Any] = {}
+    column_types = types if fmt in ("csv", "tsv") else None
+    for batch in iter_columns(
+        path, columns, fmt, encoding, column_types=column_types, progress=progress
+    ):
+        for name in columns:
+            column = batch.column(name)
+            running = partials.get(name)
+            if pa.types.is_string(types[name]) or not _is_numeric(column.type):
+                column = column.cast(pa.string()) if not pa.types.is_string(column.type) else column
+                partials[name] = _update_labels(running, column, pc, stats)
+                continue
+            values = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
+            partials[name] = (
+                stats.numeric_partial(values, sample_size)
+                if running is None
+                else stats.update_numeric(running, values)
+            )
+    if not partials:  # a header and no rows
+        return {name: stats.label_partial(()) for name in columns}
+    return partials
+
+
+def _update_labels(running: Any, column: Any, pc: Any, stats: Any) -> Any:
+    n_rows, n_missing = len(column), column.null_count
+    counts: dict[str, int] = {}
+    if running is None or running.value_counts is not None:
+        vc = pc.value_counts(column)
+        for value, count in zip(
+            vc.field("values").to_pylist(), vc.field("counts").to_pylist(), strict=True
+        ):
+            if value is not None:
+                counts[value] = count
+    chunk = stats.label_partial_from_counts(n_rows, n_missing, counts)
+    return chunk if running is None else stats.merge_labels(running, chunk)
+
+
+def _assemble(
+    source: str,
+    fmt: str,
+    columns: list[str],
+    choice: str,
+    partials: dict[str, Partial],
+    forced_type: str | None,
+) -> DatasetProfile:
+    from lossadvisor.profile import infer, summarize
+    from lossadvisor.profile.readings import readings
+    from lossadvisor.profile.stats import NumericPartial
+
+    n_rows = partials[columns[0]].n_rows
+    if n_rows == 0:
+        raise InputError(f"{source}: the file has a header but no rows.")
+    inferred: list[tuple[str, str, int, bool]] = []
+    for name in columns:
+        p = partials[name]
+        if p.n == 0:
+            raise InputError(
+                f"{source}: every value of target '{name}' is missing ({n_rows} rows)."
+            )
+        n_unique, estimated = summarize.n_unique_of(p)
+        if n_unique == 1:
+            value = next(iter(p.value_counts or {}))
+            raise InputError(
+                f"{source}: target '{name}' is constant ({value!r} in all {p.n} non-missing rows); "
+                "there is nothing to learn."
+            )
+        skew = summarize.skewness_of(p) if isinstance(p, NumericPartial) else None
+        if forced_type is not None:
+            infer.check_override(forced_type, p, n_unique, name)
+            kind, reason = forced_type, "given with --target-type"
+        else:
+            kind, reason = infer.infer_type(p, n_unique, skew, name)
+        inferred.append((kind, reason, n_unique, estimated))
+    if forced_type is None and infer.multilabel_group([k for k, *_ in inferred]):
+        inferred = [
+            ("multilabel", f"one of {len(columns)} two-valued targets profiled together", n, e)
+            for _, _, n, e in inferred
+        ]
+    profiles = []
+    for name, (kind, reason, n_unique, estimated) in zip(columns, inferred, strict=True):
+        s = summarize.summarize(partials[name], kind, n_unique, estimated)
+        profiles.append(
+            TargetProfile(
+                name=name,
+                target_type=kind,
+                type_reason=reason,
+                facts=s.facts,
+                class_counts=s.class_counts,
+                quantiles=s.quantiles,
+                estimated=s.estimated,
+                sample_size=s.sample_size,
+                readings=readings(s.facts),
+            )
+        )
+    return DatasetProfile(
+        source=source, format=fmt, n_rows=n_rows, target_choice=choice, targets=profiles
+    )
+
+
+def dump_profile(profile: DatasetProfile) -> str:
+    """The profile as YAML text (what `profile -o` writes and `recommend --profile` reads)."""
+    import yaml
+
+    return yaml.safe_dump(profile.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+
+
+def load_profile(path: str) -> DatasetProfile:
+    """Read a profile saved by `profile -o`; InputError with one line if it is not one."""
+    import pydantic
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file.") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise InputError(f"{path}: not a readable YAML profile ({type(err).__name__}).") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a profile mapping (from `lossadvisor profile -o`).")
+    try:
+        return DatasetProfile.model_validate(data)
+    except pydantic.ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise InputError(f"{path}: not a lossadvisor profile: {where}: {first['msg']}.") from None
+
+
+__all__ = ["dump_profile", "load_profile", "profile_dataset"]
