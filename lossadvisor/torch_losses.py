@@ -29,6 +29,7 @@ __all__ = [
     "DistillationKLLoss",
     "FocalTverskyLoss",
     "GammaDevianceLoss",
+    "InfoNCELoss",
     "Lamb",
     "LogCoshLoss",
     "LovaszHingeLoss",
@@ -282,26 +283,47 @@ class DistillationKLLoss(nn.Module):
         return kl * t * t
 
 
+class InfoNCELoss(nn.Module):
+    """InfoNCE (van den Oord et al. 2018) with in-batch negatives, as in SimCLR/CLIP one-way.
+
+    forward(queries, keys): (N, D) embeddings; row i of keys is the positive of query i, the
+    other rows its negatives. Cosine similarities are divided by the temperature.
+    """
+
+    def __init__(self, temperature: float = 0.07) -> None:
+        super().__init__()
+        if temperature <= 0:
+            raise ValueError(f"temperature must be > 0, got {temperature}")
+        self.temperature = temperature
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        queries = nn.functional.normalize(input, dim=-1)
+        keys = nn.functional.normalize(target, dim=-1)
+        logits = queries @ keys.T / self.temperature
+        labels = torch.arange(len(queries), device=queries.device)
+        return nn.functional.cross_entropy(logits, labels)
+
+
 # --- segmentation ---------------------------------------------------------------------------------
 
 
 class FocalTverskyLoss(nn.Module):
-    """Focal Tversky (Abraham & Khan 2019): (1 − TI)^γ per channel, TI = TP/(TP + α·FP + β·FN).
+    """Focal Tversky (Abraham & Khan 2019): (1 − TI)^exponent, TI = TP/(TP + α·FP + β·FN).
 
     input: logits (N, C, ...); target: same shape (binary masks or one-hot). Sigmoid per channel,
-    or softmax over channels when `softmax=True`.
+    or softmax over channels when `softmax=True`. exponent 0.75 is the paper's 1/γ with γ = 4/3.
     """
 
     def __init__(
         self,
         alpha: float = 0.5,
         beta: float = 0.5,
-        gamma: float = 0.75,
+        exponent: float = 0.75,
         softmax: bool = False,
         smooth: float = 1e-5,
     ) -> None:
         super().__init__()
-        self.alpha, self.beta, self.gamma = alpha, beta, gamma
+        self.alpha, self.beta, self.exponent = alpha, beta, exponent
         self.softmax = softmax
         self.smooth = smooth
 
@@ -313,7 +335,7 @@ class FocalTverskyLoss(nn.Module):
         fp = (probs * (1 - target)).sum(dims)
         fn = ((1 - probs) * target).sum(dims)
         ti = (tp + self.smooth) / (tp + self.alpha * fp + self.beta * fn + self.smooth)
-        return ((1 - ti).clamp_min(0) ** self.gamma).mean()
+        return ((1 - ti).clamp_min(0) ** self.exponent).mean()
 
 
 def _lovasz_grad(gt_sorted: Tensor) -> Tensor:
@@ -328,9 +350,24 @@ def _lovasz_grad(gt_sorted: Tensor) -> Tensor:
 
 
 class LovaszHingeLoss(nn.Module):
-    """Binary Lovász hinge (Berman et al. 2018) over the batch: input logits, target {0, 1}."""
+    """Binary Lovász hinge (Berman et al. 2018): input logits, target {0, 1}.
+
+    per_image=True averages the loss of each image; False treats the batch as one image.
+    """
+
+    def __init__(self, per_image: bool = False) -> None:
+        super().__init__()
+        self.per_image = per_image
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        if self.per_image:
+            return torch.stack(
+                [self._flat(x, y) for x, y in zip(input, target, strict=True)]
+            ).mean()
+        return self._flat(input, target)
+
+    @staticmethod
+    def _flat(input: Tensor, target: Tensor) -> Tensor:
         logits = input.reshape(-1)
         labels = target.reshape(-1).to(logits.dtype)
         signs = 2 * labels - 1
@@ -343,7 +380,18 @@ class LovaszHingeLoss(nn.Module):
 class LovaszSoftmaxLoss(nn.Module):
     """Lovász-softmax (Berman et al. 2018): logits (N, C, ...), target indices (N, ...)."""
 
+    def __init__(self, per_image: bool = False) -> None:
+        super().__init__()
+        self.per_image = per_image
+
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        if self.per_image:
+            pairs = zip(input, target, strict=True)
+            return torch.stack([self._flat(x[None], y[None]) for x, y in pairs]).mean()
+        return self._flat(input, target)
+
+    @staticmethod
+    def _flat(input: Tensor, target: Tensor) -> Tensor:
         n_classes = input.shape[1]
         probs = torch.softmax(input, dim=1).movedim(1, -1).reshape(-1, n_classes)
         labels = target.reshape(-1)

@@ -17,6 +17,7 @@ from lossadvisor.errors import InputError
 from lossadvisor.cli import rules_cmd  # noqa: F401
 from lossadvisor.cli import recommend_cmd  # noqa: F401
 from lossadvisor.cli import profile_cmd  # noqa: F401
+from lossadvisor.cli import export_cmd  # noqa: F401
 # isort: on
 
 

@@ -322,6 +322,13 @@ def _split_betas(
     return {"beta_1": numbers[0], "beta_2": numbers[1]}, None
 
 
+def _smooth_both(
+    value: Any, to: str, facts: Mapping[str, FactValue], what: str
+) -> tuple[dict[str, Any], str | None]:
+    """One smoothing constant -> MONAI smooth_nr and smooth_dr (numerator, denominator)."""
+    return {"smooth_nr": float(value), "smooth_dr": float(value)}, None
+
+
 CONVERSIONS: dict[str, Conversion] = {
     "tensor": _tensor,
     "list": _list,
@@ -332,4 +339,5 @@ CONVERSIONS: dict[str, Conversion] = {
     "pos_weight_class_weight": _pos_weight_class_weight,
     "per_class_only": _per_class_only,
     "split_betas": _split_betas,
+    "smooth_both": _smooth_both,
 }

@@ -1,0 +1,44 @@
+"""`lossadvisor export`: turn a native export into a config another tool loads as it is."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from lossadvisor.cli.app import app
+
+
+@app.command("export")
+def export_command(
+    source: str = typer.Argument(
+        ..., help="A native export (recommend --export FILE --format native); - for stdin."
+    ),
+    fmt: str = typer.Option(
+        ...,
+        "--format",
+        "-f",
+        help="native, hydra, lightning, lightgbm, xgboost, sklearn or keras.",
+    ),
+    output: str = typer.Option("-", "--output", "-o", help="Output file; - (default) = stdout."),
+    pick: str | None = typer.Option(
+        None, "--pick", help="Export this ranked loss instead of the one the native file names."
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace the output file if it exists."),
+) -> None:
+    """Convert the native export SOURCE into another config format.
+
+    Example:
+
+        lossadvisor export rec.yaml --format hydra -o conf/loss/advised.yaml
+    """
+    from lossadvisor.export import export_recommendation, load_native, write_yaml
+
+    rec, header = load_native(source)
+    chosen = pick if pick is not None else header.get("pick")
+    data = export_recommendation(rec, fmt, pick=chosen, rules_digest=header.get("rules_digest"))
+    write_yaml(data, output, force=force)
+    if output != "-":
+        block = data.get("lossadvisor", {})
+        what = block.get("loss") or block.get("heads") or chosen or "the top choice"
+        print(f"lossadvisor: wrote {output} ({fmt}: {what})", file=sys.stderr)
