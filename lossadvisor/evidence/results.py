@@ -1,0 +1,94 @@
+"""Immutable results of `validate` and `tune` (what the renderers and `--json` show)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from lossadvisor.models import Frozen
+
+
+class ParamUsed(Frozen):
+    """A loss parameter as trained, and where its value came from."""
+
+    value: float | None
+    source: str = Field(description="rule-derived formula, catalog default, or per-fold rule")
+
+
+class Comparison(Frozen):
+    """Paired difference of two losses over the same folds (Nadeau–Bengio corrected t)."""
+
+    better: str
+    worse: str
+    metric: str
+    difference: float = Field(description="how much better `better` is, in metric units (> 0)")
+    std_error: float
+    t: float
+    n_folds: int
+    beyond_noise: bool = Field(description="|t| above the two-sided 95 % t critical value")
+
+
+class LossEvidence(Frozen):
+    """One loss's cross-validated scores."""
+
+    loss: str
+    model: str = Field(description="the proxy that trained with this loss")
+    params: dict[str, ParamUsed] = Field(default_factory=dict)
+    folds_done: int
+    fold_scores: dict[str, list[float]] = Field(description="metric -> one value per fold")
+    mean: dict[str, float]
+    std: dict[str, float]
+
+
+class ValidationResult(Frozen):
+    """Everything `lossadvisor validate` measured."""
+
+    target: str
+    task: str = Field(description="regression | binary | multiclass")
+    n_rows: int
+    n_features: int
+    n_folds: int
+    seed: int
+    metric: str
+    higher_is_better: bool
+    panel: list[str]
+    proxy_settings: dict[str, Any]
+    losses: list[LossEvidence]
+    winner: str | None
+    runner_up: Comparison | None = None
+    rule_ranking: list[str] | None = None
+    rules_vs_data: Comparison | None = None
+    verdict: str = Field(description="one plain sentence: winner, noise, agreement with rules")
+    skipped: list[str] = Field(default_factory=list, description="'loss fold k' not measured")
+    notes: list[str] = Field(default_factory=list, description="rows dropped, metric clipping")
+    stopped_by_budget: bool = False
+    seconds: float = 0.0
+
+
+class TrialResult(Frozen):
+    params: dict[str, float]
+    learning_rate: float
+    mean: float
+    std: float
+
+
+class TuneResult(Frozen):
+    """Everything `lossadvisor tune` measured."""
+
+    target: str
+    task: str
+    loss: str
+    search: str
+    metric: str
+    higher_is_better: bool
+    n_folds: int
+    seed: int
+    default: TrialResult
+    default_sources: dict[str, str]
+    best: TrialResult
+    improvement: Comparison | None
+    trials: list[TrialResult]
+    verdict: str
+    stopped_by_budget: bool = False
+    seconds: float = 0.0

@@ -1,0 +1,314 @@
+"""Tune a loss's hyperparameters together with the proxy's learning rate, on fixed folds.
+
+Grid search (default) or Optuna's TPE sampler (seeded). Every setting, the default included, is
+scored on the same folds with the same preprocessing, so "best vs default" is a paired
+comparison over folds (the fold-noise test of `metrics.py`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from lossadvisor.errors import InputError
+from lossadvisor.evidence import metrics as mx
+from lossadvisor.evidence.crossval import (
+    Progress,
+    Table,
+    encode_fold,
+    make_folds,
+    param_choices,
+    prepare_table,
+)
+from lossadvisor.evidence.proxies import ProxySettings, fit_predict, require_libraries
+from lossadvisor.evidence.results import ParamUsed, TrialResult, TuneResult
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    from numpy.typing import NDArray
+
+SEARCHES = ("grid", "bayes")
+LEARNING_RATES = (0.03, 0.1, 0.3)
+DEFAULT_TRIALS = 30
+
+
+class _BudgetSpent(Exception):
+    """The time budget ran out between two fits."""
+
+
+def _robust_scale(y: NDArray[Any]) -> float:
+    import numpy as np
+
+    return float(1.4826 * np.median(np.abs(y - np.median(y))))
+
+
+def grid_values(
+    loss: str, name: str, base: float | None, table: Table
+) -> list[float | None]:
+    """Values tried for one parameter by the grid, around its default `base`."""
+    import numpy as np
+
+    if name in ("delta", "beta") and loss != "class_balanced_ce":
+        centre = float(base or 1.0)
+        scale = 1.345 * _robust_scale(table.y)  # Huber's 95 %-efficiency δ for this target
+        values = {centre * 0.25, centre, centre * 4}
+        if scale > 0:
+            values.add(float(f"{scale:.4g}"))
+        return sorted(values)
+    if name == "tau":
+        return [0.1, 0.25, 0.5, 0.75, 0.9]
+    if name == "power":
+        return [1.1, 1.3, 1.5, 1.7, 1.9]
+    if name == "dispersion":
+        return [0.1, 1.0, 10.0]
+    if name == "alpha":
+        return [0.25, 0.5, 0.75]
+    if name == "gamma":
+        return [0.5, 1.0, 2.0, 3.0]
+    if name == "beta":  # class_balanced_ce
+        return [0.9, 0.99, 0.999, 0.9999]
+    if name == "epsilon":
+        return [0.0, 0.05, 0.1, 0.2]
+    if name == "pos_weight":
+        counts = np.bincount(table.y.astype(int), minlength=2)
+        ratio = float(counts[0] / counts[1])
+        return [None, float(f"{math.sqrt(ratio):.4g}"), float(f"{2 * ratio:.4g}")]
+    raise AssertionError(f"no grid for {loss}.{name}")
+
+
+def _suggest(trial: Any, loss: str, name: str, base: float | None, table: Table) -> float:
+    """The Optuna search range of one parameter."""
+    import numpy as np
+
+    if name in ("delta", "beta") and loss != "class_balanced_ce":
+        centre = float(base or 1.0)
+        scale = 1.345 * _robust_scale(table.y) or centre
+        low, high = min(centre, scale) / 10, max(centre, scale) * 10
+        return float(trial.suggest_float(name, low, high, log=True))
+    if name == "tau":
+        return float(trial.suggest_float(name, 0.05, 0.95))
+    if name == "power":
+        return float(trial.suggest_float(name, 1.01, 1.99))
+    if name == "dispersion":
+        return float(trial.suggest_float(name, 0.01, 100.0, log=True))
+    if name == "alpha":
+        return float(trial.suggest_float(name, 0.05, 0.95))
+    if name == "gamma":
+        return float(trial.suggest_float(name, 0.0, 5.0))
+    if name == "beta":
+        return 1.0 - float(trial.suggest_float("one_minus_beta", 1e-4, 0.1, log=True))
+    if name == "epsilon":
+        return float(trial.suggest_float(name, 0.0, 0.3))
+    counts = np.bincount(table.y.astype(int), minlength=2)
+    ratio = float(counts[0] / counts[1])
+    return float(trial.suggest_float(name, 1.0, max(4 * ratio, 1.01), log=True))
+
+
+def tune_loss(
+    frame: pd.DataFrame,
+    target: str,
+    loss: str,
+    *,
+    search: str = "grid",
+    trials: int | None = None,
+    params: Mapping[str, ParamUsed] | None = None,
+    n_folds: int = 5,
+    metric: str | None = None,
+    seed: int = 0,
+    time_budget: float | None = None,
+    progress: Progress | None = None,
+) -> TuneResult:
+    """Search `loss`'s parameters and the learning rate; compare the best with the default.
+
+    `params`: the default setting's values and sources (rule-derived when the caller has a
+    recommendation); parameters not given start from the catalog default.
+    """
+    if search not in SEARCHES:
+        raise InputError(f"--search must be one of grid, bayes. Got '{search}' instead.")
+    if trials is not None and trials < 1:
+        raise InputError(f"--trials must be an integer >= 1. Got {trials} instead.")
+    require_libraries()
+    started = time.perf_counter()
+    table = prepare_table(frame, target, [loss], n_folds)
+    defaults = param_choices([loss], {loss: dict(params or {})})[loss]
+    metric = mx.parse_metric(metric or mx.DEFAULT_METRIC[table.task], table.task)
+    folds = make_folds(table.y, table.task, n_folds, seed)
+    encoded = [encode_fold(table, train, test, seed) for train, test in folds]
+    base_lr = ProxySettings().learning_rate
+    evaluate = _Evaluator(table, folds, encoded, loss, metric, seed, time_budget, started)
+    default_values = {name: used.value for name, used in defaults.items()}
+    default = evaluate(default_values, base_lr)
+    results: list[tuple[TrialResult, list[float]]] = [default]
+    stopped = False
+    planned = _plan_size(search, trials, loss, defaults, table)
+    if progress:
+        progress(1, planned, "default setting")
+    try:
+        if search == "grid":
+            for values, lr in _grid(loss, defaults, table, trials):
+                if values == default_values and lr == base_lr:
+                    continue
+                results.append(evaluate(values, lr))
+                if progress:
+                    progress(len(results), planned, f"{values} lr={lr:g}")
+        else:
+            _bayes(evaluate, loss, defaults, table, trials, seed, results, planned, progress)
+    except _BudgetSpent:
+        stopped = True
+    if progress:
+        progress(planned, planned, "done")
+    better = mx.higher_is_better(metric)
+    best = max(results, key=lambda r: r[0].mean if better else -r[0].mean)
+    improvement = None
+    if best is not default:
+        improvement = mx.compare(
+            "tuned", "default", metric, best[1], default[1], 1.0 / n_folds
+        )
+    return TuneResult(
+        target=target,
+        task=table.task,
+        loss=loss,
+        search=search,
+        metric=metric,
+        higher_is_better=better,
+        n_folds=n_folds,
+        seed=seed,
+        default=default[0],
+        default_sources={name: used.source for name, used in defaults.items()},
+        best=best[0],
+        improvement=improvement,
+        trials=[r[0] for r in results],
+        verdict=_verdict(loss, metric, default[0], best[0], improvement, stopped),
+        stopped_by_budget=stopped,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+class _Evaluator:
+    """Scores one setting (parameters + learning rate) on the fixed, pre-encoded folds."""
+
+    def __init__(
+        self,
+        table: Table,
+        folds: Sequence[tuple[Any, Any]],
+        encoded: Sequence[tuple[Any, Any]],
+        loss: str,
+        metric: str,
+        seed: int,
+        time_budget: float | None,
+        started: float,
+    ) -> None:
+        self.table, self.folds, self.encoded = table, folds, encoded
+        self.loss, self.metric, self.seed = loss, metric, seed
+        self.time_budget, self.started = time_budget, started
+
+    def __call__(
+        self, values: Mapping[str, float | None], lr: float
+    ) -> tuple[TrialResult, list[float]]:
+        import numpy as np
+
+        from lossadvisor.evidence.proxies import resolve_params
+
+        checked = resolve_params(self.loss, values)
+        settings = ProxySettings(learning_rate=lr, seed=self.seed)
+        n_classes = len(self.table.classes)
+        scores: list[float] = []
+        for (train, test), (x_train, x_test) in zip(self.folds, self.encoded, strict=True):
+            spent = time.perf_counter() - self.started
+            if self.time_budget is not None and spent >= self.time_budget:
+                raise _BudgetSpent
+            pred = fit_predict(
+                self.loss, checked, x_train, self.table.y[train], x_test, settings, n_classes
+            )
+            scores.append(mx.score(self.metric, self.table.y[test], pred, n_classes))
+        trial = TrialResult(
+            params={k: v for k, v in checked.items() if v is not None},
+            learning_rate=lr,
+            mean=float(np.mean(scores)),
+            std=float(np.std(scores, ddof=1)),
+        )
+        return trial, scores
+
+
+def _grid(
+    loss: str, defaults: Mapping[str, ParamUsed], table: Table, trials: int | None
+) -> list[tuple[dict[str, float | None], float]]:
+    names = list(defaults)
+    axes = [grid_values(loss, n, defaults[n].value, table) for n in names]
+    combos = [
+        (dict(zip(names, values, strict=True)), lr)
+        for values in itertools.product(*axes)
+        for lr in LEARNING_RATES
+    ]
+    return combos[: trials - 1] if trials is not None else combos
+
+
+def _plan_size(
+    search: str,
+    trials: int | None,
+    loss: str,
+    defaults: Mapping[str, ParamUsed],
+    table: Table,
+) -> int:
+    if search == "bayes":
+        return trials or DEFAULT_TRIALS
+    return 1 + len(_grid(loss, defaults, table, trials))
+
+
+def _bayes(
+    evaluate: _Evaluator,
+    loss: str,
+    defaults: Mapping[str, ParamUsed],
+    table: Table,
+    trials: int | None,
+    seed: int,
+    results: list[tuple[TrialResult, list[float]]],
+    planned: int,
+    progress: Progress | None,
+) -> None:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    better = mx.higher_is_better(evaluate.metric)
+    sampler = optuna.samplers.TPESampler(seed=seed)
+    study = optuna.create_study(direction="maximize" if better else "minimize", sampler=sampler)
+
+    def objective(trial: Any) -> float:
+        values = {n: _suggest(trial, loss, n, defaults[n].value, table) for n in defaults}
+        lr = float(trial.suggest_float("learning_rate", 0.01, 0.5, log=True))
+        result = evaluate(values, lr)
+        results.append(result)
+        if progress:
+            progress(len(results), planned, f"trial {trial.number + 1}")
+        return result[0].mean
+
+    # The default counts as the first of the trials.
+    study.optimize(objective, n_trials=max((trials or DEFAULT_TRIALS) - 1, 0))
+
+
+def _verdict(
+    loss: str,
+    metric: str,
+    default: TrialResult,
+    best: TrialResult,
+    improvement: Any,
+    stopped: bool,
+) -> str:
+    from lossadvisor.evidence.crossval import describe
+
+    shown = ", ".join(f"{k} = {v:.4g}" for k, v in best.params.items())
+    setting = f"{shown}, learning rate {best.learning_rate:.3g}".lstrip(", ")
+    tail = " (stopped by the time budget)" if stopped else ""
+    if improvement is None:
+        return (
+            f"The default setting of {loss} was not beaten on {metric} "
+            f"({default.mean:.4g}){tail}."
+        )
+    return (
+        f"Best {loss} setting: {setting}: {metric} {best.mean:.4g} vs {default.mean:.4g} for "
+        f"the default, better {describe(improvement)}{tail}."
+    )
