@@ -29,11 +29,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# A top-level key holding text written as `#` comment lines, for configs whose reader rejects
+# unknown keys (LightningCLI): the provenance stays in the file without being data.
+COMMENT_KEY = "#"
+
+
 def dump_yaml(data: Mapping[str, Any]) -> str:
-    """Block-style YAML, keys in the order given."""
-    return yaml.safe_dump(
-        _plain(data), sort_keys=False, allow_unicode=True, default_flow_style=False
+    """Block-style YAML, keys in the order given; COMMENT_KEY's text becomes leading comments."""
+    body = {k: v for k, v in data.items() if k != COMMENT_KEY}
+    text = yaml.safe_dump(
+        _plain(body), sort_keys=False, allow_unicode=True, default_flow_style=False
     )
+    comment = data.get(COMMENT_KEY)
+    if not comment:
+        return text
+    lines = "".join(f"# {line}".rstrip() + "\n" for line in str(comment).splitlines())
+    return lines + text
 
 
 def _new_file_mode(target: Path) -> int:
