@@ -113,18 +113,17 @@ def _top(values: FloatArray, k: int) -> FloatArray:
     return np.partition(values, values.size - k)[values.size - k :].astype(np.float64)
 
 
-_HASH_MULT = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
 _MAX_HASH = float(2**64)
 
 
 def hash_values(values: FloatArray) -> NDArray[np.uint64]:
-    """A cheap 64-bit mixing hash of float values (equal floats hash equal; -0.0 == 0.0)."""
-    bits = (values + 0.0).view(np.uint64)
-    h = bits * _HASH_MULT
-    h ^= h >> np.uint64(29)
-    h *= _HASH_MULT
-    h ^= h >> np.uint64(32)
-    return h
+    """splitmix64's finalizer over the float bits (equal floats hash equal; -0.0 == 0.0)."""
+    h = (np.asarray(values, dtype=np.float64) + 0.0).view(np.uint64)
+    h = (h ^ (h >> np.uint64(30))) * _MIX1
+    h = (h ^ (h >> np.uint64(27))) * _MIX2
+    return h ^ (h >> np.uint64(31))
 
 
 @dataclass(frozen=True)

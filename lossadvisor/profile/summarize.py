@@ -9,7 +9,8 @@ Definitions worth knowing (all in the user's units):
   (more than half the values equal the median, e.g. zero-heavy counts) the scale falls back to
   1.2533 x mean absolute deviation from the median, the usual modified-z convention.
 - tail_index: Hill estimator on the k largest |x - median|, k = clamp(floor(sqrt(n)), 10, 1000);
-  exact (computed from the exact extremes) whenever the reservoir is exact or n > 2 x 2000.
+  exact when the reservoir is; otherwise the exact 2000 largest and smallest values measured
+  from the sampled median (an estimate, but far closer than a sample's own tail).
 - tail: heavy if tail_index < 3.5 or excess_kurtosis >= 20; light if tail_index >= 4.5 and
   excess_kurtosis < 1; moderate otherwise (kurtosis alone when Hill is undefined). Calibrated
   on simulated data with k = sqrt(n): Student-t(3) and lognormal(sigma=1) read heavy, Gaussian
@@ -32,6 +33,8 @@ from lossadvisor.profile.stats import EXTREMES_K, LabelPartial, NumericPartial, 
 
 QUANTILE_LEVELS = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 ROBUST_Z = 3.5
+MAD_TO_SIGMA = 1.482602218505602
+"""1 / Phi^-1(3/4): makes the MAD a consistent estimate of a Gaussian sigma (the 1.4826)."""
 HEAVY_TAIL_INDEX = 3.5
 LIGHT_TAIL_INDEX = 4.5
 LIGHT_KURTOSIS = 1.0
@@ -151,7 +154,7 @@ def _numeric_facts(p: NumericPartial, target_type: str, out: Summary) -> dict[st
 
     sample = p.reservoir.values
     median = float(np.median(sample))
-    mad_sigma = 1.4826 * float(np.median(np.abs(sample - median)))
+    mad_sigma = MAD_TO_SIGMA * float(np.median(np.abs(sample - median)))
     facts["median"] = median
     facts["mad_sigma"] = mad_sigma
     levels = np.quantile(sample, QUANTILE_LEVELS)
@@ -209,12 +212,13 @@ def hill_k(n: int) -> int:
 
 
 def _deviations(p: NumericPartial, median: float) -> tuple[FloatArray, bool]:
-    """The largest |x - median| available, and whether they are the exact top ones."""
+    """The largest |x - median| available, and whether they are exact."""
     if p.reservoir.exact:
         return np.abs(p.reservoir.values - median), True
     if p.n > 2 * p.extremes.k:
+        # The top deviations are exact; the median they are measured from is sampled.
         both = np.concatenate([p.extremes.largest - median, median - p.extremes.smallest])
-        return np.abs(both), True
+        return np.abs(both), False
     return np.abs(p.reservoir.values - median), False
 
 
