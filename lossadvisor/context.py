@@ -7,6 +7,8 @@ Nothing here imports numpy or pandas: `recommend --task X` must start at bare-Py
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pydantic import Field
 
 from lossadvisor.errors import InputError, out_of_range, unknown_name
@@ -213,6 +215,21 @@ def check_task(task: str, target_type: str, target: str, numeric: bool) -> None:
         f"--task {task} contradicts target '{target}', measured as {target_type} "
         f"(a {target_type} target fits --task {fits}); drop --task or pick another target."
     )
+
+
+def numeric_target(facts: Mapping[str, FactValue], class_counts: Mapping[str, int] | None) -> bool:
+    """Whether a target's values are numbers: measured moments, or class labels that all parse
+    as numbers (integer class codes such as 31..46)."""
+    if isinstance(facts.get("mean"), int | float):
+        return True
+    if not class_counts:
+        return False
+    try:
+        for label in class_counts:
+            float(label)
+    except ValueError:
+        return False
+    return True
 
 
 def retype_for_task(task: str, target_type: str) -> str | None:

@@ -61,12 +61,18 @@ Derivation = Callable[[DerivationInputs], Derived | Missing]
 class ParamSpecLike(Protocol):
     """The parts of rules.schema.ParamSpec that defaults and range checks need."""
 
-    default: Any
-    min: float | None
-    max: float | None
-    exclusive_min: bool
-    exclusive_max: bool
-    meaning: str
+    @property
+    def default(self) -> Any: ...
+    @property
+    def min(self) -> float | None: ...
+    @property
+    def max(self) -> float | None: ...
+    @property
+    def exclusive_min(self) -> bool: ...
+    @property
+    def exclusive_max(self) -> bool: ...
+    @property
+    def meaning(self) -> str: ...
 
 
 def num(x: float) -> float:
@@ -249,8 +255,9 @@ def class_weights_effective(inputs: DerivationInputs) -> Derived | Missing:
     if isinstance(counts, Missing):
         return counts
     own = inputs.siblings.get("beta")
-    ok = isinstance(own, float | int) and not isinstance(own, bool) and 0 < own < 1
-    beta = float(own) if ok else EFFECTIVE_NUMBER_BETA
+    beta = EFFECTIVE_NUMBER_BETA
+    if isinstance(own, float | int) and not isinstance(own, bool) and 0 < own < 1:
+        beta = float(own)
     raw = {label: (1 - beta) / (1 - beta**count) for label, count in counts.items()}
     k = len(counts)
     scale = k / sum(raw.values())

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from lossadvisor.context import Context, HeadSpec, check_task, infer_task
+from lossadvisor.context import Context, HeadSpec, check_task, infer_task, numeric_target
 from lossadvisor.errors import InputError, out_of_range
 from lossadvisor.facts import FactValue
 from lossadvisor.models import (
@@ -63,32 +63,41 @@ SHARED_HEAD_FACTS = ("priority", "optimizer", "batch_size", "n_heads", "multitas
 
 def profile_facts(profile: TargetProfile) -> dict[str, FactValue]:
     """The profile's measured facts, with its target type as a fact."""
-    facts = {name: value for name, value in profile.facts.items() if value is not None}
+    facts: dict[str, FactValue] = {k: v for k, v in profile.facts.items() if v is not None}
     facts["target_type"] = profile.target_type
     return facts
 
 
-def resolve_task(context: Context, profile: TargetProfile | None) -> str:
-    """--task if given (checked against the measured target type), else inferred from it."""
-    if profile is None:
-        if context.task is not None:
-            return context.task
-        if context.heads:
-            return context.heads[0].task
-        raise InputError("recommend needs something to go on: give DATA (with --target) or --task.")
-    numeric = isinstance(profile.facts.get("mean"), int | float)
-    if context.task is None:
-        return infer_task(profile.target_type)
-    check_task(context.task, profile.target_type, profile.name, numeric)
-    return context.task
-
-
 def gather_facts(context: Context, profile: TargetProfile | None) -> dict[str, FactValue]:
-    """Profile facts + context facts, with the task resolved. Context wins on a clash."""
+    """Profile facts + context facts (context wins on a clash), as the rules will read them.
+
+    A --task is checked against the measured target type. Without --task the task stays out
+    of the facts: the rules then read the target type itself (their `task: {present: false}`
+    variants), and `task_of` infers the task for catalog fit. Without data, the first
+    --head's task stands in for --task.
+    """
     facts: dict[str, FactValue] = profile_facts(profile) if profile is not None else {}
     facts.update(context.facts())
-    facts["task"] = resolve_task(context, profile)
+    if profile is not None:
+        if context.task is not None:
+            numeric = numeric_target(profile.facts, profile.class_counts)
+            check_task(context.task, profile.target_type, profile.name, numeric)
+        return facts
+    if context.task is None:
+        if not context.heads:
+            raise InputError(
+                "recommend needs something to go on: give DATA (with --target) or --task."
+            )
+        facts["task"] = context.heads[0].task
     return facts
+
+
+def task_of(facts: Mapping[str, FactValue]) -> str:
+    """The task: given, else inferred from the measured target type."""
+    task = facts.get("task")
+    if isinstance(task, str):
+        return task
+    return infer_task(str(facts["target_type"]))
 
 
 # --- 2. ranking ------------------------------------------------------------------------------
@@ -108,7 +117,7 @@ def total(ledger: Iterable[Contribution]) -> float:
 def misfit(base: RuleBase, loss: str, facts: Mapping[str, FactValue]) -> str | None:
     """Why a loss does not fit the task or target type, or None when it fits."""
     spec = base.losses[loss]
-    task = facts.get("task")
+    task = task_of(facts)
     if task not in spec.tasks:
         return f"{spec.name} serves {', '.join(spec.tasks)}, not {task}"
     target_type = facts.get("target_type")
@@ -171,7 +180,7 @@ def rank_losses(
                 loss=loss,
                 name=base.losses[loss].name,
                 score=score,
-                verdict=verdict,  # type: ignore[arg-type]
+                verdict=verdict,
                 reasons=reasons_for(ledger, verdict, gap=top_score - score),
                 ledger=ledger,
             )
@@ -366,7 +375,10 @@ def head_inputs(
         heads = []
         for profile in profiles:
             head_facts = {**profile_facts(profile), **shared}
-            head_facts["task"] = resolve_task(context, profile)
+            if context.task is not None:
+                head_facts["task"] = context.task
+                numeric = numeric_target(profile.facts, profile.class_counts)
+                check_task(context.task, profile.target_type, profile.name, numeric)
             heads.append(
                 HeadInput(name=profile.name, facts=head_facts, class_counts=profile.class_counts)
             )
@@ -387,7 +399,7 @@ def advise_head(base: RuleBase, head: HeadInput) -> tuple[HeadAdvice, Evaluation
     ranking = rank_losses(base, evaluation, head.facts)
     if not ranking or ranking[0].verdict == "excluded":
         raise InputError(
-            f"head '{head.name}': no loss in the rule base fits task {head.facts.get('task')}."
+            f"head '{head.name}': no loss in the rule base fits task {task_of(head.facts)}."
         )
     top = ranking[0]
     params = loss_params(base, top.loss, evaluation, head.facts, head.class_counts)
@@ -399,7 +411,7 @@ def advise_head(base: RuleBase, head: HeadInput) -> tuple[HeadAdvice, Evaluation
         )
     advice = HeadAdvice(
         name=head.name,
-        task=str(head.facts.get("task")),
+        task=task_of(head.facts),
         loss=top.loss,
         params=params,
         weight=head.weight if head.weight is not None else 1.0,
@@ -472,7 +484,7 @@ def recommend(
     ranking = rank_losses(base, first, facts)
     if not ranking or ranking[0].verdict == "excluded":
         shape = f" and a {facts['target_type']} target" if "target_type" in facts else ""
-        raise InputError(f"no loss in the rule base fits task {facts['task']}{shape}.")
+        raise InputError(f"no loss in the rule base fits task {task_of(facts)}{shape}.")
     ranking = with_params(base, ranking, first, facts, class_counts)
 
     optimizer, second = choose_optimizer(base, facts, ranking[0].loss, first)

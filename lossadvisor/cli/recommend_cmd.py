@@ -68,24 +68,26 @@ def _saved_targets(path: str, names: list[str]) -> list[TargetProfile]:
 
 
 def _retype(task: str | None, chosen: list[TargetProfile]) -> str | None:
-    """The target type to re-profile with (one target, task and type compatible), or None."""
-    from lossadvisor.context import check_task, retype_for_task
+    """The target type to re-profile with when --task fits the targets but not their measured
+    type (see context.retype_for_task), or None. InputError when --task contradicts one."""
+    from lossadvisor.context import check_task, numeric_target, retype_for_task
 
-    if task is None or len(chosen) != 1:
+    if task is None:
         return None
-    first = chosen[0]
-    numeric = isinstance(first.facts.get("mean"), int | float)
-    check_task(task, first.target_type, first.name, numeric)
-    return retype_for_task(task, first.target_type)
+    wanted = set()
+    for target in chosen:
+        numeric = numeric_target(target.facts, target.class_counts)
+        check_task(task, target.target_type, target.name, numeric)
+        wanted.add(retype_for_task(task, target.target_type))
+    wanted.discard(None)
+    return wanted.pop() if len(wanted) == 1 else None
 
 
 def _export(
     rec: Recommendation, digest: str, path: str, fmt: str, pick: str | None, force: bool
 ) -> None:
-    try:
-        from lossadvisor.export import export_recommendation, write_yaml
-    except ImportError:
-        raise InputError("--export: export is not available in this build.") from None
+    from lossadvisor.export import export_recommendation, write_yaml
+
     data = export_recommendation(rec, fmt, pick, rules_digest=digest)
     write_yaml(data, path, force)
 

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from lossadvisor.facts import FactValue
 from lossadvisor.models import Contribution, ParamAdvice, RankedLoss, Recommendation
+from lossadvisor.recommend import task_of
 
 
 def fact_text(value: object) -> str:
@@ -164,6 +165,12 @@ def cautions_view(rec: Recommendation) -> RenderableType:
     return Group(*lines)
 
 
+def _task_text(facts: Mapping[str, FactValue]) -> str:
+    if "task" in facts:
+        return str(facts["task"])
+    return f"{task_of(facts)} (inferred from target_type {facts.get('target_type')})"
+
+
 def recommendation_view(rec: Recommendation, top: int = 5, explain: bool = False) -> Group:
     """The whole report: facts, ranking, the top choice's rationale and parameters, optimizer,
     heads, cautions; with `explain` the full ledger and parameters of every candidate."""
@@ -174,7 +181,7 @@ def recommendation_view(rec: Recommendation, top: int = 5, explain: bool = False
     if rec.balancing is not None:
         ledgers.append(rec.balancing.ledger)
     parts: list[RenderableType] = [
-        facts_view({**cited_facts(ledgers), "task": rec.facts.get("task")}),
+        facts_view({**cited_facts(ledgers), "task": _task_text(rec.facts)}),
         Text(""),
         ranking_view(rec.ranking, top, explain),
         Text(""),
