@@ -170,12 +170,13 @@ def iter_columns(
     """
     check_source(source)
     fmt = detect_format(source, fmt)
-    if columns is not None:
-        header = read_columns_header(source, fmt, encoding) if source != "-" else None
-        if header is not None:
-            check_columns(source, columns, header)
+    header = read_columns_header(source, fmt, encoding) if source != "-" else None
+    if columns is not None and header is not None:
+        check_columns(source, columns, header)
     if fmt in ("csv", "tsv"):
-        yield from _iter_csv(source, fmt, columns, encoding, block_size, column_types, progress)
+        yield from _iter_csv(
+            source, fmt, columns, encoding, block_size, column_types, progress, header
+        )
     elif fmt == "parquet":
         yield from _iter_parquet(source, columns, progress)
     else:
@@ -197,14 +198,16 @@ def _iter_csv(
     block_size: int,
     column_types: Mapping[str, pyarrow.DataType] | None,
     progress: Callable[[int], None] | None,
+    header: Sequence[str] | None,
 ) -> Iterator[pyarrow.RecordBatch]:
     import pyarrow as pa
 
     src = _Source(source)
-    header: list[str] = []
+    # pyarrow numbers columns by their position in the file, so errors need the full header.
+    header = list(header or [])
     try:
         reader = _csv_reader(src, fmt, columns, encoding, block_size, column_types)
-        header = list(reader.schema.names)
+        header = header or list(reader.schema.names)
         _check_decodable(source, reader.schema, encoding)
         for batch in reader:
             yield batch

@@ -22,8 +22,9 @@ def partial_chunk(part: Any, sample_size: int = 100_000) -> Any:
         labels = [None if pd.isna(v) else str(v) for v in part.tolist()]
         partial: stats.Partial = stats.label_partial(labels)
     else:
-        partial = stats.numeric_partial(part.to_numpy(dtype="float64", na_value=float("nan")),
-                                        sample_size)
+        partial = stats.numeric_partial(
+            part.to_numpy(dtype="float64", na_value=float("nan")), sample_size
+        )
     return pd.Series([partial], dtype=object)
 
 
