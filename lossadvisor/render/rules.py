@@ -69,7 +69,7 @@ def _advice_summary(name: str, advice: MethodAdvice | None) -> list[str]:
     if advice is None:
         return []
     parts = [f"{m} {_signed(d)}" for m, d in advice.score.items()]
-    parts += [f"{m}: {_value(s)}" for m, s in advice.settings.items()]
+    parts += [f"{m} settings" for m in advice.settings]  # the values: `rules show`
     return [f"{name} " + ", ".join(parts)] if parts else []
 
 
@@ -204,8 +204,8 @@ def framework_names(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
 def _rule_rows(title: str, rules: Sequence[Rule], loss_id: str) -> RenderableType:
     table = Table(title=title, title_justify="left", box=None, pad_edge=False)
     table.add_column("rule", style="bold", no_wrap=True)
-    table.add_column("effect", no_wrap=True)
-    table.add_column("when")
+    table.add_column("effect", max_width=36)
+    table.add_column("when", min_width=24, ratio=1)
     for rule in rules:
         effect = (
             f"excluded: {rule.exclude[loss_id]}"
