@@ -21,12 +21,20 @@ def render(value: Any) -> Any:
     return value
 
 
+def node(target: str | None, args: dict[str, Any], **flags: Any) -> dict[str, Any]:
+    """A `_target_` node; lists and dicts are handed over as plain Python (`_convert_: all`)."""
+    if any(isinstance(v, list | tuple | dict) for v in args.values()):
+        # Without it the target gets OmegaConf containers, which sklearn and MONAI reject.
+        flags["_convert_"] = "all"
+    return {"_target_": target, **flags, **{k: render(v) for k, v in args.items()}}
+
+
 def loss_node(
     frameworks: Frameworks, choice: LossChoice, rec: Recommendation, notes: list[str]
 ) -> dict[str, Any]:
     entry, built = loss_args(frameworks, choice, "hydra", rec.facts)
     notes.extend(built.notes)
-    return {"_target_": entry.target, **{k: render(v) for k, v in built.args.items()}}
+    return node(entry.target, built.args)
 
 
 def build(
@@ -46,9 +54,5 @@ def build(
         }
     entry, built = optimizer_args(frameworks, rec.optimizer, "hydra", rec.facts)
     notes.extend(built.notes)
-    optimizer = {
-        "_target_": entry.target,
-        "_partial_": True,
-        **{k: render(v) for k, v in built.args.items()},
-    }
+    optimizer = node(entry.target, built.args, _partial_=True)
     return {"loss": loss, "optimizer": optimizer}, notes

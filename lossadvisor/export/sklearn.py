@@ -9,6 +9,7 @@ from typing import Any
 
 from lossadvisor.export.choice import LossChoice
 from lossadvisor.export.common import loss_args, require_single
+from lossadvisor.export.hydra import node
 from lossadvisor.export.mapping import Frameworks
 from lossadvisor.models import Recommendation
 
@@ -23,4 +24,4 @@ def build(
     notes.append(
         f"optimizer advice ({rec.optimizer.name}) does not apply: {entry.target} has its own solver"
     )
-    return {"estimator": {"_target_": entry.target, **built.args}}, notes
+    return {"estimator": node(entry.target, built.args)}, notes

@@ -1,0 +1,111 @@
+"""scikit-learn exports: instantiate the estimator node and fit it on real data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from export_helpers import (
+    breast_cancer_minority_positive,
+    diabetes,
+    imbalance_rec,
+    mad_sigma,
+    make_rec,
+    multiclass_rec,
+    regression_rec,
+    wine,
+)
+from hydra.utils import instantiate
+from omegaconf import OmegaConf
+from sklearn.preprocessing import StandardScaler
+
+from lossadvisor.errors import InputError
+from lossadvisor.export import export_recommendation
+
+
+def estimator(data: dict) -> Any:
+    return instantiate(OmegaConf.create(data)["estimator"])
+
+
+def test_huber_regressor_epsilon_is_delta_over_the_robust_scale() -> None:
+    x, y = diabetes()
+    rec = regression_rec("huber")  # δ = 1.345 · mad_sigma
+    data = export_recommendation(rec, "sklearn")
+    model = estimator(data)
+    assert type(model).__name__ == "HuberRegressor"
+    assert model.epsilon == pytest.approx(rec.ranking[0].params["delta"].value / mad_sigma(y))
+    assert model.epsilon == pytest.approx(1.345)
+    assert any("scale-free" in n for n in data["lossadvisor"]["notes"])
+    model.set_params(max_iter=1000).fit(StandardScaler().fit_transform(x), y)
+    assert model.score(StandardScaler().fit_transform(x), y) > 0.3
+
+
+def test_huber_without_a_scale_keeps_the_default_and_says_so() -> None:
+    data = export_recommendation(make_rec("huber", {"delta": 2.0}, {}), "sklearn")
+    assert "epsilon" not in data["estimator"]
+    assert any("mad_sigma" in n for n in data["lossadvisor"]["notes"])
+
+
+def test_quantile_regressor_gets_the_quantile() -> None:
+    x, y = diabetes()
+    model = estimator(export_recommendation(regression_rec("pinball"), "sklearn"))
+    assert type(model).__name__ == "QuantileRegressor" and model.quantile == 0.9
+    model.fit(x, y)
+    assert 0.85 <= np.mean(y <= model.predict(x)) <= 0.95
+
+
+@pytest.mark.parametrize(
+    ("loss", "name"),
+    [
+        ("poisson", "PoissonRegressor"),
+        ("gamma", "GammaRegressor"),
+        ("tweedie", "TweedieRegressor"),
+        ("mse", "HistGradientBoostingRegressor"),
+        ("mae", "HistGradientBoostingRegressor"),
+    ],
+)
+def test_regression_estimators_fit(loss: str, name: str) -> None:
+    x, y = diabetes()
+    model = estimator(export_recommendation(regression_rec(loss), "sklearn"))
+    assert type(model).__name__ == name
+    if loss == "tweedie":
+        assert model.power == 1.5 and model.link == "log"
+    if loss == "mae":
+        assert model.loss == "absolute_error"
+    model.fit(x, y)
+    assert np.isfinite(model.predict(x)).all()
+
+
+def test_logistic_regression_weights_the_positive_class() -> None:
+    x, y = breast_cancer_minority_positive()
+    rec = imbalance_rec("weighted_bce")
+    model = estimator(export_recommendation(rec, "sklearn"))
+    w = rec.ranking[0].params["pos_weight"].value
+    assert model.class_weight == {0: 1.0, 1: pytest.approx(w)}
+    model.set_params(max_iter=2000).fit(StandardScaler().fit_transform(x), y)
+    assert model.score(StandardScaler().fit_transform(x), y) > 0.9
+
+
+def test_class_weights_list_becomes_the_class_weight_dict() -> None:
+    x, y = wine()
+    rec = multiclass_rec("weighted_ce")
+    model = estimator(export_recommendation(rec, "sklearn"))
+    weights = rec.ranking[0].params["class_weights"].value
+    assert model.class_weight == {i: pytest.approx(w) for i, w in enumerate(weights)}
+    # the weights are scikit-learn's "balanced" weights, computed independently
+    from sklearn.utils.class_weight import compute_class_weight
+
+    np.testing.assert_allclose(weights, compute_class_weight("balanced", classes=np.unique(y), y=y))
+    model.set_params(max_iter=2000).fit(StandardScaler().fit_transform(x), y)
+    assert set(model.classes_) == {0, 1, 2}
+
+
+def test_class_weight_mapping_keeps_the_labels() -> None:
+    rec = make_rec("weighted_ce", {"class_weights": {"3": 0.5, "7": 2.0}}, {"n_classes": 2})
+    assert export_recommendation(rec, "sklearn")["estimator"]["class_weight"] == {3: 0.5, 7: 2.0}
+
+
+def test_losses_without_a_matching_estimator_are_refused() -> None:
+    with pytest.raises(InputError, match="sklearn has no implementation of 'dice'"):
+        export_recommendation(make_rec("dice"), "sklearn")
