@@ -142,8 +142,8 @@ def _check_test(
                     problems.append(f"'{op}' needs a numeric fact; '{spec.name}' is a {spec.kind}")
                 else:
                     problems += _check_literal(spec, arg, choices, op)
-            elif op == "in" and not isinstance(arg, list):
-                problems.append(f"'in' takes a list. Got {_show(arg)} instead.")
+            elif op == "in" and (not isinstance(arg, list) or not arg):
+                problems.append(f"'in' takes a non-empty list. Got {_show(arg)} instead.")
             else:
                 for item in arg if isinstance(arg, list) else [arg]:
                     problems += _check_literal(spec, item, choices, op)

@@ -7,9 +7,9 @@ facts, ranges) live in `validate.py`, not here, so that one bad entry never hide
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool
 
 TABLES: tuple[str, ...] = (
     "task",
@@ -45,6 +45,8 @@ Task = Literal[
     "multimodal",
 ]
 Level = Literal["low", "medium", "high"]
+Number = Annotated[float, Strict()]
+"""A YAML number (int or float); strings and booleans are errors, not silently converted."""
 
 
 class _Strict(BaseModel):
@@ -58,10 +60,10 @@ class ParamSpec(_Strict):
     """A loss hyperparameter: default, admissible range and meaning."""
 
     default: Any
-    min: float | None = None
-    max: float | None = None
-    exclusive_min: bool = False
-    exclusive_max: bool = False
+    min: Number | None = None
+    max: Number | None = None
+    exclusive_min: StrictBool = False
+    exclusive_max: StrictBool = False
     meaning: str
 
     def admits(self, value: float) -> bool:
@@ -87,7 +89,7 @@ class ParamSpec(_Strict):
 class LossProperties(_Strict):
     outlier_sensitivity: Level
     gradient_continuity: Literal["smooth", "continuous", "discontinuous"]
-    gradient_bounded: bool
+    gradient_bounded: StrictBool
     gradient_scale: str
     time_complexity: str
     memory: Level
@@ -132,7 +134,7 @@ class BalancingSpec(_Strict):
 class MethodAdvice(_Strict):
     """Optimizer or balancing advice: score deltas and setting overrides."""
 
-    score: dict[str, float] = Field(default_factory=dict)
+    score: dict[str, Number] = Field(default_factory=dict)
     settings: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
@@ -144,7 +146,7 @@ class RuleEntry(_Strict):
     when: dict[str, Any]
     because: str
     source: str = Field(min_length=1)
-    score: dict[str, float] = Field(default_factory=dict)
+    score: dict[str, Number] = Field(default_factory=dict)
     exclude: dict[str, str] = Field(default_factory=dict)
     params: dict[str, dict[str, Any]] = Field(default_factory=dict)
     optimizer: MethodAdvice | None = None

@@ -333,3 +333,17 @@ def test_catalog_errors_are_reported_with_the_loss_id(tmp_path: Path) -> None:
     problems = check_files([path])
     assert_problem(problems, path, line_containing(text, "segmentaton"), "dice", "must be one of")
     assert_problem(problems, path, line_containing(text, "default: -1.0"), "huber", "(0, inf)")
+
+
+def test_score_delta_must_be_a_number_not_text_or_boolean(tmp_path: Path) -> None:
+    text = RULE.replace("score: {huber: 2, mse: -1}", 'score: {huber: "2", mse: true}')
+    path, problems = problems_for(tmp_path, text)
+    line = line_containing(text, 'huber: "2"')
+    assert_problem(problems, path, line, "data.test.rule", "'score.huber'")
+    assert_problem(problems, path, line, "data.test.rule", "'score.mse'")
+
+
+def test_empty_in_list(tmp_path: Path) -> None:
+    text = RULE.replace("outlier_ratio: {gt: 0.05}", "tail: {in: []}")
+    path, problems = problems_for(tmp_path, text)
+    assert_problem(problems, path, line_containing(text, "tail:"), "data.test.rule", "non-empty")
