@@ -99,6 +99,8 @@ def load_with_lines(text: str) -> tuple[Any, list[tuple[int, str]]]:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark is not None else 1
         what = " ".join(p for p in (err.context, err.problem) if p)
+        if isinstance(err, yaml.constructor.ConstructorError):
+            raise YamlProblem(line, f"YAML value refused by safe loading: {what}") from None
         raise YamlProblem(line, f"YAML syntax error: {what}") from None
     except yaml.YAMLError as err:
         raise YamlProblem(1, f"YAML error: {err}") from None

@@ -72,6 +72,7 @@ def test_unsafe_tag_is_refused_not_executed(tmp_path: Path) -> None:
     path, problems = problems_for(tmp_path, text)
     assert not marker.exists()
     assert len(problems) == 1 and "python/object/apply" in problems[0]
+    assert "refused by safe loading" in problems[0]
     assert problems[0].startswith(f"{path}:{line_containing(text, '!!python')}:")
 
 
