@@ -248,10 +248,13 @@ def check_files(paths: Sequence[str | Path]) -> list[str]:
 
     Rule files are checked against the catalogs among `paths`, else the built-in ones.
     """
-    problems = _check([Path(p) for p in paths], rules_dir()).problems
+    return [str(p) for p in _in_file_order(_check([Path(p) for p in paths], rules_dir()).problems)]
+
+
+def _in_file_order(problems: list[Problem]) -> list[Problem]:
+    """Problems grouped by file (first mention first), by line within a file."""
     order = {name: i for i, name in enumerate(dict.fromkeys(p.file for p in problems))}
-    problems.sort(key=lambda p: (order[p.file], p.line or 0))
-    return [str(p) for p in problems]
+    return sorted(problems, key=lambda p: (order[p.file], p.line or 0))
 
 
 def load_rulebase(
@@ -265,10 +268,11 @@ def load_rulebase(
     base = builtin_dir or rules_dir()
     result = _check([*builtin_files(base), *(Path(p) for p in extra_files)], base)
     if result.problems:
-        first, more = result.problems[0], len(result.problems) - 1
+        problems = _in_file_order(result.problems)
+        first, more = problems[0], len(problems) - 1
         message = str(first)
         if more:
-            files = " ".join(dict.fromkeys(p.file for p in result.problems))
+            files = " ".join(dict.fromkeys(p.file for p in problems))
             message += f" (and {more} more; run `lossadvisor rules check {files}`)"
         raise InputError(message)
     return RuleBase.model_construct(
