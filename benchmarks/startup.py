@@ -32,6 +32,44 @@ def wall(argv: list[str]) -> float:
     return time.perf_counter() - start
 
 
+PHASES = """
+import io, json, time
+t0 = time.perf_counter()
+import typer, rich
+t1 = time.perf_counter()
+import lossadvisor.cli
+t2 = time.perf_counter()
+from lossadvisor.context import make_context
+from lossadvisor.recommend import recommend
+from lossadvisor.rules.load import load_rulebase
+t3 = time.perf_counter()
+base = load_rulebase()
+t4 = time.perf_counter()
+rec = recommend(base, make_context(task="segmentation"))
+t5 = time.perf_counter()
+from rich.console import Console
+from lossadvisor.render.recommend import recommendation_view
+Console(file=io.StringIO()).print(recommendation_view(rec))
+t6 = time.perf_counter()
+print(json.dumps({"import typer, rich": t1 - t0, "import lossadvisor.cli (commands)": t2 - t1,
+                  "import rules/recommend modules": t3 - t2, "load_rulebase()": t4 - t3,
+                  "recommend()": t5 - t4, "render (rich)": t6 - t5}))
+"""
+
+
+def phases(rounds: int) -> dict[str, float]:
+    """Median in-process seconds of each phase of the command (where the time goes)."""
+    import json
+
+    runs = []
+    for _ in range(rounds):
+        out = subprocess.run(
+            [sys.executable, "-c", PHASES], check=True, capture_output=True, text=True
+        ).stdout
+        runs.append(json.loads(out))
+    return {name: statistics.median(run[name] for run in runs) for name in runs[0]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15, help="runs of each (>= 10)")
@@ -58,6 +96,9 @@ def main() -> None:
     )
     verdict = "within" if ratio <= TARGET_RATIO else "OVER"
     print(f"ratio recommend / baseline: {ratio:.2f}x ({verdict} the {TARGET_RATIO}x target)")
+    print("where the time goes (in-process, median):")
+    for name, seconds in phases(rounds).items():
+        print(f"  {name:<40} {seconds * 1000:8.1f} ms")
 
 
 if __name__ == "__main__":

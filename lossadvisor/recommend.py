@@ -19,6 +19,7 @@ the CLI prints. No numpy/pandas here: `recommend --task X` must start at bare-Py
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -286,19 +287,17 @@ def _merge_ledgers(*evaluations: Evaluation, attr: str) -> dict[str, list[Contri
     return merged
 
 
-def _setting_notes(
-    base: RuleBase, fired: Collection[str], method: str, kind: str, ledger: Sequence[Contribution]
-) -> list[str]:
-    """'rule X sets momentum = 0.9 (because ...)' for every fired rule that tunes `method`."""
-    because = {c.rule_id: c.because for c in ledger}
+def _setting_notes(base: RuleBase, fired: Collection[str], method: str, kind: str) -> list[str]:
+    """'set momentum = 0.9, nesterov = true (rule X)' for every fired rule that tunes `method`."""
     notes = []
     for rule in base.rules:
         advice = getattr(rule, kind)
         if rule.id not in fired or advice is None or method not in advice.settings:
             continue
-        changes = ", ".join(f"{k} = {v}" for k, v in sorted(advice.settings[method].items()))
-        why = because.get(rule.id, rule.because)
-        notes.append(f"set {changes} ({rule.id}: {why})")
+        changes = ", ".join(
+            f"{k} = {json.dumps(v)}" for k, v in sorted(advice.settings[method].items())
+        )
+        notes.append(f"set {changes} (rule {rule.id})")
     return notes
 
 
@@ -329,7 +328,7 @@ def choose_optimizer(
             + "; ".join(reasons_for(ledgers.get(best, []), "recommended"))
         ]
         reasons += [f"against {name}: {c.because}" for c in ledger if c.delta < 0]
-    reasons += _setting_notes(base, fired, name, "optimizer", ledger)
+    reasons += _setting_notes(base, fired, name, "optimizer")
     if not reasons:
         reasons = [f"no optimizer rule fired for {top_loss}: {spec.name} is the catalog's first"]
     advice = OptimizerAdvice(
@@ -404,7 +403,9 @@ def advise_head(base: RuleBase, head: HeadInput) -> tuple[HeadAdvice, Evaluation
     top = ranking[0]
     params = loss_params(base, top.loss, evaluation, head.facts, head.class_counts)
     reasons = list(top.reasons)
-    if head.weight is None:
+    if head.weight is not None:
+        reasons.append(f"initial weight {show(head.weight)} as given")
+    else:
         reasons.append(
             "initial weight 1.0: no weight given; start equal and let the balancing method "
             "adapt it (fixed weights across losses of different scale mean little)"
@@ -432,7 +433,7 @@ def choose_balancing(
     ledger = list(evaluation.balancing_ledger.get(method, []))
     settings = {**base.balancing[method].defaults, **evaluation.balancing_settings.get(method, {})}
     reasons = reasons_for(ledger, "recommended")
-    reasons += _setting_notes(base, evaluation.fired, method, "balancing", ledger)
+    reasons += _setting_notes(base, evaluation.fired, method, "balancing")
     if not reasons:
         reasons = [f"no balancing rule fired: {base.balancing[method].name} is the catalog's first"]
     advice = BalancingAdvice(
@@ -520,7 +521,5 @@ def recommend(
 
 def dump_json(rec: Recommendation) -> str:
     """The Recommendation as deterministic JSON: sorted keys, lists in their meaningful order."""
-    import json
-
     data: dict[str, Any] = rec.model_dump(mode="json")
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

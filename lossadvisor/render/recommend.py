@@ -13,7 +13,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from lossadvisor.facts import FactValue
+from lossadvisor.facts import FACTS, FactValue
 from lossadvisor.models import Contribution, ParamAdvice, RankedLoss, Recommendation
 from lossadvisor.recommend import task_of
 
@@ -38,11 +38,18 @@ def signed(delta: float) -> str:
 
 
 def cited_facts(ledgers: Iterable[Sequence[Contribution]]) -> dict[str, FactValue]:
-    """Every fact the given contributions read, with its value (first seen wins)."""
+    """Every measured or given fact the contributions read, with its value (first seen wins).
+
+    Facts that were read but absent (None), and the stage facts recommend sets itself (the
+    chosen loss, for the optimizer table), are left out.
+    """
     out: dict[str, FactValue] = {}
     for ledger in ledgers:
         for contribution in ledger:
             for name, value in contribution.facts.items():
+                spec = FACTS.get(name)
+                if value is None or (spec is not None and spec.origin == "stage"):
+                    continue
                 out.setdefault(name, value)
     return out
 
@@ -101,7 +108,10 @@ def ledger_view(title: str, ledger: Sequence[Contribution]) -> RenderableType:
     table.add_column("because")
     table.add_column("facts")
     for c in ledger:
-        cited = ", ".join(f"{k} = {fact_text(v)}" for k, v in sorted(c.facts.items()))
+        cited = ", ".join(
+            f"{k} = {fact_text(v)}" if v is not None else f"{k} not given"
+            for k, v in sorted(c.facts.items())
+        )
         table.add_row(c.rule_id, c.table, signed(c.delta), c.because, cited)
     return table
 

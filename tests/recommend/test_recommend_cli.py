@@ -159,6 +159,19 @@ def test_several_targets_with_a_task_are_profiled_for_it(tmp_path: Path) -> None
     assert doc["balancing"]["method"]
 
 
+def test_saved_profile_gives_the_same_recommendation_as_the_data(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    source = str(data_dir / "continuous.csv")
+    saved = tmp_path / "profile.yaml"
+    run("profile", source, "--target", "price", "-o", str(saved), check=True)
+    from_data = run("recommend", source, "--target", "price", "--json", check=True).stdout
+    from_profile = run("recommend", "--profile", str(saved), "--json", check=True).stdout
+    assert json.loads(from_profile)["ranking"] == json.loads(from_data)["ranking"]
+    wrong = _one_line_error(run("recommend", "--profile", str(saved), "--target", "prize"))
+    assert "'price'" in wrong  # suggests the profiled target
+
+
 def test_export_writes_a_yaml_file_and_refuses_to_overwrite(tmp_path: Path) -> None:
     out = tmp_path / "loss.yaml"
     run("recommend", "--task", "regression", "--export", str(out), check=True)
