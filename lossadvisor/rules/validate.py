@@ -390,6 +390,7 @@ def check_rule(
     name = _entry_name(raw, fallback)
     line = getattr(raw, "line", 1)
     problems: list[Problem] = []
+    salvaged: RuleEntry | None = None
     try:
         entry = RuleEntry.model_validate(raw)
     except ValidationError as err:
@@ -429,7 +430,8 @@ def check_rule(
         add(message, "when", *loc)
     for message in check_template(entry.because):
         add(message, "because")
-    if not problems and not any(getattr(entry, effect) for effect in EFFECTS):
+    # a salvaged entry lost its invalid keys, which may have been its effects
+    if salvaged is None and not any(getattr(entry, effect) for effect in EFFECTS):
         add(f"a rule needs at least one effect: {', '.join(EFFECTS)}")
     if catalog.has_losses:
         for effect in ("score", "exclude", "params"):

@@ -348,3 +348,15 @@ def test_empty_in_list(tmp_path: Path) -> None:
     text = RULE.replace("outlier_ratio: {gt: 0.05}", "tail: {in: []}")
     path, problems = problems_for(tmp_path, text)
     assert_problem(problems, path, line_containing(text, "tail:"), "data.test.rule", "non-empty")
+
+
+def test_problems_of_different_kinds_in_one_rule_are_all_listed(tmp_path: Path) -> None:
+    text = RULE.replace("    score: {huber: 1}\n", "").replace(
+        "covers: [table2.row1]\n    when:\n      task: regression\n    because",
+        "covers: [row1]\n    when:\n      task: regression\n    because",
+    )
+    path, problems = problems_for(tmp_path, text)
+    assert_problem(problems, path, line_containing(text, "[row1]"), "data.first", "'row1'")
+    assert_problem(
+        problems, path, line_containing(text, "id: data.first"), "data.first", "at least one effect"
+    )
