@@ -9,7 +9,16 @@ import pytest
 import yaml
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
-TABLES = ("task", "data", "output", "efficiency", "robustness", "gradient", "multitask", "optimizer")
+TABLES = (
+    "task",
+    "data",
+    "output",
+    "efficiency",
+    "robustness",
+    "gradient",
+    "multitask",
+    "optimizer",
+)
 
 
 def read_yaml(name: str) -> Any:

@@ -10,12 +10,47 @@ import pytest
 
 from lossadvisor.facts import LOSS_FAMILIES, MODEL_OUTPUTS, TARGET_TYPES, TASKS
 
-REQUIRED_LOSSES = (
-    "mse mae huber smooth_l1 pseudo_huber log_cosh pinball berhu poisson negative_binomial gamma "
-    "tweedie gaussian_nll mape bce weighted_bce ce weighted_ce class_balanced_ce label_smoothing_ce "
-    "focal_binary focal_multiclass kl_div dice generalized_dice tversky focal_tversky dice_ce "
-    "dice_focal lovasz jaccard giou diou ciou wing hinge seq_ce distillation_kl barron"
-).split()
+REQUIRED_LOSSES = [
+    "mse",
+    "mae",
+    "huber",
+    "smooth_l1",
+    "pseudo_huber",
+    "log_cosh",
+    "pinball",
+    "berhu",
+    "poisson",
+    "negative_binomial",
+    "gamma",
+    "tweedie",
+    "gaussian_nll",
+    "mape",
+    "bce",
+    "weighted_bce",
+    "ce",
+    "weighted_ce",
+    "class_balanced_ce",
+    "label_smoothing_ce",
+    "focal_binary",
+    "focal_multiclass",
+    "kl_div",
+    "dice",
+    "generalized_dice",
+    "tversky",
+    "focal_tversky",
+    "dice_ce",
+    "dice_focal",
+    "lovasz",
+    "jaccard",
+    "giou",
+    "diou",
+    "ciou",
+    "wing",
+    "hinge",
+    "seq_ce",
+    "distillation_kl",
+    "barron",
+]
 
 PROPERTY_KEYS = {
     "outlier_sensitivity",
@@ -33,7 +68,9 @@ def admits(spec: dict[str, Any], value: float) -> bool:
     low, high = spec.get("min"), spec.get("max")
     if low is not None and (value < low or (spec.get("exclusive_min") and value == low)):
         return False
-    return not (high is not None and (value > high or (spec.get("exclusive_max") and value == high)))
+    return not (
+        high is not None and (value > high or (spec.get("exclusive_max") and value == high))
+    )
 
 
 def test_catalog_size_and_required_ids(losses: dict[str, Any]) -> None:
@@ -110,9 +147,24 @@ def test_candidacy_fields(losses: dict[str, Any]) -> None:
     for loss in ("bce", "weighted_bce", "focal_binary"):
         assert "binary" in losses[loss]["target_types"]
         assert {"binary", "multilabel"} <= set(losses[loss]["tasks"])
-    for loss in ("ce", "weighted_ce", "class_balanced_ce", "label_smoothing_ce", "focal_multiclass"):
+    for loss in (
+        "ce",
+        "weighted_ce",
+        "class_balanced_ce",
+        "label_smoothing_ce",
+        "focal_multiclass",
+    ):
         assert losses[loss]["target_types"] == ["multiclass"]
-    for loss in ("dice", "generalized_dice", "tversky", "focal_tversky", "dice_ce", "dice_focal", "lovasz", "jaccard"):
+    for loss in (
+        "dice",
+        "generalized_dice",
+        "tversky",
+        "focal_tversky",
+        "dice_ce",
+        "dice_focal",
+        "lovasz",
+        "jaccard",
+    ):
         assert losses[loss]["tasks"] == ["segmentation"] and losses[loss]["target_types"] == []
     for loss in ("giou", "diou", "ciou"):
         assert losses[loss]["tasks"] == ["detection"] and losses[loss]["output"] == "boxes"
@@ -139,8 +191,21 @@ def test_corrected_properties(losses: dict[str, Any]) -> None:
 
 
 def test_method_ids(methods: dict[str, Any]) -> None:
-    assert [o["id"] for o in methods["optimizers"]] == ["sgd", "adam", "adamw", "lamb", "rmsprop", "adadelta"]
-    assert [b["id"] for b in methods["balancing"]] == ["fixed", "uncertainty", "gradnorm", "dwa", "dtp"]
+    assert [o["id"] for o in methods["optimizers"]] == [
+        "sgd",
+        "adam",
+        "adamw",
+        "lamb",
+        "rmsprop",
+        "adadelta",
+    ]
+    assert [b["id"] for b in methods["balancing"]] == [
+        "fixed",
+        "uncertainty",
+        "gradnorm",
+        "dwa",
+        "dtp",
+    ]
     for entry in methods["optimizers"] + methods["balancing"]:
         assert entry["sources"] and entry["name"], entry["id"]
     for entry in methods["optimizers"]:

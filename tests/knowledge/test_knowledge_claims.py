@@ -1,4 +1,7 @@
-"""The article's WRONG claims never appear as facts; its unverifiable figures only as 'the article reports'."""
+"""The article's WRONG claims never appear as facts; its unverifiable figures only as quotes.
+
+A figure nobody can verify may appear only in a text that says "the article reports".
+"""
 
 from __future__ import annotations
 

@@ -85,7 +85,9 @@ def test_every_row_is_covered_by_a_rule(
 def test_every_cover_names_an_article_row(
     article_rows: dict[str, Any], rules: list[dict[str, Any]]
 ) -> None:
-    unknown = [(rule["id"], row) for rule in rules for row in rule["covers"] if row not in article_rows]
+    unknown = [
+        (rule["id"], row) for rule in rules for row in rule["covers"] if row not in article_rows
+    ]
     assert not unknown
 
 

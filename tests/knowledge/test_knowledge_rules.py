@@ -92,7 +92,11 @@ def test_effects_name_catalog_entries(
     balancing = {b["id"]: b for b in methods["balancing"]}
     for rule in rules:
         rid = rule["id"]
-        for loss in [*(rule.get("score") or {}), *(rule.get("exclude") or {}), *(rule.get("params") or {})]:
+        for loss in [
+            *(rule.get("score") or {}),
+            *(rule.get("exclude") or {}),
+            *(rule.get("params") or {}),
+        ]:
             assert loss in losses, (rid, loss)
         for reason in (rule.get("exclude") or {}).values():
             assert reason.strip(), rid
