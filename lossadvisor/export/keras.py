@@ -22,7 +22,7 @@ def loss_node(
     # Keras losses default to probabilities; lossadvisor assumes logits unless told otherwise.
     if "from_logits" in args and rec.context.get("model_output") == "probabilities":
         args["from_logits"] = False
-    return {"class_name": entry.class_name, "config": args}
+    return {"module": "keras.losses", "class_name": entry.class_name, "config": args}
 
 
 def build(
@@ -44,5 +44,9 @@ def build(
             )
     entry, built = optimizer_args(frameworks, rec.optimizer, "keras", rec.facts)
     notes.extend(built.notes)
-    body["optimizer"] = {"class_name": entry.class_name, "config": dict(built.args)}
+    body["optimizer"] = {
+        "module": "keras.optimizers",
+        "class_name": entry.class_name,
+        "config": dict(built.args),
+    }
     return body, notes
