@@ -37,6 +37,7 @@ from lossadvisor.models import (
     RankedLoss,
     Recommendation,
     TargetProfile,
+    Verdict,
 )
 from lossadvisor.params import (
     DerivationInputs,
@@ -135,13 +136,18 @@ def reasons_for(ledger: Sequence[Contribution], verdict: str, gap: float = 0.0) 
         if negatives:
             return [negatives[0].because]
         return [f"scores {show(gap)} points below the recommended loss"]
+    return strongest(ledger) or ["no rule scores it up; it ranks here on score and catalog order"]
+
+
+def strongest(ledger: Sequence[Contribution]) -> list[str]:
+    """The N_REASONS strongest positive `because` texts, and any tied with the last one."""
     positives = sorted((c for c in ledger if c.delta > 0), key=lambda c: -c.delta)
     kept = positives[:N_REASONS]
     kept += [c for c in positives[N_REASONS:] if kept and c.delta == kept[-1].delta]
     return [c.because for c in kept]
 
 
-def verdict_for(rank: int, score: float, top_score: float) -> str:
+def verdict_for(rank: int, score: float, top_score: float) -> Verdict:
     """recommended / alternative / avoid, from the rank and the distance to the top score."""
     if rank == 1:
         return "recommended"
@@ -158,7 +164,10 @@ def rank_losses(
     order = {loss: i for i, loss in enumerate(base.losses)}
     excluded: dict[str, str] = {}
     for loss, why in evaluation.exclusions.items():
-        if why:
+        # An exclusion of a loss that does not serve this task anyway is noise, unless some
+        # rule also scored it (then the user may wonder where it went).
+        irrelevant = loss in base.losses and misfit(base, loss, facts) is not None
+        if why and not (irrelevant and loss not in evaluation.loss_ledger):
             excluded[loss] = "; ".join(f"{c.because} ({c.rule_id})" for c in why)
     candidates: list[tuple[float, int, str]] = []
     for loss, ledger in evaluation.loss_ledger.items():
@@ -320,12 +329,11 @@ def choose_optimizer(
     for evaluation in (first_pass, second):
         settings.update(evaluation.optimizer_settings.get(name, {}))
     fired = set(first_pass.fired) | set(second.fired)
-    reasons = reasons_for(ledger, "recommended")
+    reasons = strongest(ledger)
     if name != best:
         reasons += [
             f"you chose {name}; {best} scored higher ({show(scores[best])} vs "
-            f"{show(scores[name])}): "
-            + "; ".join(reasons_for(ledgers.get(best, []), "recommended"))
+            f"{show(scores[name])}): " + "; ".join(strongest(ledgers.get(best, [])))
         ]
         reasons += [f"against {name}: {c.because}" for c in ledger if c.delta < 0]
     reasons += _setting_notes(base, fired, name, "optimizer")
@@ -432,7 +440,7 @@ def choose_balancing(
     method = _best(scores)
     ledger = list(evaluation.balancing_ledger.get(method, []))
     settings = {**base.balancing[method].defaults, **evaluation.balancing_settings.get(method, {})}
-    reasons = reasons_for(ledger, "recommended")
+    reasons = strongest(ledger)
     reasons += _setting_notes(base, evaluation.fired, method, "balancing")
     if not reasons:
         reasons = [f"no balancing rule fired: {base.balancing[method].name} is the catalog's first"]
