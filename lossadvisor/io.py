@@ -43,6 +43,10 @@ _COLUMN_ERROR = re.compile(
 )
 
 
+_HEADER_BLOCK = 1 << 18
+"""Bytes parsed to read a header or guess column types: enough rows, a fraction of a block."""
+
+
 class ColumnTypeError(InputError):
     """A value in `column` does not fit the type inferred (or forced) for that column."""
 
@@ -161,16 +165,19 @@ def iter_columns(
     *,
     column_types: Mapping[str, pyarrow.DataType] | None = None,
     progress: Callable[[int], None] | None = None,
+    header: Sequence[str] | None = None,
 ) -> Iterator[pyarrow.RecordBatch]:
     """Yield record batches holding only `columns` (all when None), about `block_size` bytes each.
 
     `column_types` forces a type per column (CSV/TSV); `progress` is called after each batch with
     the bytes of the (possibly compressed) file consumed so far. Raises InputError (and its
-    subclass ColumnTypeError when a value does not fit its column's type).
+    subclass ColumnTypeError when a value does not fit its column's type). Pass `header` when
+    already known to skip reading it again.
     """
     check_source(source)
     fmt = detect_format(source, fmt)
-    header = read_columns_header(source, fmt, encoding) if source != "-" else None
+    if header is None and source != "-":
+        header = read_columns_header(source, fmt, encoding)
     if columns is not None and header is not None:
         check_columns(source, columns, header)
     if fmt in ("csv", "tsv"):
@@ -349,7 +356,7 @@ def read_columns_header(source: str, fmt: str | None = None, encoding: str = "ut
         raise InputError(f"{source}: the file is empty; expected a header and rows.")
     src = _Source(source)
     try:
-        return list(_csv_reader(src, fmt, None, encoding, 1 << 20, None).schema.names)
+        return list(_csv_reader(src, fmt, None, encoding, _HEADER_BLOCK, None).schema.names)
     except (pa.ArrowInvalid, UnicodeDecodeError) as err:
         raise _translate(err, source, fmt, encoding, []) from None
     finally:
@@ -357,11 +364,16 @@ def read_columns_header(source: str, fmt: str | None = None, encoding: str = "ut
 
 
 def infer_column_types(
-    source: str, columns: Sequence[str], fmt: str | None = None, encoding: str = "utf-8"
+    source: str,
+    columns: Sequence[str],
+    fmt: str | None = None,
+    encoding: str = "utf-8",
+    header: Sequence[str] | None = None,
 ) -> dict[str, pyarrow.DataType]:
-    """The types pyarrow infers for `columns` from the first block (CSV/TSV) or the schema."""
+    """The types pyarrow infers for `columns` from the first rows (CSV/TSV) or the schema."""
     fmt = detect_format(source, fmt)
-    for batch in iter_columns(source, columns, fmt, encoding):
+    block = _HEADER_BLOCK if fmt in ("csv", "tsv") else 1 << 20
+    for batch in iter_columns(source, columns, fmt, encoding, block, header=header):
         return {name: batch.schema.field(name).type for name in columns}
     return {}
 

@@ -51,7 +51,7 @@ def profile_dataset(
     with _local_copy(source) as path:
         header = io.read_columns_header(path, fmt, encoding)
         chosen, choice = choose_targets(header, targets, source)
-        partials = _stream(path, source, fmt, chosen, encoding, sample_size, progress)
+        partials = _stream(path, source, fmt, chosen, header, encoding, sample_size, progress)
     return _assemble(source, fmt, chosen, choice, partials, target_type)
 
 
@@ -106,6 +106,7 @@ def _stream(
     source: str,
     fmt: str,
     columns: list[str],
+    header: list[str],
     encoding: str,
     sample_size: int,
     progress: Callable[[int], None] | None,
@@ -115,13 +116,13 @@ def _stream(
 
     from lossadvisor.io import ColumnTypeError, infer_column_types
 
-    inferred = infer_column_types(path, columns, fmt, encoding)
+    inferred = infer_column_types(path, columns, fmt, encoding, header)
     # No first block (a header without rows): try numbers; the row check comes later.
     numeric = {c: _is_numeric(inferred[c]) if c in inferred else True for c in columns}
     while True:
         types = {c: (pa.float64() if numeric[c] else pa.string()) for c in columns}
         try:
-            return _one_pass(path, fmt, columns, types, encoding, sample_size, progress)
+            return _one_pass(path, fmt, columns, header, types, encoding, sample_size, progress)
         except ColumnTypeError as err:
             if not numeric.get(err.column, False):
                 raise InputError(str(err).replace(path, source)) from None
@@ -132,11 +133,13 @@ def _one_pass(
     path: str,
     fmt: str,
     columns: list[str],
+    header: list[str],
     types: dict[str, pyarrow.DataType],
     encoding: str,
     sample_size: int,
     progress: Callable[[int], None] | None,
 ) -> dict[str, Partial]:
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -144,9 +147,11 @@ def _one_pass(
     from lossadvisor.profile import stats
 
     partials: dict[str, Any] = {}
+    # One seeded generator per pass keeps the reservoir reproducible for a given file.
+    rng = np.random.default_rng(0x105AD)
     column_types = types if fmt in ("csv", "tsv") else None
     for batch in iter_columns(
-        path, columns, fmt, encoding, column_types=column_types, progress=progress
+        path, columns, fmt, encoding, column_types=column_types, progress=progress, header=header
     ):
         for name in columns:
             column = batch.column(name)
@@ -159,7 +164,7 @@ def _one_pass(
             partials[name] = (
                 stats.numeric_partial(values, sample_size)
                 if running is None
-                else stats.update_numeric(running, values)
+                else stats.update_numeric(running, values, rng)
             )
     if not partials:  # a header and no rows
         return {name: stats.label_partial(()) for name in columns}

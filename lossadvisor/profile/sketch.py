@@ -47,6 +47,31 @@ class Reservoir:
         """True when the sample holds every value seen."""
         return self.values.size == self.seen
 
+    def update(self, values: FloatArray, rng: np.random.Generator) -> Reservoir:
+        """Fold in one chunk: the same distribution as `merge(Reservoir.of(values))`, cheaper.
+
+        The chunk's share of the new sample is hypergeometric; those slots of the current
+        sample are overwritten with a uniform subset of the chunk (no copy of the chunk).
+        """
+        m = int(values.size)
+        seen = self.seen + m
+        room = self.capacity - self.values.size
+        if m <= room:
+            return Reservoir(self.capacity, seen, np.concatenate([self.values, values]))
+        if room > 0:  # fill up first, then treat the rest as a new chunk
+            head = Reservoir(
+                self.capacity, self.seen + room, np.concatenate([self.values, values[:room]])
+            )
+            return head.update(values[room:], rng)
+        take = int(rng.hypergeometric(m, self.seen, self.capacity))
+        if take == 0:
+            return Reservoir(self.capacity, seen, self.values)
+        out = self.values.copy()
+        out[rng.choice(self.capacity, size=take, replace=False)] = values[
+            rng.choice(m, size=take, replace=False)
+        ]
+        return Reservoir(self.capacity, seen, out)
+
     def merge(self, other: Reservoir) -> Reservoir:
         """A uniform sample of the union: how many come from each side is hypergeometric."""
         capacity = min(self.capacity, other.capacity)
@@ -157,6 +182,12 @@ class DistinctSketch:
             hashes = hashes[hashes < self.hashes[-1]]
             if hashes.size == 0:
                 return self
+            # Few survive the filter: a sort of ~k sorted values beats np.unique's hashing.
+            merged = np.sort(np.concatenate([self.hashes, hashes]))
+            keep = np.empty(merged.size, dtype=bool)
+            keep[0] = True
+            np.not_equal(merged[1:], merged[:-1], out=keep[1:])
+            return DistinctSketch(self.k, merged[keep][: self.k])
         return DistinctSketch(
             self.k, _smallest_unique(np.concatenate([self.hashes, hashes]), self.k)
         )

@@ -234,11 +234,15 @@ def merge_all(partials: Iterable[Partial]) -> Partial:
     return reduce(merge, partials)
 
 
-def update_numeric(p: NumericPartial, values: FloatArray) -> NumericPartial:
+def update_numeric(
+    p: NumericPartial, values: FloatArray, rng: np.random.Generator | None = None
+) -> NumericPartial:
     """`merge_numeric(p, numeric_partial(values))`, with fast paths for the streaming loop.
 
     Once the value-count table has overflowed, a chunk is neither sorted nor counted: only the
     hashes below the sketch's k-th minimum and the values beyond the current extremes are kept.
+    `rng` (owned by the caller's loop, seeded) drives the reservoir; without it the reservoir
+    is merged as in `merge_numeric`. Either way the sample is uniform.
     """
     if p.value_counts is not None or p.n == 0:
         return merge_numeric(p, numeric_partial(values, p.reservoir.capacity))
@@ -283,6 +287,10 @@ def update_numeric(p: NumericPartial, values: FloatArray) -> NumericPartial:
         n_non_integer=p.n_non_integer + int(np.count_nonzero(valid != np.floor(valid))),
         value_counts=None,
         distinct=p.distinct.update(valid),
-        reservoir=p.reservoir.merge(Reservoir.of(valid, p.reservoir.capacity)),
+        reservoir=(
+            p.reservoir.update(valid, rng)
+            if rng is not None
+            else p.reservoir.merge(Reservoir.of(valid, p.reservoir.capacity))
+        ),
         extremes=p.extremes.update(valid),
     )

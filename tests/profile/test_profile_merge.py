@@ -70,6 +70,12 @@ def test_merge_of_any_split_equals_whole(values: np.ndarray, data: st.DataObject
     for part in parts[1:]:
         running = stats.update_numeric(running, part)
     _assert_same(running, whole, values)
+    # ... and so does the loop's cheaper reservoir update driven by its own generator
+    rng = np.random.default_rng(0)
+    running = stats.numeric_partial(parts[0], SAMPLE)
+    for part in parts[1:]:
+        running = stats.update_numeric(running, part, rng)
+    _assert_same(running, whole, values)
 
 
 @settings(max_examples=100, deadline=None)
@@ -140,3 +146,19 @@ def test_dask_reduction_gives_the_same_partial() -> None:
     got = dask_partial(dd.from_pandas(labels, npartitions=4))
     assert got == stats.label_partial([None if pd.isna(v) else str(v) for v in labels])
     assert isinstance(got, stats.LabelPartial) and got.n_missing == 60
+
+
+def test_streaming_reservoir_update_is_uniform() -> None:
+    """Reservoir.update (the streaming path) keeps every chunk in proportion to its rows."""
+    rng = np.random.default_rng(42)
+    chunks = [np.full(5_000, float(i)) for i in range(40)]  # 200k rows, chunk i holds value i
+    shares = np.zeros(40)
+    for _ in range(20):
+        res = Reservoir.of(chunks[0], 2_000)
+        for chunk in chunks[1:]:
+            res = res.update(chunk, rng)
+        assert res.seen == 200_000 and res.values.size == 2_000
+        shares += np.bincount(res.values.astype(int), minlength=40) / 2_000 / 20
+    # each chunk deserves 1/40 = 0.025; s.e. of the 20-run mean share is ~0.0008
+    assert np.abs(shares - 0.025).max() < 0.004
+    assert abs(shares[:20].sum() - 0.5) < 0.02  # early and late chunks alike
