@@ -8,6 +8,7 @@ corrected behaviour. The row list is rules/article.yaml.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 import yaml
 
 from lossadvisor.context import make_context
-from lossadvisor.models import RankedLoss, Recommendation, TargetProfile
+from lossadvisor.models import Contribution, RankedLoss, Recommendation, TargetProfile
 from lossadvisor.recommend import recommend
 from lossadvisor.resources import rules_dir
 from lossadvisor.rules.schema import RuleBase
@@ -40,7 +41,9 @@ EXPECTATION_KEYS = {
     "params",
     "optimizer",
     "optimizer_settings",
+    "optimizer_facts",
     "balancing",
+    "balancing_facts",
     "heads",
     "caution",
     "article_claim_only",
@@ -91,6 +94,11 @@ def _item(rec: Recommendation, loss: str) -> RankedLoss:
     raise AssertionError(f"{loss} is not in the ranking: {[r.loss for r in rec.ranking]}")
 
 
+def _cited(ledger: Iterable[Contribution]) -> set[str]:
+    """Facts the contributions name with a value (a fact read as absent names nothing)."""
+    return {name for c in ledger for name, value in c.facts.items() if value is not None}
+
+
 @pytest.mark.parametrize(("row", "scenario"), _cases())
 def test_scenario(base: RuleBase, row: str, scenario: dict[str, Any]) -> None:
     expect: dict[str, Any] = scenario["expect"]
@@ -117,9 +125,9 @@ def test_scenario(base: RuleBase, row: str, scenario: dict[str, Any]) -> None:
     for spec in expect.get("rationale_facts", []):
         loss, facts = (spec["loss"], spec["facts"]) if isinstance(spec, dict) else (None, [spec])
         item = _item(rec, loss) if loss else _candidates(rec)[0]
-        cited = {name for c in item.ledger if c.delta > 0 for name in c.facts}
+        cited = _cited(c for c in item.ledger if c.delta > 0)
         if item.verdict in ("avoid", "excluded"):
-            cited |= {name for c in item.ledger for name in c.facts}
+            cited |= _cited(item.ledger)
         for fact in facts:
             assert fact in cited, f"{item.loss}'s rationale does not name {fact}: {cited}; {where}"
     if "rationale_rules_from" in expect:
@@ -140,11 +148,16 @@ def test_scenario(base: RuleBase, row: str, scenario: dict[str, Any]) -> None:
         assert rec.optimizer.name in expect["optimizer"], f"{rec.optimizer}; {where}"
     for name, value in (expect.get("optimizer_settings") or {}).items():
         assert rec.optimizer.settings.get(name) == value, f"{name}: {rec.optimizer.settings}"
+    for fact in expect.get("optimizer_facts", []):
+        assert fact in _cited(c for c in rec.optimizer.ledger if c.delta > 0), rec.optimizer
     if "balancing" in expect:
         assert rec.balancing is not None and rec.balancing.method in expect["balancing"], (
             rec.balancing,
             where,
         )
+    for fact in expect.get("balancing_facts", []):
+        assert rec.balancing is not None
+        assert fact in _cited(c for c in rec.balancing.ledger if c.delta > 0), rec.balancing
     for head_name, losses in (expect.get("heads") or {}).items():
         head = next(h for h in rec.heads if h.name == head_name)
         assert head.loss in losses, f"head {head_name}: {head.loss}; {where}"
