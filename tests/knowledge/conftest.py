@@ -1,30 +1,11 @@
-"""Shared fixtures for the knowledge-base tests: the rule YAML read with yaml.safe_load only."""
+"""Fixtures for the knowledge-base tests: the rule YAML read with yaml.safe_load only."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-
-RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
-TABLES = (
-    "task",
-    "data",
-    "output",
-    "efficiency",
-    "robustness",
-    "gradient",
-    "multitask",
-    "optimizer",
-)
-
-
-def read_yaml(name: str) -> Any:
-    """One rule file, parsed safely (never executing anything in it)."""
-    with (RULES_DIR / name).open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+from knowledge_helpers import TABLES, read_yaml
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 import pytest
+from knowledge_helpers import admits, read_yaml
 
 from lossadvisor.facts import LOSS_FAMILIES, MODEL_OUTPUTS, TARGET_TYPES, TASKS
 
@@ -63,24 +64,12 @@ PROPERTY_KEYS = {
 }
 
 
-def admits(spec: dict[str, Any], value: float) -> bool:
-    """Whether a value lies in the declared range (exclusive ends honoured)."""
-    low, high = spec.get("min"), spec.get("max")
-    if low is not None and (value < low or (spec.get("exclusive_min") and value == low)):
-        return False
-    return not (
-        high is not None and (value > high or (spec.get("exclusive_max") and value == high))
-    )
-
-
 def test_catalog_size_and_required_ids(losses: dict[str, Any]) -> None:
     assert len(losses) >= 30
     assert not set(REQUIRED_LOSSES) - set(losses)
 
 
 def test_ids_are_snake_case_and_unique() -> None:
-    from conftest import read_yaml
-
     ids = [entry["id"] for entry in read_yaml("losses.yaml")["losses"]]
     assert len(ids) == len(set(ids))
     assert all(i.replace("_", "").isalnum() and i == i.lower() for i in ids)

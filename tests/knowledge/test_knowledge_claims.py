@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import TABLES, read_yaml
+from knowledge_helpers import TABLES, read_yaml
 
 # article.yaml fields that quote or paraphrase the ARTICLE (not lossadvisor's own statements).
 QUOTATION_FIELDS = {"article", "says"}

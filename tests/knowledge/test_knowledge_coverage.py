@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from conftest import TABLES
+from knowledge_helpers import TABLES
 
 # The rows the task names (issue #3 and the knowledge brief), written out independently of the YAML.
 EXPECTED_ROWS = {

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from conftest import read_yaml
+from knowledge_helpers import read_yaml
 from numpy.typing import NDArray
 from scipy.special import expit, gammaln, log_softmax, softmax
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import TABLES
+from knowledge_helpers import TABLES, admits
 
 from lossadvisor.facts import FACTS, FactValue
 from lossadvisor.params import DERIVATION_NAMES
@@ -111,8 +111,6 @@ def test_effects_name_catalog_entries(
 def test_param_advice_is_a_derivation_or_an_in_range_literal(
     rules: list[dict[str, Any]], losses: dict[str, Any]
 ) -> None:
-    from test_knowledge_catalog import admits
-
     seen_derivations = set()
     for rule in rules:
         for loss, params in (rule.get("params") or {}).items():
