@@ -35,7 +35,7 @@ def _print_json(data: Any) -> None:
 
 @rules_app.command("check")
 def check(
-    files: Annotated[list[Path], typer.Argument(help="Rule files to check.", metavar="FILE...")],
+    files: Annotated[list[Path], typer.Argument(help="Rule files to check.", metavar="FILE")],
 ) -> None:
     """Check rule files; list every problem as file:line: rule-id: message.
 
