@@ -31,6 +31,16 @@ def fact_text(value: object) -> str:
     return str(value)
 
 
+def brief(text: str, limit: int = 110) -> str:
+    """A reason shortened for the ranking table: its first clause, at most `limit` characters
+    (the rationale and --json keep the full text)."""
+    for stop in ("; ", ". ", ": "):
+        head, sep, _ = text.partition(stop)
+        if sep and 20 <= len(head) <= limit:
+            return head
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def signed(delta: float) -> str:
     """+3 / −1.5: a score contribution with its sign."""
     text = f"{delta:+g}"
@@ -82,7 +92,7 @@ def ranking_view(ranking: Sequence[RankedLoss], top: int, explain: bool) -> Rend
             item.loss,
             signed(item.score),
             Text(item.verdict, style=styles[item.verdict]),
-            "\n".join(item.reasons[:2]),
+            "\n".join(brief(reason) for reason in item.reasons[:2]),
         )
     if explain:
         for item in excluded:
