@@ -1,0 +1,96 @@
+"""write_yaml: temp file + rename, no clobbering without force, nothing partial left behind."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lossadvisor.errors import InputError
+from lossadvisor.export import write_yaml
+
+DATA = {"loss": {"_target_": "torch.nn.HuberLoss", "delta": 1.5}, "betas": (0.9, 0.999)}
+
+
+def test_writes_yaml_that_reads_back(tmp_path: Path) -> None:
+    path = tmp_path / "out.yaml"
+    write_yaml(DATA, str(path))
+    assert yaml.safe_load(path.read_text()) == {"loss": DATA["loss"], "betas": [0.9, 0.999]}
+    assert sorted(os.listdir(tmp_path)) == ["out.yaml"]
+
+
+def test_new_file_gets_the_umask_mode_not_the_temp_file_mode(tmp_path: Path) -> None:
+    path = tmp_path / "out.yaml"
+    old = os.umask(0o022)
+    try:
+        write_yaml(DATA, str(path))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_refuses_an_existing_file_and_leaves_it_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "out.yaml"
+    path.write_text("precious: true\n")
+    with pytest.raises(InputError, match="already exists; pass --force"):
+        write_yaml(DATA, str(path))
+    assert path.read_text() == "precious: true\n"
+    assert sorted(os.listdir(tmp_path)) == ["out.yaml"]
+
+
+def test_force_replaces_and_keeps_the_mode(tmp_path: Path) -> None:
+    path = tmp_path / "out.yaml"
+    path.write_text("old: 1\n")
+    path.chmod(0o600)
+    write_yaml(DATA, str(path), force=True)
+    assert yaml.safe_load(path.read_text())["loss"]["delta"] == 1.5
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert sorted(os.listdir(tmp_path)) == ["out.yaml"]
+
+
+def test_unwritable_data_leaves_no_file(tmp_path: Path) -> None:
+    path = tmp_path / "out.yaml"
+    with pytest.raises(yaml.representer.RepresenterError):
+        write_yaml({"loss": object()}, str(path))
+    assert os.listdir(tmp_path) == []
+
+
+def test_interrupt_while_writing_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C during the flush to disk: the target keeps its old content, no temp file remains."""
+    path = tmp_path / "out.yaml"
+    path.write_text("old: 1\n")
+
+    def interrupted(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_yaml(DATA, str(path), force=True)
+    assert path.read_text() == "old: 1\n"
+    assert sorted(os.listdir(tmp_path)) == ["out.yaml"]
+
+
+def test_dash_writes_to_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_yaml(DATA, "-")
+    assert yaml.safe_load(capsys.readouterr().out)["loss"]["delta"] == 1.5
+
+
+@pytest.mark.parametrize(
+    ("name", "message"), [("missing/out.yaml", "does not exist"), (".", "is a directory")]
+)
+def test_bad_destinations_are_input_errors(name: str, message: str, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=message):
+        write_yaml(DATA, str(tmp_path / name))
+
+
+def test_comment_key_is_written_as_comments(tmp_path: Path) -> None:
+    path = tmp_path / "out.yaml"
+    write_yaml({"#": "made by lossadvisor\nsecond line", "a": 1}, str(path))
+    text = path.read_text()
+    assert text.startswith("# made by lossadvisor\n# second line\n")
+    assert yaml.safe_load(text) == {"a": 1}
