@@ -162,6 +162,10 @@ def recommend(
 ) -> None:
     """Recommend a loss, its hyperparameters and an optimizer, with the reasons.
 
+    Verdicts: recommended (rank 1); alternative (score > 0 and within max(3 points, half the
+    top score) of the top); avoid (the rest); excluded (a rule excluded it, or it does not
+    serve the task / target type). --json keeps the whole ranking; --top only trims the table.
+
     \b
     Examples:
       lossadvisor recommend claims.csv --target claims
