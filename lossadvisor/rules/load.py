@@ -16,6 +16,7 @@ from typing import Any
 
 from lossadvisor.errors import InputError
 from lossadvisor.resources import rules_dir
+from lossadvisor.rules.cache import cache_key, read_cached, write_cached
 from lossadvisor.rules.schema import (
     TABLES,
     BalancingSpec,
@@ -272,6 +273,9 @@ def load_rulebase(
     # `covers` against article.yaml is left to `rules check` and the tests: it is a
     # property of the files, not of a run, and parsing the article costs a sixth of the load.
     paths = [*builtin_files(base), *(Path(p) for p in extra_files)]
+    key = _key(paths)
+    if key is not None and (cached := read_cached(key)) is not None:
+        return cached
     result = _check(paths, base, rows_check=False)
     if result.problems:
         problems = _in_file_order(result.problems)
@@ -281,7 +285,7 @@ def load_rulebase(
             files = " ".join(dict.fromkeys(p.file for p in problems))
             message += f" (and {more} more; run `lossadvisor rules check {files}`)"
         raise InputError(message)
-    return RuleBase.model_construct(
+    rulebase = RuleBase.model_construct(
         losses=result.losses,
         optimizers=result.optimizers,
         balancing=result.balancing,
@@ -290,6 +294,17 @@ def load_rulebase(
         digest=result.digest,
         files=result.files,
     )
+    if key is not None:
+        write_cached(key, rulebase)
+    return rulebase
+
+
+def _key(paths: Sequence[Path]) -> str | None:
+    """The cache key of these files, or None if one cannot be read (the check will say why)."""
+    try:
+        return cache_key([(_display(p), p.read_bytes()) for p in paths])
+    except OSError:
+        return None
 
 
 def load_frameworks() -> dict[str, dict[str, dict[str, Any]]]:

@@ -14,6 +14,15 @@ from lossadvisor.rules.schema import RuleBase
 FIXTURE_BASE = Path(__file__).parent / "data" / "base"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_rule_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Keep the rule-base cache of these tests out of the user's cache directory."""
+    directory = tmp_path_factory.mktemp("rule-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LOSSADVISOR_CACHE_DIR", str(directory))
+        yield directory
+
+
 @pytest.fixture(scope="session")
 def fixture_base() -> RuleBase:
     """The eight-table rule base in tests/rules/data/base."""

@@ -90,13 +90,19 @@ def test_scenarios_respect_negation() -> None:
     assert scenario({"outlier_ratio": {"gt": 0.2, "lt": 0.1}}) is None
 
 
-@pytest.mark.usefixtures("builtin_base")
-def test_loading_the_builtin_base_is_fast() -> None:
-    load_rulebase()  # warm the imports
+def _median_ms(runs: int = 5) -> float:
     times = []
-    for _ in range(5):
+    for _ in range(runs):
         start = time.perf_counter()
         load_rulebase()
-        times.append(time.perf_counter() - start)
-    # the budget is 100 ms; a shared CI core gets slack, the benchmark reports the real figure
-    assert statistics.median(times) < 0.1 * 2
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+@pytest.mark.usefixtures("builtin_base")
+def test_loading_the_builtin_base_is_fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    # budget 100 ms; a shared CI core gets 2x slack, the benchmark reports the real figures
+    load_rulebase()  # warm the imports and the cache
+    assert _median_ms() < 100 * 2  # from the cache
+    monkeypatch.setenv("LOSSADVISOR_CACHE_DIR", "")
+    assert _median_ms() < 100 * 2  # parse and check everything

@@ -1,0 +1,88 @@
+"""A cache of the validated rule base, as JSON, keyed by the exact bytes it was built from.
+
+Loading the YAML (parse + every check) costs tens of milliseconds, far more on a busy machine;
+validating the cached JSON back into a RuleBase costs about one. The key covers the rule files'
+names and bytes and the source of the code that checks them, so any change to either misses the
+cache. JSON, not pickle: reading the cache can never run code. Only valid bases are cached;
+problems are always recomputed. `LOSSADVISOR_CACHE_DIR` moves the cache; set it empty to disable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+import lossadvisor
+from lossadvisor.rules.schema import RuleBase
+
+_PACKAGE = Path(lossadvisor.__file__).parent
+_CODE = (
+    "facts.py",
+    "params.py",
+    "rules/cache.py",
+    "rules/conditions.py",
+    "rules/load.py",
+    "rules/schema.py",
+    "rules/validate.py",
+    "rules/yaml_lines.py",
+)
+"""The modules whose behaviour decides what a valid RuleBase is."""
+
+
+def cache_dir() -> Path | None:
+    """Where cached bases live; None when caching is disabled."""
+    configured = os.environ.get("LOSSADVISOR_CACHE_DIR")
+    if configured is not None:
+        return Path(configured) if configured else None
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "lossadvisor"
+
+
+def cache_key(files: Sequence[tuple[str, bytes]]) -> str:
+    """sha256 over the code version and each file's shown name and bytes."""
+    digest = hashlib.sha256(lossadvisor.__version__.encode())
+    for module in _CODE:
+        try:
+            digest.update((_PACKAGE / module).read_bytes())
+        except OSError:
+            digest.update(module.encode())
+    for name, data in files:
+        digest.update(b"\0" + name.encode() + b"\0" + str(len(data)).encode() + b"\0")
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def read_cached(key: str) -> RuleBase | None:
+    """The cached base for this key, or None (missing, unreadable or stale format)."""
+    directory = cache_dir()
+    if directory is None:
+        return None
+    try:
+        text = (directory / f"rules-{key}.json").read_bytes()
+        return RuleBase.model_validate_json(text)
+    except (OSError, ValidationError, ValueError):
+        return None
+
+
+def write_cached(key: str, base: RuleBase) -> None:
+    """Store the base atomically (temp file + rename); a failure only costs speed next time."""
+    directory = cache_dir()
+    if directory is None:
+        return
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".rules-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(base.model_dump_json())
+            os.replace(tmp, directory / f"rules-{key}.json")
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        return
