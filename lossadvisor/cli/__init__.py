@@ -18,6 +18,7 @@ from lossadvisor.cli import rules_cmd  # noqa: F401
 from lossadvisor.cli import recommend_cmd  # noqa: F401
 from lossadvisor.cli import profile_cmd  # noqa: F401
 from lossadvisor.cli import export_cmd  # noqa: F401
+from lossadvisor.cli import evidence_cmd  # noqa: F401
 # isort: on
 
 

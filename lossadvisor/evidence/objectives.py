@@ -208,7 +208,7 @@ def focal_binary(alpha: float, gamma: float) -> Objective:
     g = gamma
 
     def _p(z: Array) -> Array:
-        return 1.0 / (1.0 + np.exp(-z))
+        return np.exp(-np.logaddexp(0.0, -z))  # σ(z) without overflow
 
     def _logs(z: Array) -> tuple[Array, Array]:
         # log σ(z) and log(1 − σ(z)) without overflow

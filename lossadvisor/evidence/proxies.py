@@ -100,7 +100,7 @@ PROXIES: dict[str, Proxy] = {
             "regression",
             "lightgbm",
             "LightGBM custom NB2 likelihood(α), log link",
-            {"dispersion": 1.0},
+            {"alpha": 1.0},
             needs="nonnegative",
         ),
         Proxy("bce", "binary", "hist_gradient_boosting", "HistGradientBoosting log_loss"),
@@ -175,14 +175,16 @@ def resolve_params(loss: str, given: Mapping[str, Any]) -> dict[str, float | Non
 def _check_ranges(loss: str, params: Mapping[str, float | None]) -> None:
     from lossadvisor.errors import out_of_range
 
-    positive = {"delta", "beta", "dispersion", "pos_weight"}
+    positive = {"delta", "beta", "pos_weight"}
     for name, value in params.items():
         if value is None:
             continue
         where = f"{loss}.{name}"
-        if name in positive and loss != "class_balanced_ce" and value <= 0:
+        if (name in positive and loss != "class_balanced_ce" or loss == "negative_binomial") and (
+            value <= 0
+        ):
             raise out_of_range(where, "a number > 0", value)
-        if name in {"tau", "alpha"} and not 0 < value < 1:
+        if (name == "tau" or loss == "focal_binary" and name == "alpha") and not 0 < value < 1:
             raise out_of_range(where, "in (0, 1)", value)
         if name == "gamma" and value < 0:
             raise out_of_range(where, "a number >= 0", value)
@@ -329,7 +331,7 @@ def _objective(loss: str, params: Mapping[str, float | None], n_classes: int) ->
         "pseudo_huber": lambda: obj.pseudo_huber(num("delta")),
         "log_cosh": obj.log_cosh,
         "tweedie": lambda: obj.tweedie(num("power")),
-        "negative_binomial": lambda: obj.negative_binomial(num("dispersion")),
+        "negative_binomial": lambda: obj.negative_binomial(num("alpha")),
         "focal_binary": lambda: obj.focal_binary(num("alpha"), num("gamma")),
         "label_smoothing_ce": lambda: obj.label_smoothing_ce(num("epsilon"), n_classes),
     }
@@ -383,7 +385,7 @@ def _fit_lightgbm(
     if objective.link == "exp":
         return np.exp(raw)  # type: ignore[no-any-return]
     if objective.link == "sigmoid":
-        p = 1.0 / (1.0 + np.exp(-raw))
+        p = np.exp(-np.logaddexp(0.0, -raw))  # σ without overflow
         return np.column_stack([1.0 - p, p])
     raw = raw - raw.max(axis=1, keepdims=True)
     e = np.exp(raw)

@@ -63,7 +63,7 @@ def grid_values(
         return [0.1, 0.25, 0.5, 0.75, 0.9]
     if name == "power":
         return [1.1, 1.3, 1.5, 1.7, 1.9]
-    if name == "dispersion":
+    if loss == "negative_binomial":  # α: Var = μ + αμ²
         return [0.1, 1.0, 10.0]
     if name == "alpha":
         return [0.25, 0.5, 0.75]
@@ -93,7 +93,7 @@ def _suggest(trial: Any, loss: str, name: str, base: float | None, table: Table)
         return float(trial.suggest_float(name, 0.05, 0.95))
     if name == "power":
         return float(trial.suggest_float(name, 1.01, 1.99))
-    if name == "dispersion":
+    if loss == "negative_binomial":
         return float(trial.suggest_float(name, 0.01, 100.0, log=True))
     if name == "alpha":
         return float(trial.suggest_float(name, 0.05, 0.95))

@@ -1,0 +1,247 @@
+"""`lossadvisor validate` and `lossadvisor tune`: measured evidence on the user's own data.
+
+numpy, pandas, scikit-learn, LightGBM and Optuna are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import typer
+
+from lossadvisor.cli.app import app
+from lossadvisor.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from lossadvisor.models import Recommendation
+    from lossadvisor.rules.schema import RuleBase
+
+
+def _read(data: str) -> pd.DataFrame:
+    from lossadvisor.io import read_dataframe
+
+    return read_dataframe(data)
+
+
+def _advice(data: str, target: str) -> tuple[Recommendation, RuleBase]:
+    """profile -> recommend for this target (the rule side of the comparison)."""
+    from lossadvisor.context import make_context
+    from lossadvisor.profile import profile_dataset
+    from lossadvisor.recommend import recommend
+    from lossadvisor.rules.load import load_rulebase
+
+    base = load_rulebase()
+    profile = profile_dataset(data, [target]).targets[0]
+    return recommend(base, make_context(), profile), base
+
+
+def _warn(text: str) -> None:
+    print(f"lossadvisor: warning: {text}", file=sys.stderr)
+
+
+@contextmanager
+def _progress_bar(what: str) -> Iterator[Callable[[int, int, str], None] | None]:
+    """A rich progress bar on stderr when it is a terminal; otherwise no callback."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import TimeElapsedColumn
+
+    with Progress(
+        TextColumn(what),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def update(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, total=total, description=label)
+
+        yield update
+
+
+def _check_budget(time_budget: float | None) -> None:
+    if time_budget is not None and time_budget <= 0:
+        raise InputError(f"--time-budget must be a number of seconds > 0. Got {time_budget}.")
+
+
+def _loss_list(text: str) -> list[str]:
+    from lossadvisor.evidence.proxies import proxy_for
+
+    losses = [part.strip() for part in text.split(",") if part.strip()]
+    if not losses:
+        raise InputError(f"--losses: expected comma-separated loss ids. Got '{text}'.")
+    for loss in losses:
+        proxy_for(loss)  # InputError listing the losses that have a proxy
+    return losses
+
+
+@app.command()
+def validate(
+    data: str = typer.Argument(..., metavar="DATA", help="CSV/TSV/Parquet/JSONL file."),
+    target: str = typer.Option(..., "--target", "-t", metavar="COL", help="Target column."),
+    top: int = typer.Option(3, help="Validate the top K losses the rules recommend."),
+    losses: str | None = typer.Option(
+        None, metavar="a,b,c", help="Validate these loss ids instead of the top K."
+    ),
+    folds: int = typer.Option(5, help="Cross-validation folds (stratified for classes)."),
+    metric: str | None = typer.Option(
+        None,
+        help="The metric that decides: mae, rmse, median_ae, r2, poisson_deviance, "
+        "gamma_deviance, pinball:0.9, log_loss, balanced_accuracy, macro_f1, pr_auc, accuracy. "
+        "Default: mae (regression), log_loss (classification).",
+    ),
+    time_budget: float | None = typer.Option(
+        None, metavar="S", help="Stop between fits after S seconds; report what was measured."
+    ),
+    seed: int = typer.Option(0, help="Seed of the folds and the proxy models."),
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Cross-validate losses on DATA with a proxy model that trains with each loss.
+
+    \b
+    Examples:
+      lossadvisor validate claims.csv --target claims
+      lossadvisor validate house.csv -t price --losses mse,huber,mae --metric mae --json
+    """
+    from lossadvisor.evidence.advice import rule_params, rule_ranking, top_losses
+    from lossadvisor.evidence.crossval import cross_validate
+    from lossadvisor.evidence.proxies import require_libraries
+
+    if top < 1:
+        raise InputError(f"--top must be an integer >= 1. Got {top} instead.")
+    _check_budget(time_budget)
+    require_libraries()
+    chosen = _loss_list(losses) if losses is not None else None
+    frame = _read(data)
+    ranking = None
+    params = {}
+    try:
+        rec, _ = _advice(data, target)
+        ranking, params = rule_ranking(rec), rule_params(rec)
+    except InputError as err:
+        if chosen is None:
+            raise InputError(f"no rule ranking to take the top {top} from ({err})") from None
+        _warn(f"validating without the rule ranking: {err}")
+    if chosen is None:
+        assert ranking is not None
+        chosen, without = top_losses(rec, top)
+        if without:
+            _warn(f"no table proxy for {', '.join(without)}; validating {', '.join(chosen)}")
+        if not chosen:
+            raise InputError("none of the recommended losses has a validation proxy.")
+    with _progress_bar("validate") as progress:
+        result = cross_validate(
+            frame,
+            target,
+            chosen,
+            params=params,
+            n_folds=folds,
+            metric=metric,
+            seed=seed,
+            time_budget=time_budget,
+            rule_ranking=ranking,
+            progress=progress,
+        )
+    if json_out:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        return
+    from rich.console import Console
+
+    from lossadvisor.render.evidence import validation_view
+
+    Console().print(validation_view(result))
+
+
+@app.command()
+def tune(
+    data: str = typer.Argument(..., metavar="DATA", help="CSV/TSV/Parquet/JSONL file."),
+    target: str = typer.Option(..., "--target", "-t", metavar="COL", help="Target column."),
+    loss: str = typer.Option(..., help="The loss id to tune (e.g. huber, focal_binary)."),
+    search: str = typer.Option("grid", help="grid or bayes (Optuna TPE, seeded)."),
+    trials: int | None = typer.Option(
+        None, help="Settings to try (bayes default 30; grid: cap on the full grid)."
+    ),
+    folds: int = typer.Option(5, help="Cross-validation folds."),
+    metric: str | None = typer.Option(None, help="The metric to optimise (as in validate)."),
+    time_budget: float | None = typer.Option(
+        None, metavar="S", help="Stop between fits after S seconds; report the best so far."
+    ),
+    seed: int = typer.Option(0, help="Seed of the folds, the proxy and the sampler."),
+    export: str | None = typer.Option(
+        None, "--export", metavar="FILE", help="Write the tuned config to FILE (- for stdout)."
+    ),
+    fmt: str = typer.Option(
+        "native", "--format", help="native, hydra, lightning, lightgbm, xgboost, sklearn, keras."
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace an existing --export file."),
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Search a loss's hyperparameters and the proxy's learning rate on DATA.
+
+    \b
+    Examples:
+      lossadvisor tune house.csv -t price --loss huber
+      lossadvisor tune fraud.csv -t label --loss focal_binary --search bayes --trials 40 \\
+          --metric pr_auc --export focal.yaml
+    """
+    from lossadvisor.evidence.advice import rule_params, with_tuned
+    from lossadvisor.evidence.proxies import proxy_for, require_libraries
+    from lossadvisor.evidence.tune import tune_loss
+
+    if export is None and (force or fmt != "native"):
+        raise InputError("--format and --force only apply with --export FILE.")
+    _check_budget(time_budget)
+    require_libraries()
+    proxy_for(loss)
+    frame = _read(data)
+    rec = base = None
+    params = {}
+    try:
+        rec, base = _advice(data, target)
+        params = rule_params(rec).get(loss, {})
+    except InputError as err:
+        if export is not None:
+            raise InputError(f"--export needs the rules' recommendation: {err}") from None
+        _warn(f"tuning from the catalog defaults (no rule-derived values): {err}")
+    with _progress_bar(f"tune {loss}") as progress:
+        result = tune_loss(
+            frame,
+            target,
+            loss,
+            search=search,
+            trials=trials,
+            params=params,
+            n_folds=folds,
+            metric=metric,
+            seed=seed,
+            time_budget=time_budget,
+            progress=progress,
+        )
+    if export is not None:
+        from lossadvisor.export import export_recommendation, write_yaml
+
+        assert rec is not None and base is not None
+        tuned = with_tuned(rec, result)
+        write_yaml(export_recommendation(tuned, fmt, rules_digest=base.digest), export, force)
+        if export == "-":
+            return
+    if json_out:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        return
+    from rich.console import Console
+
+    from lossadvisor.render.evidence import tune_view
+
+    Console().print(tune_view(result))
