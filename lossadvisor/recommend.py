@@ -6,12 +6,12 @@ The pipeline, one small pure function per step:
                     target type; rank by score (ties: catalog order); verdicts; reasons.
 3. `loss_params`    catalog defaults, then the fired rules' hints (literal or derived).
 4. `choose_optimizer` second engine pass over `optimizer` with the chosen loss as a fact.
-5. `advise_heads` / `choose_balancing`  one loss per head and a balancing method (multi-task).
+5. `advise_head` / `choose_balancing`  one loss per head and a balancing method (multi-task).
 6. `collect_cautions`  cautions of every fired rule, deduplicated, in rule order.
 
-Verdicts: rank 1 is `recommended`; any other candidate with a positive score within
-`ALTERNATIVE_MARGIN` of the top score is an `alternative` (the margin is the larger of
-`ALTERNATIVE_POINTS` points and `ALTERNATIVE_SHARE` of the top score); the rest are `avoid`;
+Verdicts: rank 1 is `recommended`; any other candidate with a positive score within a margin
+of the top score is an `alternative` (the margin is the larger of `ALTERNATIVE_POINTS` points
+and `ALTERNATIVE_SHARE` of the top score); the rest are `avoid`;
 losses a rule excluded, or whose catalog entry does not serve the task / target type, are
 `excluded` and listed last. The Recommendation keeps the full ranking; `top` only limits what
 the CLI prints. No numpy/pandas here: `recommend --task X` must start at bare-Python speed.
@@ -330,14 +330,16 @@ def choose_optimizer(
         settings.update(evaluation.optimizer_settings.get(name, {}))
     fired = set(first_pass.fired) | set(second.fired)
     reasons = strongest(ledger)
-    if name != best:
+    if scores[best] > scores[name]:
         reasons += [
             f"you chose {name}; {best} scored higher ({show(scores[best])} vs "
             f"{show(scores[name])}): " + "; ".join(strongest(ledgers.get(best, [])))
         ]
         reasons += [f"against {name}: {c.because}" for c in ledger if c.delta < 0]
     reasons += _setting_notes(base, fired, name, "optimizer")
-    if not reasons:
+    if not reasons and name == requested:
+        reasons = [f"you chose {name}; no rule adjusts it for {top_loss}: catalog defaults"]
+    elif not reasons:
         reasons = [f"no optimizer rule fired for {top_loss}: {spec.name} is the catalog's first"]
     advice = OptimizerAdvice(
         name=name,

@@ -210,3 +210,14 @@ def test_nothing_to_go_on_and_no_candidate(small: RuleBase) -> None:
         recommend(small, make_context(task="segmentation"))
     with pytest.raises(InputError, match="contradicts"):
         recommend(small, make_context(task="binary"), _continuous())
+
+
+def test_requested_optimizer_without_rules_keeps_catalog_defaults(small: RuleBase) -> None:
+    opt = recommend(small, make_context(task="binary", optimizer="adam")).optimizer
+    assert opt.name == "adam" and opt.requested
+    assert opt.settings == dict(sorted(small.optimizers["adam"].defaults.items()))
+    assert opt.schedule == small.optimizers["adam"].schedule
+    assert not any("scored higher" in r for r in opt.reasons)  # all optimizers tie at 0
+    assert opt.reasons == ["you chose adam; no rule adjusts it for bce: catalog defaults"]
+    best = recommend(small, make_context(task="binary")).optimizer
+    assert best.name == next(iter(small.optimizers))  # tie: catalog order
