@@ -40,6 +40,12 @@ def _targets(
         assert data is not None
         chosen = list(profile_dataset(data, targets).targets)
         retype = _retype(task, chosen)
+        if retype is not None and data == "-":
+            raise InputError(
+                f"--task {task} needs the target profiled as {retype}, and stdin cannot be read "
+                f"twice: run `lossadvisor profile - --target-type {retype} -o profile.yaml` "
+                f"and pass --profile profile.yaml."
+            )
         if retype is not None:
             chosen = list(profile_dataset(data, targets, target_type=retype).targets)
     if not chosen:

@@ -159,6 +159,22 @@ def test_several_targets_with_a_task_are_profiled_for_it(tmp_path: Path) -> None
     assert doc["balancing"]["method"]
 
 
+def test_integer_codes_measured_as_counts_are_reprofiled_for_a_classification_task(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(8)
+    codes = rng.choice([0, 1, 2, 3], size=2000, p=[0.5, 0.3, 0.15, 0.05])  # count-shaped
+    source = tmp_path / "codes.csv"
+    pd.DataFrame({"x": rng.normal(size=2000), "grade": codes}).to_csv(source, index=False)
+    plain = json.loads(run("recommend", str(source), "-t", "grade", "--json", check=True).stdout)
+    assert plain["facts"]["target_type"] == "count"
+    asked = run("recommend", str(source), "-t", "grade", "--task", "multiclass", "--json")
+    doc = json.loads(asked.stdout)
+    assert doc["facts"]["target_type"] == "multiclass" and doc["facts"]["task"] == "multiclass"
+    assert doc["ranking"][0]["loss"] in {"ce", "weighted_ce", "class_balanced_ce"}
+    assert doc["facts"]["n_classes"] == 4
+
+
 def test_saved_profile_gives_the_same_recommendation_as_the_data(
     data_dir: Path, tmp_path: Path
 ) -> None:
