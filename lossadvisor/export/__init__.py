@@ -18,7 +18,7 @@ from lossadvisor.export.choice import LossChoice, choose
 from lossadvisor.export.common import header
 from lossadvisor.export.mapping import Frameworks, load_frameworks
 from lossadvisor.export.native import load_native
-from lossadvisor.export.write import COMMENT_KEY, dump_yaml, write_yaml
+from lossadvisor.export.write import COMMENT_KEY, dump_yaml, plain, write_yaml
 from lossadvisor.models import Recommendation
 
 __all__ = ["FORMATS", "dump_yaml", "export_recommendation", "load_native", "write_yaml"]
@@ -53,5 +53,5 @@ def export_recommendation(
     block = header(rec, fmt, choices, rules_digest, notes)
     if fmt == "lightning":
         # LightningCLI rejects unknown top-level keys: the provenance goes in as comments.
-        return {COMMENT_KEY: dump_yaml({"lossadvisor": block}), **body}
-    return {"lossadvisor": block, **body}
+        return plain({COMMENT_KEY: dump_yaml({"lossadvisor": block}), **body})
+    return plain({"lossadvisor": block, **body})

@@ -123,6 +123,11 @@ def load_frameworks(path: str | None = None) -> Frameworks:
     return frameworks
 
 
+def loss_forms(loss: str, frameworks: Frameworks | None = None) -> dict[Framework, Entry]:
+    """Every framework's entry for `loss` ({} when the map does not know it); for explain."""
+    return dict((frameworks or load_frameworks()).losses.get(loss, {}))
+
+
 def unknown_conversion(name: str, where: str) -> InputError:
     from lossadvisor.errors import unknown_name
 
@@ -191,6 +196,10 @@ def build_args(
             )
             continue
         if value is None:
+            notes.append(
+                f"{what}: {param} has no value in the recommendation; "
+                f"{entry.name()}'s default applies"
+            )
             continue
         if spec.convert is None:
             args[spec.to] = value

@@ -1,7 +1,7 @@
 """The native export: the whole Recommendation plus a header; `load_native` reads it back.
 
     lossadvisor:      {format: native, schema_version, version, rules_digest, pick}
-    recommendation:   Recommendation.model_dump(mode="json")
+    recommendation:   Recommendation.model_dump() as plain YAML data
 
 Values go through YAML, so tuples come back as lists; everything else round-trips exactly.
 """
@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from lossadvisor.errors import InputError
 from lossadvisor.export.choice import choose
+from lossadvisor.export.write import plain
 from lossadvisor.models import Recommendation
 
 NATIVE_SCHEMA_VERSION = 1
@@ -34,7 +35,7 @@ def build(rec: Recommendation, pick: str | None, rules_digest: str | None) -> di
         "rules_digest": rules_digest,
         "pick": pick,
     }
-    return {"lossadvisor": header, "recommendation": rec.model_dump(mode="json")}
+    return {"lossadvisor": header, "recommendation": plain(rec.model_dump())}
 
 
 def from_data(data: Any, where: str) -> tuple[Recommendation, dict[str, Any]]:

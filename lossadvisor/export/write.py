@@ -20,12 +20,21 @@ import yaml
 from lossadvisor.errors import InputError
 
 
-def _plain(value: Any) -> Any:
-    """Tuples -> lists and mappings -> dicts, so yaml.safe_dump can write them."""
+def plain(value: Any) -> Any:
+    """Plain YAML/JSON data: tuples -> lists, mappings -> dicts, numpy scalars/arrays -> Python."""
     if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
+        return {plain(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
+    if isinstance(value, bool | str) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    # numpy scalars and arrays (not imported here): .tolist() gives Python numbers or lists
+    if hasattr(value, "dtype") and hasattr(value, "tolist"):
+        return plain(value.tolist())
     return value
 
 
@@ -38,7 +47,7 @@ def dump_yaml(data: Mapping[str, Any]) -> str:
     """Block-style YAML, keys in the order given; COMMENT_KEY's text becomes leading comments."""
     body = {k: v for k, v in data.items() if k != COMMENT_KEY}
     text = yaml.safe_dump(
-        _plain(body), sort_keys=False, allow_unicode=True, default_flow_style=False
+        plain(body), sort_keys=False, allow_unicode=True, default_flow_style=False
     )
     comment = data.get(COMMENT_KEY)
     if not comment:

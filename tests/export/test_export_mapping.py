@@ -115,3 +115,26 @@ def test_a_broken_framework_map_is_an_input_error(tmp_path: Path) -> None:
     )
     with pytest.raises(InputError, match=r"losses\.mse\.pytorch"):
         load_frameworks(str(bad))
+
+
+def test_a_missing_weight_is_reported_not_silently_dropped() -> None:
+    rec = make_rec("class_balanced_ce", {"beta": 0.999, "class_weights": None})
+    data = export_recommendation(rec, "hydra")
+    assert "weight" not in data["loss"]
+    notes = data["lossadvisor"]["notes"]
+    assert any("class_weights has no value" in n for n in notes)
+    assert any("beta=0.999 has no counterpart" in n for n in notes)
+
+
+def test_loss_forms_lists_each_framework_name() -> None:
+    from lossadvisor.export.mapping import loss_forms
+
+    forms = loss_forms("huber")
+    assert {fw: e.name() for fw, e in forms.items()} == {
+        "torch": "torch.nn.HuberLoss",
+        "keras": "Huber",
+        "lightgbm": "huber",
+        "xgboost": "reg:pseudohubererror",
+        "sklearn": "sklearn.linear_model.HuberRegressor",
+    }
+    assert loss_forms("no_such_loss") == {}

@@ -154,3 +154,17 @@ def test_native_header_holds_version_and_digest(tmp_path: Path) -> None:
     assert raw["lossadvisor"]["pick"] == "mse" and raw["lossadvisor"]["version"] == __version__
     assert [r["loss"] for r in raw["recommendation"]["ranking"]] == ["huber", "mse", "bce"]
     assert raw["recommendation"]["ranking"][0]["ledger"][0]["rule_id"] == "data.outliers.robust"
+
+
+def test_numpy_parameter_values_export_in_every_format(tmp_path: Path) -> None:
+    """Engines may hand numpy numbers over; every export must still be plain YAML."""
+    import numpy as np
+
+    rec = make_rec("weighted_bce", {"pos_weight": np.float64(1.6839)}, {"n_classes": np.int64(2)})
+    for fmt in FORMATS:
+        path = tmp_path / f"{fmt}.yaml"
+        write_yaml(export_recommendation(rec, fmt), str(path))
+        assert yaml.safe_load(path.read_text())
+    loaded, _ = load_native(str(tmp_path / "native.yaml"))
+    assert loaded.ranking[0].params["pos_weight"].value == pytest.approx(1.6839)
+    assert type(loaded.ranking[0].params["pos_weight"].value) is float

@@ -94,3 +94,14 @@ def test_comment_key_is_written_as_comments(tmp_path: Path) -> None:
     text = path.read_text()
     assert text.startswith("# made by lossadvisor\n# second line\n")
     assert yaml.safe_load(text) == {"a": 1}
+
+
+def test_numpy_values_are_written_as_plain_numbers(tmp_path: Path) -> None:
+    import numpy as np
+
+    path = tmp_path / "out.yaml"
+    write_yaml(
+        {"w": np.float64(2.5), "n": np.int64(3), "v": np.array([1.0, 2.0]), "ok": np.bool_(True)},
+        str(path),
+    )
+    assert yaml.safe_load(path.read_text()) == {"w": 2.5, "n": 3, "v": [1.0, 2.0], "ok": True}
