@@ -105,3 +105,40 @@ def test_numpy_values_are_written_as_plain_numbers(tmp_path: Path) -> None:
         str(path),
     )
     assert yaml.safe_load(path.read_text()) == {"w": 2.5, "n": 3, "v": [1.0, 2.0], "ok": True}
+
+
+CHILD = """
+import sys
+from lossadvisor.export import write_yaml
+data = {"rows": [{"i": i, "name": "x" * 40} for i in range(int(sys.argv[2]))]}
+print("ready", flush=True)
+while True:  # keep replacing the file until interrupted
+    write_yaml(data, sys.argv[1], force=True)
+"""
+
+
+def test_real_ctrl_c_never_leaves_a_partial_or_temporary_file(tmp_path: Path) -> None:
+    """SIGINT at arbitrary moments of repeated forced writes: the file is always whole."""
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    rows = 20_000
+    target = tmp_path / "out.yaml"
+    rng = random.Random(5)
+    for _ in range(6):
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(target), str(rows)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.05, 0.6))
+        child.send_signal(signal.SIGINT)
+        child.communicate(timeout=60)
+        assert sorted(os.listdir(tmp_path)) in ([], ["out.yaml"])
+        if target.exists():
+            assert len(yaml.safe_load(target.read_text())["rows"]) == rows
