@@ -182,7 +182,6 @@ def cross_validate(
     parameters not given use the catalog default. `rule_ranking`: the rules' loss order, to
     say whether the data agree with it.
     """
-    import numpy as np
 
     require_libraries()
     started = time.perf_counter()
@@ -208,9 +207,7 @@ def cross_validate(
             if progress:
                 progress(k * len(losses) + losses.index(loss), total, f"fold {k + 1} {loss}")
             values = {name: used.value for name, used in chosen[loss].items()}
-            pred = fit_predict(
-                loss, values, x_train, table.y[train], x_test, settings, n_classes
-            )
+            pred = fit_predict(loss, values, x_train, table.y[train], x_test, settings, n_classes)
             fold_scores = {m: mx.score(m, table.y[test], pred, n_classes) for m in panel}
             scores[loss].append(fold_scores)
         if stopped:
@@ -219,9 +216,7 @@ def cross_validate(
         progress(sum(len(s) for s in scores.values()), total, "done")
     complete = min(len(s) for s in scores.values())
     skipped = _skipped(scores, complete, len(folds))
-    evidence = [
-        _summarise(loss, chosen[loss], scores[loss][:complete], panel) for loss in losses
-    ]
+    evidence = [_summarise(loss, chosen[loss], scores[loss][:complete], panel) for loss in losses]
     ranked = sorted(
         (e for e in evidence if e.folds_done),
         key=lambda e: e.mean[metric],

@@ -151,10 +151,7 @@ def compare(
     var = sum((d - mean) ** 2 for d in diffs) / (k - 1)
     correction = 1.0 / k + test_fraction / (1.0 - test_fraction)
     se = math.sqrt(var * correction)
-    if se > 0:
-        t = mean / se
-    else:
-        t = math.copysign(math.inf, mean) if mean else 0.0
+    t = mean / se if se > 0 else (math.copysign(math.inf, mean) if mean else 0.0)
     return Comparison(
         better=better,
         worse=worse,

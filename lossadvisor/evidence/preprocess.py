@@ -39,6 +39,7 @@ def build_preprocessor(features: pd.DataFrame, target_kind: str, seed: int) -> A
     """
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
+    from sklearn.model_selection import KFold, StratifiedKFold
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, TargetEncoder
 
@@ -54,7 +55,11 @@ def build_preprocessor(features: pd.DataFrame, target_kind: str, seed: int) -> A
         onehot = OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=float)
         parts.append(("one_hot", make_pipeline(as_text, onehot), few))
     if many:
-        encoder = TargetEncoder(target_type=target_kind, random_state=seed)
+        # cross-fitting inside the training fold: a row's code never sees its own target
+        splitter = KFold if target_kind == "continuous" else StratifiedKFold
+        encoder = TargetEncoder(
+            target_type=target_kind, cv=splitter(5, shuffle=True, random_state=seed)
+        )
         parts.append(("target_encoded", make_pipeline(as_text, encoder), many))
     return ColumnTransformer(parts, remainder="drop", sparse_threshold=0.0)
 

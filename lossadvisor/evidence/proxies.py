@@ -76,9 +76,7 @@ PROXIES: dict[str, Proxy] = {
             needs="positive",
         ),
         Proxy("huber", "regression", "lightgbm", "LightGBM custom Huber(δ)", {"delta": 1.0}),
-        Proxy(
-            "smooth_l1", "regression", "lightgbm", "LightGBM custom Smooth L1(β)", {"beta": 1.0}
-        ),
+        Proxy("smooth_l1", "regression", "lightgbm", "LightGBM custom Smooth L1(β)", {"beta": 1.0}),
         Proxy(
             "pseudo_huber",
             "regression",
@@ -180,11 +178,11 @@ def _check_ranges(loss: str, params: Mapping[str, float | None]) -> None:
         if value is None:
             continue
         where = f"{loss}.{name}"
-        if (name in positive and loss != "class_balanced_ce" or loss == "negative_binomial") and (
+        if ((name in positive and loss != "class_balanced_ce") or loss == "negative_binomial") and (
             value <= 0
         ):
             raise out_of_range(where, "a number > 0", value)
-        if (name == "tau" or loss == "focal_binary" and name == "alpha") and not 0 < value < 1:
+        if (name == "tau" or (loss == "focal_binary" and name == "alpha")) and not 0 < value < 1:
             raise out_of_range(where, "in (0, 1)", value)
         if name == "gamma" and value < 0:
             raise out_of_range(where, "a number >= 0", value)
@@ -193,9 +191,7 @@ def _check_ranges(loss: str, params: Mapping[str, float | None]) -> None:
         if loss == "class_balanced_ce" and not 0 <= value < 1:
             raise out_of_range(where, "in [0, 1)", value)
         if name == "power" and not (1 < value < 2 or value > 2):
-            raise out_of_range(
-                where, "in (1, 2) or > 2 (use poisson for 1 and gamma for 2)", value
-            )
+            raise out_of_range(where, "in (1, 2) or > 2 (use poisson for 1 and gamma for 2)", value)
 
 
 def require_libraries() -> None:
@@ -309,12 +305,12 @@ def _fit_hgb(
         extra = {"quantile": params["tau"]} if loss == "pinball" else {}
         reg = HistGradientBoostingRegressor(loss=names[loss], **kwargs, **extra)
         reg.fit(x_train, y_train)
-        return reg.predict(x_test)  # type: ignore[no-any-return]
+        return reg.predict(x_test)
     clf = HistGradientBoostingClassifier(
         loss="log_loss", class_weight=class_weights(loss, params, y_train, n_classes), **kwargs
     )
     clf.fit(x_train, y_train)
-    return clf.predict_proba(x_test)  # type: ignore[no-any-return]
+    return clf.predict_proba(x_test)
 
 
 def _objective(loss: str, params: Mapping[str, float | None], n_classes: int) -> Any:
@@ -383,10 +379,10 @@ def _fit_lightgbm(
     if objective.link == "identity":
         return raw
     if objective.link == "exp":
-        return np.exp(raw)  # type: ignore[no-any-return]
+        return np.exp(raw)
     if objective.link == "sigmoid":
         p = np.exp(-np.logaddexp(0.0, -raw))  # σ without overflow
         return np.column_stack([1.0 - p, p])
     raw = raw - raw.max(axis=1, keepdims=True)
     e = np.exp(raw)
-    return e / e.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
+    return e / e.sum(axis=1, keepdims=True)

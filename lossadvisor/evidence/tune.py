@@ -27,7 +27,6 @@ from lossadvisor.evidence.proxies import ProxySettings, fit_predict, require_lib
 from lossadvisor.evidence.results import ParamUsed, TrialResult, TuneResult
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
     from numpy.typing import NDArray
 
@@ -46,9 +45,7 @@ def _robust_scale(y: NDArray[Any]) -> float:
     return float(1.4826 * np.median(np.abs(y - np.median(y))))
 
 
-def grid_values(
-    loss: str, name: str, base: float | None, table: Table
-) -> list[float | None]:
+def grid_values(loss: str, name: str, base: float | None, table: Table) -> list[float | None]:
     """Values tried for one parameter by the grid, around its default `base`."""
     import numpy as np
 
@@ -58,7 +55,7 @@ def grid_values(
         values = {centre * 0.25, centre, centre * 4}
         if scale > 0:
             values.add(float(f"{scale:.4g}"))
-        return sorted(values)
+        return list(sorted(values))
     if name == "tau":
         return [0.1, 0.25, 0.5, 0.75, 0.9]
     if name == "power":
@@ -165,9 +162,7 @@ def tune_loss(
     best = max(results, key=lambda r: r[0].mean if better else -r[0].mean)
     improvement = None
     if best is not default:
-        improvement = mx.compare(
-            "tuned", "default", metric, best[1], default[1], 1.0 / n_folds
-        )
+        improvement = mx.compare("tuned", "default", metric, best[1], default[1], 1.0 / n_folds)
     return TuneResult(
         target=target,
         task=table.task,
@@ -305,8 +300,7 @@ def _verdict(
     tail = " (stopped by the time budget)" if stopped else ""
     if improvement is None:
         return (
-            f"The default setting of {loss} was not beaten on {metric} "
-            f"({default.mean:.4g}){tail}."
+            f"The default setting of {loss} was not beaten on {metric} ({default.mean:.4g}){tail}."
         )
     return (
         f"Best {loss} setting: {setting}: {metric} {best.mean:.4g} vs {default.mean:.4g} for "

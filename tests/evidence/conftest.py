@@ -11,20 +11,21 @@ import os
 
 os.environ["OMP_NUM_THREADS"] = "1"
 
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
+import subprocess
+import sys
+from pathlib import Path
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pandas as pd
+import pytest
 
 CLI = [sys.executable, "-m", "lossadvisor"]
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     """Run the real console entry point; returns the finished process."""
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=300)
+    env = {**os.environ, "COLUMNS": "200"}  # rich wraps at the terminal width
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=300, env=env)
 
 
 def frame(x: np.ndarray, y: np.ndarray, target: str = "y") -> pd.DataFrame:

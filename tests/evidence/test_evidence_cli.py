@@ -1,0 +1,179 @@
+"""validate and tune end to end: real bundled datasets through the real CLI, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import frame, run_cli
+
+from lossadvisor.evidence.crossval import cross_validate
+from lossadvisor.evidence.tune import tune_loss
+
+
+@pytest.mark.slow
+def test_validate_diabetes_json_matches_an_independent_cross_validation(
+    diabetes_csv: Path,
+) -> None:
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.model_selection import KFold
+
+    from lossadvisor.evidence.proxies import ProxySettings, hgb_kwargs
+
+    done = run_cli(
+        "validate", str(diabetes_csv), "--target", "target",
+        "--losses", "mse,mae,huber", "--metric", "mae", "--json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)  # stdout carries the JSON only
+    assert [e["loss"] for e in result["losses"]] == ["mse", "mae", "huber"]
+    assert result["panel"][:3] == ["mae", "rmse", "median_ae"]
+    means = {e["loss"]: float(np.mean(e["fold_scores"]["mae"])) for e in result["losses"]}
+    assert result["winner"] == min(means, key=lambda k: means[k])
+    for e in result["losses"]:
+        assert e["folds_done"] == 5
+        assert e["mean"]["mae"] == pytest.approx(means[e["loss"]])
+    # The mse proxy, rebuilt by hand on the same folds (no missing values: features as-is).
+    data = pd.read_csv(diabetes_csv)
+    x, y = data.drop(columns="target").to_numpy(), data["target"].to_numpy()
+    by_hand = []
+    for train, test in KFold(5, shuffle=True, random_state=0).split(x):
+        model = HistGradientBoostingRegressor(loss="squared_error", **hgb_kwargs(ProxySettings()))
+        by_hand.append(np.abs(model.fit(x[train], y[train]).predict(x[test]) - y[test]).mean())
+    mse = next(e for e in result["losses"] if e["loss"] == "mse")
+    np.testing.assert_allclose(mse["fold_scores"]["mae"], by_hand, rtol=1e-9)
+    # the rules were consulted: the verdict compares the data with their ranking
+    assert result["rule_ranking"] and "rules ranked" in result["verdict"]
+
+
+@pytest.mark.slow
+def test_validate_top_k_from_the_rules_on_wine(wine_csv: Path) -> None:
+    done = run_cli("validate", str(wine_csv), "-t", "cultivar", "--top", "2", "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["task"] == "multiclass"
+    ranked = [r for r in result["rule_ranking"]]
+    from lossadvisor.evidence.proxies import PROXIES
+
+    expected = [loss for loss in ranked if loss in PROXIES][:2]
+    assert [e["loss"] for e in result["losses"]] == expected
+    assert result["panel"] == ["log_loss", "balanced_accuracy", "macro_f1", "pr_auc"]
+    for e in result["losses"]:
+        assert 0.8 < e["mean"]["balanced_accuracy"] <= 1.0  # wine is an easy problem
+
+
+def test_validate_human_output_names_winner_and_sources(wine_csv: Path) -> None:
+    done = run_cli(
+        "validate", str(wine_csv), "-t", "cultivar",
+        "--losses", "ce,label_smoothing_ce", "--folds", "3", "--metric", "balanced_accuracy",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "did best on balanced_accuracy" in done.stdout
+    assert "epsilon: catalog default" in done.stdout or "epsilon: rules" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--losses", "mse,hubr"], "Did you mean 'huber'"),
+        (["--losses", "dice"], "segmentation/detection loss"),
+        (["--losses", "mse,bce"], "mixes regression and classification"),
+        (["--losses", "mse", "--folds", "1"], "--folds must be an integer in [2, 50]"),
+        (["--losses", "mse", "--metric", "balanced_accuracy"], "not a regression metric"),
+        (["--losses", "mse", "--time-budget", "0"], "--time-budget"),
+    ],
+)
+def test_validate_bad_input_exits_2_with_one_line(
+    diabetes_csv: Path, args: list[str], message: str
+) -> None:
+    done = run_cli("validate", str(diabetes_csv), "--target", "target", *args)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert done.stdout == ""
+
+
+def test_unknown_target_and_binary_loss_on_three_classes_exit_2(wine_csv: Path) -> None:
+    done = run_cli("validate", str(wine_csv), "-t", "cultivr", "--losses", "ce")
+    assert done.returncode == 2 and "cultivar" in done.stderr  # suggests the closest name
+    done = run_cli("validate", str(wine_csv), "-t", "cultivar", "--losses", "bce")
+    assert done.returncode == 2 and "need a binary target" in done.stderr
+
+
+def test_help_has_an_example_and_command_module_stays_light() -> None:
+    for command in ("validate", "tune"):
+        done = run_cli(command, "--help")
+        assert done.returncode == 0 and "Examples" in done.stdout
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, lossadvisor.cli.evidence_cmd; "
+        "print(sorted(m for m in ('numpy', 'pandas', 'sklearn', 'lightgbm') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_same_input_same_numbers() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(600, 4))
+    y = (x[:, 0] + rng.normal(size=600) > 1).astype(int)
+    table = frame(x, y)
+    a = cross_validate(table, "y", ["bce", "focal_binary"], seed=7)
+    b = cross_validate(table, "y", ["bce", "focal_binary"], seed=7)
+    c = cross_validate(table, "y", ["bce", "focal_binary"], seed=8)
+    assert [e.fold_scores for e in a.losses] == [e.fold_scores for e in b.losses]
+    assert a.verdict == b.verdict
+    assert [e.fold_scores for e in a.losses] != [e.fold_scores for e in c.losses]
+
+
+def test_time_budget_stops_between_fits_and_reports_what_was_skipped() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3000, 6))
+    table = frame(x, x[:, 0] + rng.normal(size=3000))
+    nothing = cross_validate(table, "y", ["mse", "huber"], time_budget=1e-9)
+    assert nothing.stopped_by_budget and nothing.winner is None
+    assert len(nothing.skipped) == 10 and "Nothing was measured" in nothing.verdict
+    calls: list[int] = []
+    full = cross_validate(table, "y", ["mse", "huber"], progress=lambda d, t, s: calls.append(d))
+    assert not full.stopped_by_budget and calls[-1] == 10
+    partial = cross_validate(table, "y", ["mse", "huber"], time_budget=full.seconds / 2)
+    assert partial.stopped_by_budget
+    done = {e.folds_done for e in partial.losses}
+    assert len(done) == 1 and done.pop() < 5  # every loss on the same folds, some skipped
+    assert partial.skipped
+
+
+def test_tune_grid_and_bayes(tmp_path: Path, diabetes_csv: Path) -> None:
+    table = pd.read_csv(diabetes_csv)
+    grid = tune_loss(table, "target", "huber", n_folds=3)
+    # δ grid: default/4, default, 4·default and 1.345·MAD σ, times three learning rates
+    assert len(grid.trials) == 12
+    assert grid.best.mean <= grid.default.mean
+    assert any(t.params["delta"] > 50 for t in grid.trials)  # the robust-scale value is tried
+    first = tune_loss(table, "target", "pseudo_huber", search="bayes", trials=4, n_folds=3)
+    again = tune_loss(table, "target", "pseudo_huber", search="bayes", trials=4, n_folds=3)
+    assert len(first.trials) == 4
+    assert first.trials == again.trials  # seeded TPE: same input, same trials
+
+
+@pytest.mark.slow
+def test_tune_cli_exports_the_tuned_parameter(tmp_path: Path, diabetes_csv: Path) -> None:
+    import yaml
+
+    out = tmp_path / "huber.yaml"
+    args = ["tune", str(diabetes_csv), "-t", "target", "--loss", "huber", "--folds", "3"]
+    done = run_cli(*args, "--export", str(out), "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    exported = yaml.safe_load(out.read_text(encoding="utf-8"))
+    first = exported["recommendation"]["ranking"][0]
+    assert first["loss"] == "huber"
+    assert first["params"]["delta"]["value"] == pytest.approx(result["best"]["params"]["delta"])
+    again = run_cli(*args, "--export", str(out))
+    assert again.returncode == 2 and "--force" in again.stderr  # no silent overwrite
