@@ -64,6 +64,8 @@ def profile_command(
     """
     from lossadvisor.profile import dump_profile, profile_dataset
 
+    if output == "-" and as_json:
+        raise InputError("-o - and --json both write to stdout; pick one.")
     if output is not None and output != "-" and os.path.exists(output) and not force:
         raise InputError(f"{output}: already exists; pass --force to overwrite it.")
     with _progress(data, quiet) as progress:

@@ -49,9 +49,14 @@ def profile_dataset(
     io.check_source(source)
     fmt = io.detect_format(source, fmt)
     with _local_copy(source) as path:
-        header = io.read_columns_header(path, fmt, encoding)
-        chosen, choice = choose_targets(header, targets, source)
-        partials = _stream(path, source, fmt, chosen, header, encoding, sample_size, progress)
+        try:
+            header = io.read_columns_header(path, fmt, encoding)
+            chosen, choice = choose_targets(header, targets, source)
+            partials = _stream(path, source, fmt, chosen, header, encoding, sample_size, progress)
+        except InputError as err:
+            if path == source:
+                raise
+            raise InputError(str(err).replace(path, "stdin")) from None
     return _assemble(source, fmt, chosen, choice, partials, target_type)
 
 
@@ -160,7 +165,7 @@ def _one_pass(
                 column = column.cast(pa.string()) if not pa.types.is_string(column.type) else column
                 partials[name] = _update_labels(running, column, pc, stats)
                 continue
-            values = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
+            values = float_values(column.cast(pa.float64()))
             partials[name] = (
                 stats.numeric_partial(values, sample_size)
                 if running is None
@@ -169,6 +174,20 @@ def _one_pass(
     if not partials:  # a header and no rows
         return {name: stats.label_partial(()) for name in columns}
     return partials
+
+
+def float_values(column: Any) -> Any:
+    """A float64 arrow array as a numpy view, nulls as NaN.
+
+    Not `Array.to_numpy(zero_copy_only=False)`: that imports pandas (half a second of start-up).
+    """
+    import numpy as np
+
+    if column.null_count:
+        column = column.fill_null(float("nan"))
+    return np.frombuffer(
+        column.buffers()[1], dtype=np.float64, count=len(column), offset=column.offset * 8
+    )
 
 
 def _update_labels(running: Any, column: Any, pc: Any, stats: Any) -> Any:

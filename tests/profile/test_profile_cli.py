@@ -189,3 +189,21 @@ def test_help_has_example() -> None:
     run = run_cli("profile", "--help")
     assert run.code == 0
     assert "lossadvisor profile examples/insurance_claims.csv" in run.stdout
+
+
+def test_stdin_errors_say_stdin() -> None:
+    line = _one_line_error(run_cli("profile", "-", stdin=b"a,y\n1,2\n3,4,5\n"))
+    assert line.endswith("stdin: line 3 has a different number of fields than the header.")
+
+
+def test_yaml_to_stdout_conflicts_with_json() -> None:
+    line = _one_line_error(run_cli("profile", str(EXAMPLES / "iris.csv"), "-o", "-", "--json"))
+    assert "stdout" in line
+
+
+def test_yaml_to_stdout(tmp_path: Path) -> None:
+    run = run_cli("profile", str(EXAMPLES / "iris.csv"), "-o", "-")
+    assert run.code == 0, run.stderr
+    path = tmp_path / "p.yaml"
+    path.write_text(run.stdout)
+    assert load_profile(str(path)).targets[0].target_type == "multiclass"
