@@ -50,7 +50,7 @@ def optimizer_args(
     framework = FORMAT_FRAMEWORK[fmt]
     entries = frameworks.optimizers.get(advice.name)
     if entries is None or framework not in entries:
-        have = sorted(fmt for fmt, fw in FORMAT_FRAMEWORK.items() if entries and fw in entries)
+        have = [f for f, fw in FORMAT_FRAMEWORK.items() if entries and fw in entries]
         raise InputError(
             f"optimizer '{advice.name}': {fmt} has no implementation; formats that have it: "
             + ", ".join(["native", *have])

@@ -138,3 +138,21 @@ def test_loss_forms_lists_each_framework_name() -> None:
         "sklearn": "sklearn.linear_model.HuberRegressor",
     }
     assert loss_forms("no_such_loss") == {}
+
+
+def test_an_optimizer_the_map_lacks_is_an_input_error() -> None:
+    rec = make_rec("mse", {}, optimizer="adagrad", settings={"lr": 0.01})
+    with pytest.raises(InputError, match="optimizer 'adagrad': hydra has no implementation"):
+        export_recommendation(rec, "hydra")
+    # formats that ignore the optimizer still export
+    assert export_recommendation(rec, "lightgbm")["params"] == {"objective": "regression"}
+
+
+def test_unknown_optimizer_settings_are_noted_not_passed() -> None:
+    rec = make_rec("mse", {}, optimizer="adam", settings={"lr": 0.01, "nesterov": True})
+    data = export_recommendation(rec, "hydra")
+    assert "nesterov" not in data["optimizer"]
+    assert any(
+        "nesterov=True has no counterpart in torch.optim.Adam" in n
+        for n in data["lossadvisor"]["notes"]
+    )
