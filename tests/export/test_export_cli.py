@@ -110,3 +110,49 @@ def test_help_has_an_example() -> None:
     result = run("--help")
     assert result.returncode == 0
     assert "lossadvisor export rec.yaml --format hydra" in result.stdout
+
+
+@pytest.mark.parametrize("dataset", ["diabetes", "breast_cancer", "wine"])
+def test_recommend_then_export_then_train(dataset: str, tmp_path: Path) -> None:
+    """The whole path on real data: recommend --export native, export --format hydra, one step."""
+    import sklearn.datasets
+    import torch
+    from export_helpers import run_once
+    from hydra.utils import instantiate
+    from omegaconf import OmegaConf
+
+    frame = getattr(sklearn.datasets, f"load_{dataset}")(as_frame=True).frame
+    csv = tmp_path / f"{dataset}.csv"
+    frame.to_csv(csv, index=False)
+    native = tmp_path / "rec.yaml"
+    recommend = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lossadvisor",
+            "recommend",
+            str(csv),
+            "--target",
+            "target",
+            "--export",
+            str(native),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert recommend.returncode == 0, recommend.stderr
+    conf = tmp_path / "hydra.yaml"
+    assert run(str(native), "--format", "hydra", "-o", str(conf)).returncode == 0
+    cfg = OmegaConf.load(conf)
+    loss_id = cfg.lossadvisor.loss
+    n_classes = int(frame["target"].nunique()) if dataset != "diabetes" else 0
+    value, grad = run_once(instantiate(cfg.loss), loss_id, multiclass=n_classes > 2)
+    assert torch.isfinite(value) and grad.abs().sum() > 0
+    model = torch.nn.Linear(2, 1)
+    optimizer = instantiate(cfg.optimizer)(model.parameters())
+    model(torch.ones(4, 2)).sum().backward()
+    before = model.weight.detach().clone()
+    optimizer.step()
+    assert not torch.equal(before, model.weight)
