@@ -55,6 +55,9 @@ def profile_command(
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite the -o file if it exists."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    engine: str = typer.Option(
+        "pyarrow", "--engine", help="pyarrow (streaming, default) or dask (same statistics)."
+    ),
 ) -> None:
     """Profile the target column(s) of DATA: type, balance, spread, outliers, tails, zeros.
 
@@ -77,6 +80,7 @@ def profile_command(
             sample_size=sample_size,
             encoding=encoding,
             progress=progress,
+            engine=engine,
         )
     if output is not None:
         write_text_atomic(output, dump_profile(profile), force)

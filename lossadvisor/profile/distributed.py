@@ -9,16 +9,19 @@ those before `aggregate`, so `merge_chunks` flattens whatever container it recei
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from lossadvisor.errors import InputError
 from lossadvisor.profile import stats
 
 
 def partial_chunk(part: Any, sample_size: int = 100_000) -> Any:
     """A pandas Series (one dask partition) -> a one-element object Series with its partial."""
     import pandas as pd
+    from pandas.api import types
 
-    if part.dtype == object or str(part.dtype) in ("string", "category", "bool"):
+    if not types.is_numeric_dtype(part.dtype) or types.is_bool_dtype(part.dtype):
         labels = [None if pd.isna(v) else str(v) for v in part.tolist()]
         partial: stats.Partial = stats.label_partial(labels)
     else:
@@ -48,3 +51,39 @@ def dask_partial(series: Any, sample_size: int = 100_000) -> stats.Partial:
     ).compute()
     merged: stats.Partial = result.iloc[0]
     return merged
+
+
+def dask_partials(
+    path: str, fmt: str, columns: Sequence[str], encoding: str, sample_size: int
+) -> dict[str, stats.Partial]:
+    """The partial of each target column, read and reduced by dask (`--engine dask`).
+
+    dask infers column types from a sample; a later value that does not fit is an InputError
+    here (the pyarrow engine re-reads such a column as text instead).
+    """
+    try:
+        import dask.dataframe as dd
+    except ImportError:
+        raise InputError("--engine dask needs dask: pip install 'lossadvisor[dask]'.") from None
+    from lossadvisor.io import detect_compression
+
+    try:
+        if fmt == "parquet":
+            frame = dd.read_parquet(path, columns=list(columns))
+        elif fmt == "jsonl":
+            frame = dd.read_json(path, lines=True, encoding=encoding)[list(columns)]
+        else:
+            codec = detect_compression(path)
+            frame = dd.read_csv(
+                path,
+                usecols=list(columns),
+                sep="\t" if fmt == "tsv" else ",",
+                encoding=encoding,
+                assume_missing=True,
+                compression=codec,
+                blocksize=None if codec else "64MB",
+            )
+        return {name: dask_partial(frame[name], sample_size) for name in columns}
+    except (ValueError, TypeError, OSError, UnicodeDecodeError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise InputError(f"{path}: dask could not read it: {first}") from None

@@ -25,6 +25,21 @@ def _rng(*counts: int) -> np.random.Generator:
     return np.random.default_rng([0x105AD, *counts])
 
 
+def distinct_slots(rng: np.random.Generator, n: int, size: int) -> NDArray[np.int64]:
+    """`size` distinct integers drawn uniformly from range(n).
+
+    Draw with replacement, drop repeats, top up: by symmetry every subset of the final size is
+    equally likely. Far cheaper than `choice(replace=False)`, which permutes all n when size is
+    more than a small fraction of n.
+    """
+    if 2 * size > n:
+        return rng.permutation(n)[:size]
+    slots = np.unique(rng.integers(0, n, size))
+    while slots.size < size:
+        slots = np.unique(np.concatenate([slots, rng.integers(0, n, size - slots.size)]))
+    return slots
+
+
 @dataclass(frozen=True)
 class Reservoir:
     """A uniform sample of at most `capacity` of the `seen` values (order is meaningless)."""
@@ -47,11 +62,15 @@ class Reservoir:
         """True when the sample holds every value seen."""
         return self.values.size == self.seen
 
-    def update(self, values: FloatArray, rng: np.random.Generator) -> Reservoir:
+    def update(
+        self, values: FloatArray, rng: np.random.Generator, in_place: bool = False
+    ) -> Reservoir:
         """Fold in one chunk: the same distribution as `merge(Reservoir.of(values))`, cheaper.
 
         The chunk's share of the new sample is hypergeometric; those slots of the current
         sample are overwritten with a uniform subset of the chunk (no copy of the chunk).
+        `in_place` overwrites this reservoir's array instead of a copy: only for a loop that
+        owns the running reservoir and drops the old one.
         """
         m = int(values.size)
         seen = self.seen + m
@@ -62,12 +81,12 @@ class Reservoir:
             head = Reservoir(
                 self.capacity, self.seen + room, np.concatenate([self.values, values[:room]])
             )
-            return head.update(values[room:], rng)
+            return head.update(values[room:], rng, in_place=True)
         take = int(rng.hypergeometric(m, self.seen, self.capacity))
         if take == 0:
             return Reservoir(self.capacity, seen, self.values)
-        out = self.values.copy()
-        out[rng.choice(self.capacity, size=take, replace=False)] = values[
+        out = self.values if in_place else self.values.copy()
+        out[distinct_slots(rng, self.capacity, take)] = values[
             rng.choice(m, size=take, replace=False)
         ]
         return Reservoir(self.capacity, seen, out)
@@ -97,38 +116,60 @@ class Reservoir:
 
 @dataclass(frozen=True)
 class Extremes:
-    """The `k` largest and `k` smallest values seen (exact; merge = concatenate and trim)."""
+    """The `k` largest and `k` smallest values seen (exact; merge = concatenate and trim).
+
+    `high` / `low` are buffers holding at least the k largest / smallest values (up to 2k, so
+    a chunk costs a comparison, not a partition); `largest` / `smallest` are the exact top k.
+    `high_floor` is a value no future top-k member can be at or below (likewise `low_ceiling`).
+    """
 
     k: int
-    largest: FloatArray
-    smallest: FloatArray
+    high: FloatArray
+    low: FloatArray
+    high_floor: float = -np.inf
+    low_ceiling: float = np.inf
 
     @classmethod
     def of(cls, values: FloatArray, k: int) -> Extremes:
-        return cls(k, _top(values, k), -_top(-values, k))
+        return cls._trimmed(k, values, values)
+
+    @classmethod
+    def _trimmed(cls, k: int, high: FloatArray, low: FloatArray) -> Extremes:
+        high, low = _top(high, k), -_top(-low, k)
+        return cls(
+            k,
+            high,
+            low,
+            float(high.min()) if high.size >= k else -np.inf,
+            float(low.max()) if low.size >= k else np.inf,
+        )
+
+    @property
+    def largest(self) -> FloatArray:
+        return _top(self.high, self.k)
+
+    @property
+    def smallest(self) -> FloatArray:
+        return -_top(-self.low, self.k)
 
     def merge(self, other: Extremes) -> Extremes:
-        k = min(self.k, other.k)
-        return Extremes(
-            k,
-            _top(np.concatenate([self.largest, other.largest]), k),
-            -_top(-np.concatenate([self.smallest, other.smallest]), k),
+        return Extremes._trimmed(
+            min(self.k, other.k),
+            np.concatenate([self.high, other.high]),
+            np.concatenate([self.low, other.low]),
         )
 
     def update(self, values: FloatArray) -> Extremes:
         """Fold in a chunk, looking only at values beyond the current k-th extremes."""
-        if self.largest.size >= self.k:
-            hi = values[values > self.largest.min()]
-            lo = values[values < self.smallest.max()]
-        else:
-            hi = lo = values
+        hi = values[values > self.high_floor]
+        lo = values[values < self.low_ceiling]
         if hi.size == 0 and lo.size == 0:
             return self
-        return Extremes(
-            self.k,
-            _top(np.concatenate([self.largest, hi]), self.k),
-            -_top(-np.concatenate([self.smallest, lo]), self.k),
-        )
+        high = np.concatenate([self.high, hi]) if hi.size else self.high
+        low = np.concatenate([self.low, lo]) if lo.size else self.low
+        if high.size > 2 * self.k or low.size > 2 * self.k or self.high_floor == -np.inf:
+            return Extremes._trimmed(self.k, high, low)
+        return Extremes(self.k, high, low, self.high_floor, self.low_ceiling)
 
 
 def _top(values: FloatArray, k: int) -> FloatArray:
@@ -145,10 +186,13 @@ _MAX_HASH = float(2**64)
 
 def hash_values(values: FloatArray) -> NDArray[np.uint64]:
     """splitmix64's finalizer over the float bits (equal floats hash equal; -0.0 == 0.0)."""
-    h = (np.asarray(values, dtype=np.float64) + 0.0).view(np.uint64)
-    h = (h ^ (h >> np.uint64(30))) * _MIX1
-    h = (h ^ (h >> np.uint64(27))) * _MIX2
-    return h ^ (h >> np.uint64(31))
+    h = np.add(values, 0.0, dtype=np.float64).view(np.uint64)  # a fresh copy, -0.0 -> 0.0
+    h ^= h >> np.uint64(30)
+    h *= _MIX1
+    h ^= h >> np.uint64(27)
+    h *= _MIX2
+    h ^= h >> np.uint64(31)
+    return h
 
 
 @dataclass(frozen=True)
@@ -182,21 +226,32 @@ class DistinctSketch:
             hashes = hashes[hashes < self.hashes[-1]]
             if hashes.size == 0:
                 return self
-            # Few survive the filter: a sort of ~k sorted values beats np.unique's hashing.
-            merged = np.sort(np.concatenate([self.hashes, hashes]))
-            keep = np.empty(merged.size, dtype=bool)
-            keep[0] = True
-            np.not_equal(merged[1:], merged[:-1], out=keep[1:])
-            return DistinctSketch(self.k, merged[keep][: self.k])
+            # Few survive the filter and most are already in the sketch: look them up.
+            at = np.searchsorted(self.hashes, hashes)
+            fresh = hashes[self.hashes[np.minimum(at, self.hashes.size - 1)] != hashes]
+            if fresh.size == 0:
+                return self
+            return DistinctSketch(
+                self.k, _sorted_unique(np.concatenate([self.hashes, fresh]))[: self.k]
+            )
         return DistinctSketch(
             self.k, _smallest_unique(np.concatenate([self.hashes, hashes]), self.k)
         )
 
 
+def _sorted_unique(hashes: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """Sorted distinct values; sort + mask beats np.unique's hash table on small arrays."""
+    merged = np.sort(hashes)
+    keep = np.empty(merged.size, dtype=bool)
+    keep[:1] = True
+    np.not_equal(merged[1:], merged[:-1], out=keep[1:])
+    return merged[keep]
+
+
 def _smallest_unique(hashes: NDArray[np.uint64], k: int) -> NDArray[np.uint64]:
     """The k smallest distinct hashes, sorted."""
     if hashes.size > 4 * k:
-        head = np.unique(np.partition(hashes, 4 * k)[: 4 * k])
+        head = _sorted_unique(np.partition(hashes, 4 * k)[: 4 * k])
         if head.size >= k:
             return head[:k]
-    return np.unique(hashes)[:k]
+    return _sorted_unique(hashes)[:k]

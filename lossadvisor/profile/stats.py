@@ -97,7 +97,7 @@ def numeric_partial(values: FloatArray, sample_size: int = 100_000) -> NumericPa
         )
     mean = float(valid.mean())
     d = valid - mean
-    d2 = d * d
+    d2 = d * d  # products and sum, not np.dot: OpenBLAS threads would fight pyarrow's
     uniques, counts = np.unique(valid, return_counts=True)
     value_counts: dict[float, int] | None
     distinct: DistinctSketch | None
@@ -241,8 +241,9 @@ def update_numeric(
 
     Once the value-count table has overflowed, a chunk is neither sorted nor counted: only the
     hashes below the sketch's k-th minimum and the values beyond the current extremes are kept.
-    `rng` (owned by the caller's loop, seeded) drives the reservoir; without it the reservoir
-    is merged as in `merge_numeric`. Either way the sample is uniform.
+    `rng` (owned by the caller's loop, seeded) drives the reservoir, which is then updated in
+    place: `p` must not be used afterwards. Without `rng` the reservoir is merged as in
+    `merge_numeric` and `p` is untouched. Either way the sample is uniform.
     """
     if p.value_counts is not None or p.n == 0:
         return merge_numeric(p, numeric_partial(values, p.reservoir.capacity))
@@ -288,7 +289,7 @@ def update_numeric(
         value_counts=None,
         distinct=p.distinct.update(valid),
         reservoir=(
-            p.reservoir.update(valid, rng)
+            p.reservoir.update(valid, rng, in_place=True)
             if rng is not None
             else p.reservoir.merge(Reservoir.of(valid, p.reservoir.capacity))
         ),

@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 import zstandard
 from conftest import EXAMPLES
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lossadvisor import io
 from lossadvisor.errors import InputError
@@ -109,3 +111,19 @@ def test_yaml_round_trip_and_bad_profile(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("schema_version: 1\ntargets: 3\n")
     with pytest.raises(InputError, match="not a lossadvisor profile"):
         load_profile(str(tmp_path / "bad.yaml"))
+
+
+@given(
+    cells=st.lists(st.one_of(st.none(), st.floats(allow_nan=False)), max_size=200),
+    start=st.integers(0, 50),
+)
+def test_float_values_matches_arrow(cells: list[float | None], start: int) -> None:
+    """The numpy view with the validity bitmap applied equals arrow's own conversion."""
+    import pyarrow as pa
+
+    from lossadvisor.profile import float_values
+
+    column = pa.array(cells, type=pa.float64()).slice(min(start, len(cells)))
+    got = float_values(column)
+    want = [np.nan if v is None else v for v in column.to_pylist()]
+    np.testing.assert_array_equal(got, np.array(want, dtype=np.float64))

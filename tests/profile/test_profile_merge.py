@@ -162,3 +162,35 @@ def test_streaming_reservoir_update_is_uniform() -> None:
     # each chunk deserves 1/40 = 0.025; s.e. of the 20-run mean share is ~0.0008
     assert np.abs(shares - 0.025).max() < 0.004
     assert abs(shares[:20].sum() - 0.5) < 0.02  # early and late chunks alike
+
+
+@pytest.mark.parametrize(
+    ("file", "targets"),
+    [
+        ("insurance_claims.csv", ["claims", "region"]),
+        ("proportions.csv", ["y"]),
+        ("multilabel.csv", ["y"]),
+        ("breast_cancer.csv", ["target"]),
+    ],
+)
+def test_dask_engine_gives_the_same_profile(file: str, targets: list[str]) -> None:
+    pytest.importorskip("dask.dataframe")
+    from conftest import EXAMPLES
+
+    from lossadvisor.profile import profile_dataset
+
+    path = str(EXAMPLES / file)
+    single = profile_dataset(path, targets)
+    via_dask = profile_dataset(path, targets, engine="dask")
+    for a, b in zip(single.targets, via_dask.targets, strict=True):
+        assert (a.target_type, a.class_counts, a.estimated) == (
+            b.target_type,
+            b.class_counts,
+            b.estimated,
+        )
+        assert a.facts.keys() == b.facts.keys()
+        for name, value in a.facts.items():
+            if isinstance(value, float):
+                assert b.facts[name] == pytest.approx(value, rel=1e-9, abs=1e-12), name
+            else:
+                assert b.facts[name] == value, name
