@@ -357,7 +357,7 @@ def verdict(
         return "Nothing was measured: the time budget ran out before the first fit."
     best = ranked[0]
     text = f"{best.loss} did best on {metric} ({best.mean[metric]:.4g})"
-    if runner_up is not None:
+    if runner_up is not None and runner_up.worse != rules_first:  # else said below, once
         text += f", ahead of {runner_up.worse} {describe(runner_up)}"
     elif len(ranked) >= 2:
         text += "; one fold is too few to judge fold noise"

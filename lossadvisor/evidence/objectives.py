@@ -284,6 +284,56 @@ def label_smoothing_ce(epsilon: float, n_classes: int) -> Objective:
     return Objective("label_smoothing_ce", loss, grad, hess, boost, "softmax")
 
 
+def focal_multiclass(gamma: float, n_classes: int) -> Objective:
+    """Softmax focal loss −(1 − p_y)^γ log p_y (Lin et al. 2017, multiclass form).
+
+    With f(p) = γ·p·(1 − p)^(γ−1)·log p − (1 − p)^γ and p = p_y, the gradient is
+    f(p_y)·(onehot_k − p_k); γ = 0 gives softmax cross-entropy, softmax(z) − onehot(y).
+    The curvature is the exact diagonal of the Hessian, floored.
+    """
+    np = _np()
+    g = gamma
+    k = n_classes
+
+    def _parts(z: Array, y: Array) -> tuple[Array, Array, Array, Array]:
+        m = z.max(axis=1, keepdims=True)
+        log_p = z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+        p = np.exp(log_p)
+        onehot = np.eye(k)[y.astype(int)]
+        log_pt = (log_p * onehot).sum(axis=1)
+        return p, onehot, np.exp(log_pt), log_pt
+
+    def _f(pt: Array, log_pt: Array) -> tuple[Array, Array]:
+        q = np.maximum(1.0 - pt, 1e-300)
+        f = g * pt * q ** (g - 1.0) * log_pt - q**g
+        df = (
+            g * q ** (g - 1.0) * log_pt
+            - g * (g - 1.0) * pt * q ** (g - 2.0) * log_pt
+            + 2.0 * g * q ** (g - 1.0)
+        )
+        return f, df
+
+    def loss(z: Array, y: Array) -> Array:
+        _, _, pt, log_pt = _parts(z, y)
+        return -((1.0 - pt) ** g) * log_pt
+
+    def grad(z: Array, y: Array) -> Array:
+        p, onehot, pt, log_pt = _parts(z, y)
+        f, _ = _f(pt, log_pt)
+        return f[:, None] * (onehot - p)
+
+    def hess(z: Array, y: Array) -> Array:
+        p, onehot, pt, log_pt = _parts(z, y)
+        f, df = _f(pt, log_pt)
+        d = onehot - p
+        return df[:, None] * pt[:, None] * d * d - f[:, None] * p * (1.0 - p)
+
+    def boost(z: Array, y: Array) -> Array:
+        return np.maximum(hess(z, y), HESSIAN_FLOOR)
+
+    return Objective("focal_multiclass", loss, grad, hess, boost, "softmax")
+
+
 def lightgbm_objective(objective: Objective) -> Callable[[Array, Array], tuple[Array, Array]]:
     """The `fobj(y_true, raw_pred) -> (grad, hess)` that LightGBM's sklearn API calls.
 

@@ -131,6 +131,13 @@ PROXIES: dict[str, Proxy] = {
             {"beta": 0.999},
         ),
         Proxy(
+            "focal_multiclass",
+            "classification",
+            "lightgbm",
+            "LightGBM custom softmax focal(γ)",
+            {"gamma": 2.0},
+        ),
+        Proxy(
             "label_smoothing_ce",
             "classification",
             "lightgbm",
@@ -330,6 +337,7 @@ def _objective(loss: str, params: Mapping[str, float | None], n_classes: int) ->
         "negative_binomial": lambda: obj.negative_binomial(num("alpha")),
         "focal_binary": lambda: obj.focal_binary(num("alpha"), num("gamma")),
         "label_smoothing_ce": lambda: obj.label_smoothing_ce(num("epsilon"), n_classes),
+        "focal_multiclass": lambda: obj.focal_multiclass(num("gamma"), n_classes),
     }
     return builders[loss]()
 

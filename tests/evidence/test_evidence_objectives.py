@@ -132,3 +132,29 @@ def test_label_smoothing_ce_matches_finite_differences() -> None:
     plain = obj.label_smoothing_ce(0.0, k).loss(z, y)
     logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
     np.testing.assert_allclose(plain, -logp[np.arange(n), y.astype(int)], rtol=1e-10)
+
+
+@pytest.mark.parametrize("gamma", [0.5, 1.0, 2.0, 3.0])
+def test_focal_multiclass_matches_finite_differences(gamma: float) -> None:
+    rng = np.random.default_rng(8)
+    k, n = 3, 60
+    z = rng.normal(0, 2, (n, k))
+    y = rng.integers(0, k, n).astype(float)
+    f = obj.focal_multiclass(gamma, k)
+    grad, hess = f.grad(z, y), f.hess(z, y)
+    for c in range(k):
+        e = np.zeros(k)
+        e[c] = STEP
+        fd = (f.loss(z + e, y) - f.loss(z - e, y)) / (2 * STEP)
+        np.testing.assert_allclose(fd, grad[:, c], atol=1e-7)
+        fd2 = (f.grad(z + e, y)[:, c] - f.grad(z - e, y)[:, c]) / (2 * STEP)
+        np.testing.assert_allclose(fd2, hess[:, c], atol=1e-5)
+
+
+def test_focal_multiclass_with_gamma_zero_is_cross_entropy() -> None:
+    z = np.array([[2.0, 0.0, -1.0], [0.5, 0.5, 3.0]])
+    y = np.array([0.0, 1.0])
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    f = obj.focal_multiclass(0.0, 3)
+    np.testing.assert_allclose(f.grad(z, y), p - np.eye(3)[[0, 1]], rtol=1e-10)
+    np.testing.assert_allclose(f.hess(z, y), p * (1 - p), rtol=1e-10)
