@@ -18,6 +18,7 @@ from lossadvisor.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from lossadvisor.evidence.results import ParamUsed
     from lossadvisor.models import Recommendation
     from lossadvisor.rules.schema import RuleBase
 
@@ -38,6 +39,23 @@ def _advice(data: str, target: str) -> tuple[Recommendation, RuleBase]:
     base = load_rulebase()
     profile = profile_dataset(data, [target]).targets[0]
     return recommend(base, make_context(), profile), base
+
+
+@contextmanager
+def _local(data: str) -> Iterator[str]:
+    """DATA as a path: stdin ("-", read as CSV) is saved once, since it is read twice."""
+    if data != "-":
+        yield data
+        return
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="lossadvisor-") as folder:
+        path = Path(folder) / "stdin.csv"
+        with path.open("wb") as out:
+            shutil.copyfileobj(sys.stdin.buffer, out)
+        yield str(path)
 
 
 def _warn(text: str) -> None:
@@ -114,8 +132,6 @@ def validate(
       lossadvisor validate claims.csv --target claims
       lossadvisor validate house.csv -t price --losses mse,huber,mae --metric mae --json
     """
-    from lossadvisor.evidence.advice import rule_params, rule_ranking, top_losses
-    from lossadvisor.evidence.crossval import cross_validate
     from lossadvisor.evidence.proxies import require_libraries
 
     if top < 1:
@@ -123,6 +139,24 @@ def validate(
     _check_budget(time_budget)
     require_libraries()
     chosen = _loss_list(losses) if losses is not None else None
+    with _local(data) as path:
+        _validate(path, target, top, chosen, folds, metric, time_budget, seed, json_out)
+
+
+def _validate(
+    data: str,
+    target: str,
+    top: int,
+    chosen: list[str] | None,
+    folds: int,
+    metric: str | None,
+    time_budget: float | None,
+    seed: int,
+    json_out: bool,
+) -> None:
+    from lossadvisor.evidence.advice import rule_params, rule_ranking, top_losses
+    from lossadvisor.evidence.crossval import cross_validate
+
     frame = _read(data)
     ranking = None
     params = {}
@@ -195,7 +229,7 @@ def tune(
       lossadvisor tune fraud.csv -t label --loss focal_binary --search bayes --trials 40 \\
           --metric pr_auc --export focal.yaml
     """
-    from lossadvisor.evidence.advice import rule_params, with_tuned
+    from lossadvisor.evidence.advice import with_tuned
     from lossadvisor.evidence.proxies import proxy_for, require_libraries
     from lossadvisor.evidence.tune import tune_loss
 
@@ -204,16 +238,9 @@ def tune(
     _check_budget(time_budget)
     require_libraries()
     proxy_for(loss)
-    frame = _read(data)
-    rec = base = None
-    params = {}
-    try:
-        rec, base = _advice(data, target)
-        params = rule_params(rec).get(loss, {})
-    except InputError as err:
-        if export is not None:
-            raise InputError(f"--export needs the rules' recommendation: {err}") from None
-        _warn(f"tuning from the catalog defaults (no rule-derived values): {err}")
+    with _local(data) as path:
+        frame = _read(path)
+        rec, base, params = _tune_advice(path, target, loss, export is not None)
     with _progress_bar(f"tune {loss}") as progress:
         result = tune_loss(
             frame,
@@ -244,3 +271,19 @@ def tune(
     from lossadvisor.render.evidence import tune_view
 
     Console().print(tune_view(result))
+
+
+def _tune_advice(
+    data: str, target: str, loss: str, exporting: bool
+) -> tuple[Recommendation | None, RuleBase | None, dict[str, ParamUsed]]:
+    """The recommendation (for --export) and the rule-derived parameters of `loss`."""
+    from lossadvisor.evidence.advice import rule_params
+
+    try:
+        rec, base = _advice(data, target)
+    except InputError as err:
+        if exporting:
+            raise InputError(f"--export needs the rules' recommendation: {err}") from None
+        _warn(f"tuning from the catalog defaults (no rule-derived values): {err}")
+        return None, None, {}
+    return rec, base, rule_params(rec).get(loss, {})

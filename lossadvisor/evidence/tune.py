@@ -138,7 +138,7 @@ def tune_loss(
     base_lr = ProxySettings().learning_rate
     evaluate = _Evaluator(table, folds, encoded, loss, metric, seed, time_budget, started)
     default_values = {name: used.value for name, used in defaults.items()}
-    default = evaluate(default_values, base_lr)
+    default = evaluate(default_values, base_lr, budgeted=False)  # the baseline is always measured
     results: list[tuple[TrialResult, list[float]]] = [default]
     stopped = False
     planned = _plan_size(search, trials, loss, defaults, table)
@@ -202,7 +202,7 @@ class _Evaluator:
         self.time_budget, self.started = time_budget, started
 
     def __call__(
-        self, values: Mapping[str, float | None], lr: float
+        self, values: Mapping[str, float | None], lr: float, budgeted: bool = True
     ) -> tuple[TrialResult, list[float]]:
         import numpy as np
 
@@ -214,7 +214,7 @@ class _Evaluator:
         scores: list[float] = []
         for (train, test), (x_train, x_test) in zip(self.folds, self.encoded, strict=True):
             spent = time.perf_counter() - self.started
-            if self.time_budget is not None and spent >= self.time_budget:
+            if budgeted and self.time_budget is not None and spent >= self.time_budget:
                 raise _BudgetSpent
             pred = fit_predict(
                 self.loss, checked, x_train, self.table.y[train], x_test, settings, n_classes

@@ -177,3 +177,66 @@ def test_tune_cli_exports_the_tuned_parameter(tmp_path: Path, diabetes_csv: Path
     assert first["params"]["delta"]["value"] == pytest.approx(result["best"]["params"]["delta"])
     again = run_cli(*args, "--export", str(out))
     assert again.returncode == 2 and "--force" in again.stderr  # no silent overwrite
+
+
+def test_validate_reads_stdin(diabetes_csv: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "lossadvisor", "validate", "-", "-t", "target",
+         "--losses", "mse,mae", "--folds", "3", "--json"],
+        input=diabetes_csv.read_text(encoding="utf-8"),
+        capture_output=True, text=True, timeout=300, env={**os.environ},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["n_rows"] == 442 and result["rule_ranking"]  # profiled and read: one stdin
+
+
+def test_tune_caps_the_grid_and_stops_on_budget(diabetes_csv: Path) -> None:
+    table = pd.read_csv(diabetes_csv)
+    capped = tune_loss(table, "target", "tweedie", trials=3, n_folds=3)
+    assert len(capped.trials) == 3 and capped.default == capped.trials[0]
+    spent = tune_loss(table, "target", "tweedie", n_folds=3, time_budget=1e-9)
+    assert spent.stopped_by_budget and "time budget" in spent.verdict
+    with pytest.raises(Exception, match="--search must be one of grid, bayes"):
+        tune_loss(table, "target", "mse", search="random")
+
+
+def test_rule_parameters_keep_only_what_the_proxy_trains_with() -> None:
+    from lossadvisor.evidence.advice import rule_params, top_losses, with_tuned
+    from lossadvisor.evidence.results import TrialResult, TuneResult
+    from lossadvisor.models import OptimizerAdvice, ParamAdvice, RankedLoss, Recommendation
+
+    def ranked(loss: str, verdict: str = "alternative", **params: ParamAdvice) -> RankedLoss:
+        return RankedLoss(loss=loss, name=loss, score=1.0, verdict=verdict, params=params)
+
+    rec = Recommendation(
+        facts={},
+        context={},
+        ranking=[
+            ranked("dice", "excluded"),
+            ranked("gaussian_nll", "recommended"),
+            ranked("huber", delta=ParamAdvice(value=2.5, derivation="δ = 1.345 × 1.86", rule_id="r")),  # noqa: E501
+            ranked("weighted_bce", pos_weight=ParamAdvice(value=1.0, derivation="default")),
+            ranked("weighted_ce", class_weights=ParamAdvice(value=[1, 2], derivation="x", rule_id="r")),  # noqa: E501
+        ],
+        optimizer=OptimizerAdvice(name="adam", settings={"lr": 0.001}),
+    )  # fmt: skip
+    params = rule_params(rec)
+    assert params["huber"]["delta"].value == 2.5
+    assert params["huber"]["delta"].source == "rules: δ = 1.345 × 1.86"
+    assert params["weighted_bce"] == {}  # catalog pos_weight 1 would make it plain BCE
+    assert params["weighted_ce"] == {}  # class weights come from each training fold
+    assert top_losses(rec, 2) == (["huber", "weighted_bce"], ["gaussian_nll"])
+    trial = TrialResult(params={"delta": 7.0}, learning_rate=0.1, mean=1.0, std=0.1)
+    tuned = TuneResult(
+        target="y", task="regression", loss="huber", search="grid", metric="mae",
+        higher_is_better=False, n_folds=5, seed=0, default=trial, default_sources={},
+        best=trial, improvement=None, trials=[trial], verdict="",
+    )  # fmt: skip
+    first = with_tuned(rec, tuned).ranking[0]
+    assert first.loss == "huber" and first.params["delta"].value == 7.0
+    assert first.verdict == "recommended"
