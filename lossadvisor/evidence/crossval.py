@@ -310,12 +310,16 @@ def encode_fold(
 
 
 def _skipped(scores: Mapping[str, list[Any]], complete: int, n_folds: int) -> list[str]:
+    """Per loss, the folds not compared ('mse: folds 4–5 not measured')."""
     out: list[str] = []
     for loss, done in scores.items():
         if len(done) > complete:
-            out.append(f"{loss} fold {complete + 1} (measured, dropped: not every loss had it)")
-        first_missing = max(len(done), complete) + 1
-        out.extend(f"{loss} fold {k}" for k in range(first_missing, n_folds + 1))
+            out.append(f"{loss}: fold {complete + 1} measured but dropped (not every loss had it)")
+        first = max(len(done), complete) + 1
+        if first == n_folds:
+            out.append(f"{loss}: fold {first} not measured")
+        elif first < n_folds:
+            out.append(f"{loss}: folds {first}–{n_folds} not measured")
     return out
 
 

@@ -53,7 +53,7 @@ def validation_view(result: ValidationResult) -> RenderableType:
     if result.stopped_by_budget:
         parts.append(Text("Stopped by --time-budget; not measured:", style="yellow"))
     for item in result.skipped:
-        parts.append(Text(f"  skipped: {item}", style="yellow"))
+        parts.append(Text(f"  {item}", style="yellow"))
     for note in result.notes:
         parts.append(Text(f"  note: {note}", style="dim"))
     return Group(*parts)

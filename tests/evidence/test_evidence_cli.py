@@ -138,7 +138,8 @@ def test_time_budget_stops_between_fits_and_reports_what_was_skipped() -> None:
     table = frame(x, x[:, 0] + rng.normal(size=3000))
     nothing = cross_validate(table, "y", ["mse", "huber"], time_budget=1e-9)
     assert nothing.stopped_by_budget and nothing.winner is None
-    assert len(nothing.skipped) == 10 and "Nothing was measured" in nothing.verdict
+    assert nothing.skipped == ["mse: folds 1–5 not measured", "huber: folds 1–5 not measured"]
+    assert "Nothing was measured" in nothing.verdict
     calls: list[int] = []
     full = cross_validate(table, "y", ["mse", "huber"], progress=lambda d, t, s: calls.append(d))
     assert not full.stopped_by_budget and calls[-1] == 10
@@ -146,7 +147,13 @@ def test_time_budget_stops_between_fits_and_reports_what_was_skipped() -> None:
     assert partial.stopped_by_budget
     done = {e.folds_done for e in partial.losses}
     assert len(done) == 1 and done.pop() < 5  # every loss on the same folds, some skipped
-    assert partial.skipped
+    n = partial.losses[0].folds_done
+    import re
+
+    for loss in ("mse", "huber"):  # each names only folds after the compared ones
+        lines = [line for line in partial.skipped if line.startswith(f"{loss}:")]
+        assert lines
+        assert all(int(k) > n for line in lines for k in re.findall(r"folds? (\d+)", line))
 
 
 def test_tune_grid_and_bayes(tmp_path: Path, diabetes_csv: Path) -> None:
