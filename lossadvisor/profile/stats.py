@@ -239,13 +239,13 @@ def update_numeric(
 ) -> NumericPartial:
     """`merge_numeric(p, numeric_partial(values))`, with fast paths for the streaming loop.
 
-    Once the value-count table has overflowed, a chunk is neither sorted nor counted: only the
-    hashes below the sketch's k-th minimum and the values beyond the current extremes are kept.
+    Extremes only look at values beyond the current k-th ones; once the value-count table has
+    overflowed, a chunk is not sorted either: only hashes below the sketch's k-th minimum count.
     `rng` (owned by the caller's loop, seeded) drives the reservoir, which is then updated in
     place: `p` must not be used afterwards. Without `rng` the reservoir is merged as in
     `merge_numeric` and `p` is untouched. Either way the sample is uniform.
     """
-    if p.value_counts is not None or p.n == 0:
+    if p.n == 0:
         return merge_numeric(p, numeric_partial(values, p.reservoir.capacity))
     values = np.asarray(values, dtype=np.float64)
     valid = values[np.isfinite(values)]
@@ -257,7 +257,7 @@ def update_numeric(
     mean = float(valid.mean())
     d = valid - mean
     d2 = d * d
-    chunk_moments = NumericPartial(
+    chunk = NumericPartial(
         n_rows=n,
         n_missing=0,
         mean=mean,
@@ -273,8 +273,8 @@ def update_numeric(
         reservoir=p.reservoir,
         extremes=p.extremes,
     )
-    mean, m2, m3, m4 = _merge_moments(p, chunk_moments)
-    assert p.distinct is not None
+    mean, m2, m3, m4 = _merge_moments(p, chunk)
+    value_counts, distinct = _update_distinct(p, valid)
     return NumericPartial(
         n_rows=p.n_rows + int(values.size),
         n_missing=p.n_missing + int(values.size) - n,
@@ -286,8 +286,8 @@ def update_numeric(
         max=max(p.max, float(valid.max())),
         n_zero=p.n_zero + int(np.count_nonzero(valid == 0.0)),
         n_non_integer=p.n_non_integer + int(np.count_nonzero(valid != np.floor(valid))),
-        value_counts=None,
-        distinct=p.distinct.update(valid),
+        value_counts=value_counts,
+        distinct=distinct,
         reservoir=(
             p.reservoir.update(valid, rng, in_place=True)
             if rng is not None
@@ -295,3 +295,20 @@ def update_numeric(
         ),
         extremes=p.extremes.update(valid),
     )
+
+
+def _update_distinct(
+    p: NumericPartial, valid: FloatArray
+) -> tuple[dict[float, int] | None, DistinctSketch | None]:
+    """The value-count table (while under the cap) or the distinct sketch, with a chunk added."""
+    if p.value_counts is None:
+        assert p.distinct is not None
+        return None, p.distinct.update(valid)
+    uniques, counts = np.unique(valid, return_counts=True)
+    merged = _merge_counts(
+        p.value_counts, dict(zip(uniques.tolist(), counts.tolist(), strict=True))
+    )
+    if merged is not None:
+        return merged, None
+    keys = np.concatenate([np.fromiter(p.value_counts, dtype=np.float64), uniques])
+    return None, DistinctSketch.of(keys, DISTINCT_SKETCH_K)
