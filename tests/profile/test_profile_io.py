@@ -127,3 +127,13 @@ def test_float_values_matches_arrow(cells: list[float | None], start: int) -> No
     got = float_values(column)
     want = [np.nan if v is None else v for v in column.to_pylist()]
     np.testing.assert_array_equal(got, np.array(want, dtype=np.float64))
+
+
+def test_progress_reports_bytes_up_to_the_file_size(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"x": rng.normal(size=200_000), "y": rng.normal(size=200_000)}).to_csv(path)
+    seen: list[int] = []
+    profile_dataset(str(path), ["y"], progress=seen.append)
+    assert len(seen) > 2  # one call per block of about 1 MiB
+    assert seen == sorted(seen) and seen[-1] == path.stat().st_size
