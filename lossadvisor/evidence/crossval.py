@@ -363,7 +363,7 @@ def verdict(
     text = f"{best.loss} did best on {metric} ({best.mean[metric]:.4g})"
     if runner_up is not None and runner_up.worse != rules_first:  # else said below, once
         text += f", ahead of {runner_up.worse} {describe(runner_up)}"
-    elif len(ranked) >= 2:
+    elif runner_up is None and len(ranked) >= 2:
         text += "; one fold is too few to judge fold noise"
     text += "."
     if rules_first is None:

@@ -8,8 +8,12 @@ A boosting step needs a *positive* curvature. Where the exact second derivative 
 (Huber beyond δ, log-cosh and pseudo-Huber far out) a Newton step would explode, so those
 objectives hand LightGBM their curvature upper bound instead (1/β for Smooth L1, 1 for the
 others) — a majorise-minimise step, the same choice LightGBM makes for its built-in Huber.
-The losses with a link (Tweedie, negative binomial, focal, label-smoothed CE) use the exact
-second derivative, floored at a tiny positive number.
+Focal loss is not convex in the logit and Tweedie with p > 2 is not convex in log μ: their
+second derivative turns negative in places, and flooring it at ~0 gave leaves with a near-zero
+curvature sum and runaway steps (on a 1:30 data set, focal PR-AUC fell from 0.72 to 0.15-0.28).
+They use |second derivative| instead — the saddle-free Newton step (Dauphin et al. 2014).
+Negative binomial and label-smoothed CE have a positive second derivative and use it as is.
+All are floored at a tiny positive number.
 """
 
 from __future__ import annotations
@@ -164,7 +168,7 @@ def tweedie(power: float) -> Objective:
         return 2.0 * ((2 - p) * np.power(mu, 2 - p) - (1 - p) * y * np.power(mu, 1 - p))
 
     def boost(z: Array, y: Array) -> Array:
-        return np.maximum(hess(z, y), HESSIAN_FLOOR)
+        return np.maximum(np.abs(hess(z, y)), HESSIAN_FLOOR)  # saddle-free: |h|
 
     return Objective("tweedie", loss, grad, hess, boost, "exp")
 
@@ -242,7 +246,7 @@ def focal_binary(alpha: float, gamma: float) -> Objective:
         return np.where(y > 0.5, alpha * d_pos, (1.0 - alpha) * d_neg) * dp
 
     def boost(z: Array, y: Array) -> Array:
-        return np.maximum(hess(z, y), HESSIAN_FLOOR)
+        return np.maximum(np.abs(hess(z, y)), HESSIAN_FLOOR)  # saddle-free: |h|
 
     return Objective("focal_binary", loss, grad, hess, boost, "sigmoid")
 
@@ -329,7 +333,7 @@ def focal_multiclass(gamma: float, n_classes: int) -> Objective:
         return df[:, None] * pt[:, None] * d * d - f[:, None] * p * (1.0 - p)
 
     def boost(z: Array, y: Array) -> Array:
-        return np.maximum(hess(z, y), HESSIAN_FLOOR)
+        return np.maximum(np.abs(hess(z, y)), HESSIAN_FLOOR)  # saddle-free: |h|
 
     return Objective("focal_multiclass", loss, grad, hess, boost, "softmax")
 

@@ -158,3 +158,14 @@ def test_focal_multiclass_with_gamma_zero_is_cross_entropy() -> None:
     f = obj.focal_multiclass(0.0, 3)
     np.testing.assert_allclose(f.grad(z, y), p - np.eye(3)[[0, 1]], rtol=1e-10)
     np.testing.assert_allclose(f.hess(z, y), p * (1 - p), rtol=1e-10)
+
+
+def test_non_convex_losses_hand_the_booster_a_positive_curvature() -> None:
+    # focal's exact second derivative is negative somewhere; the booster gets |h| (floored)
+    z = np.linspace(-8, 8, 401)
+    for y in (np.zeros_like(z), np.ones_like(z)):
+        f = obj.focal_binary(0.25, 2.0)
+        exact = f.hess(z, y)
+        assert np.all(f.boost_hess(z, y) >= np.abs(exact) - 1e-15)
+        assert np.all(f.boost_hess(z, y) > 0)
+    assert np.any(obj.focal_binary(0.25, 2.0).hess(z, np.ones_like(z)) < 0)
