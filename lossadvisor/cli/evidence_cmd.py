@@ -93,6 +93,11 @@ def _check_budget(time_budget: float | None) -> None:
         raise InputError(f"--time-budget must be a number of seconds > 0. Got {time_budget}.")
 
 
+def _check_threads(threads: int) -> None:
+    if threads < 0:
+        raise InputError(f"--threads must be an integer >= 0. Got {threads} instead.")
+
+
 def _loss_list(text: str) -> list[str]:
     from lossadvisor.evidence.proxies import proxy_for
 
@@ -123,6 +128,9 @@ def validate(
         None, metavar="S", help="Stop between fits after S seconds; report what was measured."
     ),
     seed: int = typer.Option(0, help="Seed of the folds and the proxy models."),
+    threads: int = typer.Option(
+        0, help="Threads per model fit (0: all cores). 1 is often faster on a busy machine."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Cross-validate losses on DATA with a proxy model that trains with each loss.
@@ -137,10 +145,11 @@ def validate(
     if top < 1:
         raise InputError(f"--top must be an integer >= 1. Got {top} instead.")
     _check_budget(time_budget)
+    _check_threads(threads)
     require_libraries()
     chosen = _loss_list(losses) if losses is not None else None
     with _local(data) as path:
-        _validate(path, target, top, chosen, folds, metric, time_budget, seed, json_out)
+        _validate(path, target, top, chosen, folds, metric, time_budget, seed, threads, json_out)
 
 
 def _validate(
@@ -152,10 +161,12 @@ def _validate(
     metric: str | None,
     time_budget: float | None,
     seed: int,
+    threads: int,
     json_out: bool,
 ) -> None:
     from lossadvisor.evidence.advice import rule_params, rule_ranking, top_losses
     from lossadvisor.evidence.crossval import cross_validate
+    from lossadvisor.evidence.proxies import ProxySettings
 
     frame = _read(data)
     ranking = None
@@ -185,6 +196,7 @@ def _validate(
             seed=seed,
             time_budget=time_budget,
             rule_ranking=ranking,
+            settings=ProxySettings(threads=threads),
             progress=progress,
         )
     if json_out:
@@ -212,6 +224,9 @@ def tune(
         None, metavar="S", help="Stop between fits after S seconds; report the best so far."
     ),
     seed: int = typer.Option(0, help="Seed of the folds, the proxy and the sampler."),
+    threads: int = typer.Option(
+        0, help="Threads per model fit (0: all cores). 1 is often faster on a busy machine."
+    ),
     export: str | None = typer.Option(
         None, "--export", metavar="FILE", help="Write the tuned config to FILE (- for stdout)."
     ),
@@ -236,6 +251,7 @@ def tune(
     if export is None and (force or fmt != "native"):
         raise InputError("--format and --force only apply with --export FILE.")
     _check_budget(time_budget)
+    _check_threads(threads)
     require_libraries()
     proxy_for(loss)
     with _local(data) as path:
@@ -253,6 +269,7 @@ def tune(
             metric=metric,
             seed=seed,
             time_budget=time_budget,
+            threads=threads,
             progress=progress,
         )
     if export is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from lossadvisor.errors import InputError, unknown_name
@@ -191,9 +191,7 @@ def cross_validate(
     metric = mx.parse_metric(metric or mx.DEFAULT_METRIC[table.task], table.task)
     panel = mx.panel_for(table.task, table.y, metric)
     folds = make_folds(table.y, table.task, n_folds, seed)
-    settings = ProxySettings(
-        **{**(settings or ProxySettings()).__dict__, "seed": seed}  # one seed for everything
-    )
+    settings = replace(settings or ProxySettings(), seed=seed)  # one seed for everything
     n_classes = len(table.classes)
     scores: dict[str, list[dict[str, float]]] = {loss: [] for loss in losses}
     total = len(folds) * len(losses)

@@ -35,6 +35,7 @@ class ProxySettings:
     max_leaves: int = 31
     min_leaf: int = 20
     seed: int = 0
+    threads: int = 0  # OpenMP threads per fit; 0 = the libraries' default (all cores)
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,7 @@ def lgbm_kwargs(settings: ProxySettings) -> dict[str, Any]:
         "deterministic": True,
         "force_col_wise": True,
         "verbose": -1,
-        "num_threads": 0,
+        "num_threads": settings.threads,
     }
 
 
@@ -262,7 +263,12 @@ def fit_predict(
     """
     proxy = proxy_for(loss)
     if proxy.engine == "hist_gradient_boosting":
-        return _fit_hgb(loss, params, x_train, y_train, x_test, settings, n_classes)
+        if not settings.threads:
+            return _fit_hgb(loss, params, x_train, y_train, x_test, settings, n_classes)
+        from threadpoolctl import threadpool_limits  # a scikit-learn dependency
+
+        with threadpool_limits(limits=settings.threads, user_api="openmp"):
+            return _fit_hgb(loss, params, x_train, y_train, x_test, settings, n_classes)
     return _fit_lightgbm(loss, params, x_train, y_train, x_test, settings, n_classes)
 
 

@@ -117,6 +117,7 @@ def tune_loss(
     metric: str | None = None,
     seed: int = 0,
     time_budget: float | None = None,
+    threads: int = 0,
     progress: Progress | None = None,
 ) -> TuneResult:
     """Search `loss`'s parameters and the learning rate; compare the best with the default.
@@ -136,7 +137,7 @@ def tune_loss(
     folds = make_folds(table.y, table.task, n_folds, seed)
     encoded = [encode_fold(table, train, test, seed) for train, test in folds]
     base_lr = ProxySettings().learning_rate
-    evaluate = _Evaluator(table, folds, encoded, loss, metric, seed, time_budget, started)
+    evaluate = _Evaluator(table, folds, encoded, loss, metric, seed, time_budget, started, threads)
     default_values = {name: used.value for name, used in defaults.items()}
     default = evaluate(default_values, base_lr, budgeted=False)  # the baseline is always measured
     results: list[tuple[TrialResult, list[float]]] = [default]
@@ -196,10 +197,11 @@ class _Evaluator:
         seed: int,
         time_budget: float | None,
         started: float,
+        threads: int,
     ) -> None:
         self.table, self.folds, self.encoded = table, folds, encoded
         self.loss, self.metric, self.seed = loss, metric, seed
-        self.time_budget, self.started = time_budget, started
+        self.time_budget, self.started, self.threads = time_budget, started, threads
 
     def __call__(
         self, values: Mapping[str, float | None], lr: float, budgeted: bool = True
@@ -209,7 +211,7 @@ class _Evaluator:
         from lossadvisor.evidence.proxies import resolve_params
 
         checked = resolve_params(self.loss, values)
-        settings = ProxySettings(learning_rate=lr, seed=self.seed)
+        settings = ProxySettings(learning_rate=lr, seed=self.seed, threads=self.threads)
         n_classes = len(self.table.classes)
         scores: list[float] = []
         for (train, test), (x_train, x_test) in zip(self.folds, self.encoded, strict=True):

@@ -193,7 +193,7 @@ def test_validate_reads_stdin(diabetes_csv: Path) -> None:
 
     done = subprocess.run(
         [sys.executable, "-m", "lossadvisor", "validate", "-", "-t", "target",
-         "--losses", "mse,mae", "--folds", "3", "--json"],
+         "--losses", "mse,mae", "--folds", "3", "--threads", "1", "--json"],
         input=diabetes_csv.read_text(encoding="utf-8"),
         capture_output=True, text=True, timeout=300, env={**os.environ},
     )  # fmt: skip
