@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import EXAMPLES, run_cli
+from profile_helpers import EXAMPLES, run_cli
 
 from lossadvisor.models import DatasetProfile
 from lossadvisor.profile import load_profile
 
 
 def _one_line_error(run_result: object) -> str:
-    from conftest import Run
+    from profile_helpers import Run
 
     assert isinstance(run_result, Run)
     assert run_result.code == 2, (run_result.code, run_result.stderr)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import EXAMPLES
+from profile_helpers import EXAMPLES
 from sklearn.utils.multiclass import type_of_target
 
 from lossadvisor.errors import InputError

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import zstandard
-from conftest import EXAMPLES
 from hypothesis import given
 from hypothesis import strategies as st
+from profile_helpers import EXAMPLES
 
 from lossadvisor import io
 from lossadvisor.errors import InputError

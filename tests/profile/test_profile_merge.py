@@ -175,7 +175,7 @@ def test_streaming_reservoir_update_is_uniform() -> None:
 )
 def test_dask_engine_gives_the_same_profile(file: str, targets: list[str]) -> None:
     pytest.importorskip("dask.dataframe")
-    from conftest import EXAMPLES
+    from profile_helpers import EXAMPLES
 
     from lossadvisor.profile import profile_dataset
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import EXAMPLES
+from profile_helpers import EXAMPLES
 from scipy import stats as sps
 
 from lossadvisor.profile import profile_dataset
@@ -111,7 +111,7 @@ def test_count_facts(tmp_path: Path) -> None:
     assert facts["n_unique"] == np.unique(x).size
 
 
-def test_real_dataset_diabetes_moments(examples: Path = EXAMPLES) -> None:
+def test_real_dataset_diabetes_moments() -> None:
     y = pd.read_csv(EXAMPLES / "diabetes.csv")["target"].to_numpy(dtype=float)
     target = profile_dataset(str(EXAMPLES / "diabetes.csv"), ["target"]).targets[0]
     for fact, want in _expected(y).items():

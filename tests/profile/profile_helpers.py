@@ -1,4 +1,4 @@
-"""Helpers for the profiler tests: run the real CLI as a user would."""
+"""Helpers for the profiler tests (not a conftest: several test folders have one)."""
 
 from __future__ import annotations
 
