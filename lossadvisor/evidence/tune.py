@@ -269,7 +269,7 @@ def _bayes(
 ) -> None:
     import optuna
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # a budget stop is not a failure to report
     better = mx.higher_is_better(evaluate.metric)
     sampler = optuna.samplers.TPESampler(seed=seed)
     study = optuna.create_study(direction="maximize" if better else "minimize", sampler=sampler)
