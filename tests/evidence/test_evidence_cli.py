@@ -247,3 +247,30 @@ def test_rule_parameters_keep_only_what_the_proxy_trains_with() -> None:
     first = with_tuned(rec, tuned).ranking[0]
     assert first.loss == "huber" and first.params["delta"].value == 7.0
     assert first.verdict == "recommended"
+
+
+def test_validate_mixed_column_types_end_to_end(tmp_path: Path) -> None:
+    """Text categories with gaps, a 200-level id-like column, bool, numbers with NaN."""
+    rng = np.random.default_rng(0)
+    n = 1500
+    region = rng.choice(["north", "south", "east", "west"], n).astype(object)
+    region[rng.random(n) < 0.1] = None
+    age = rng.uniform(18, 80, n)
+    age[rng.random(n) < 0.15] = np.nan
+    mu = np.exp(0.2 + 0.02 * np.nan_to_num(age, nan=40) - 0.5 * (region == "north"))
+    table = pd.DataFrame(
+        {
+            "region": region,
+            "shop": [f"shop_{i}" for i in rng.integers(0, 200, n)],
+            "age": age,
+            "flag": rng.random(n) < 0.3,
+            "claims": rng.poisson(mu),
+        }
+    )
+    path = tmp_path / "claims.csv"
+    table.to_csv(path, index=False)
+    done = run_cli("validate", str(path), "-t", "claims", "--losses", "mse,poisson", "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["n_features"] == 4 and "poisson_deviance" in result["panel"]
+    assert all(e["folds_done"] == 5 for e in result["losses"])
