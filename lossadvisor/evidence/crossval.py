@@ -192,26 +192,8 @@ def cross_validate(
     panel = mx.panel_for(table.task, table.y, metric)
     folds = make_folds(table.y, table.task, n_folds, seed)
     settings = replace(settings or ProxySettings(), seed=seed)  # one seed for everything
-    n_classes = len(table.classes)
-    scores: dict[str, list[dict[str, float]]] = {loss: [] for loss in losses}
-    total = len(folds) * len(losses)
-    stopped = False
-    for k, (train, test) in enumerate(folds):
-        x_train, x_test = encode_fold(table, train, test, seed)
-        for loss in losses:
-            if time_budget is not None and time.perf_counter() - started >= time_budget:
-                stopped = True
-                break
-            if progress:
-                progress(k * len(losses) + losses.index(loss), total, f"fold {k + 1} {loss}")
-            values = {name: used.value for name, used in chosen[loss].items()}
-            pred = fit_predict(loss, values, x_train, table.y[train], x_test, settings, n_classes)
-            fold_scores = {m: mx.score(m, table.y[test], pred, n_classes) for m in panel}
-            scores[loss].append(fold_scores)
-        if stopped:
-            break
-    if progress:
-        progress(sum(len(s) for s in scores.values()), total, "done")
+    deadline = None if time_budget is None else started + time_budget
+    scores, stopped = _measure(table, folds, losses, chosen, panel, settings, deadline, progress)
     complete = min(len(s) for s in scores.values())
     skipped = _skipped(scores, complete, len(folds))
     evidence = [_summarise(loss, chosen[loss], scores[loss][:complete], panel) for loss in losses]
@@ -220,25 +202,7 @@ def cross_validate(
         key=lambda e: e.mean[metric],
         reverse=mx.higher_is_better(metric),
     )
-    test_fraction = 1.0 / n_folds
-    runner_up = None
-    if len(ranked) >= 2:
-        a, b = ranked[0], ranked[1]
-        runner_up = mx.compare(
-            a.loss, b.loss, metric, a.fold_scores[metric], b.fold_scores[metric], test_fraction
-        )
-    rules_first = next((r for r in rule_ranking or [] if r in losses), None)
-    rules_vs_data = None
-    if ranked and rules_first and rules_first != ranked[0].loss:
-        first = next(e for e in evidence if e.loss == rules_first)
-        rules_vs_data = mx.compare(
-            ranked[0].loss,
-            rules_first,
-            metric,
-            ranked[0].fold_scores[metric],
-            first.fold_scores[metric],
-            test_fraction,
-        )
+    runner_up, rules_first, rules_vs_data = _judge(ranked, evidence, metric, rule_ranking, n_folds)
     notes = list(table.notes) + scale_notes(table, chosen)
     if any(m.endswith("deviance") for m in panel):
         notes.append(f"deviances use predictions floored at {mx.PREDICTION_FLOOR:g}")
@@ -264,6 +228,73 @@ def cross_validate(
         stopped_by_budget=stopped,
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+def _measure(
+    table: Table,
+    folds: Sequence[tuple[Any, Any]],
+    losses: Sequence[str],
+    chosen: Mapping[str, Mapping[str, ParamUsed]],
+    panel: Sequence[str],
+    settings: ProxySettings,
+    deadline: float | None,
+    progress: Progress | None,
+) -> tuple[dict[str, list[dict[str, float]]], bool]:
+    """Fold by fold, loss by loss: the panel per fit; stops between fits at the deadline."""
+    n_classes = len(table.classes)
+    scores: dict[str, list[dict[str, float]]] = {loss: [] for loss in losses}
+    total = len(folds) * len(losses)
+    stopped = False
+    for k, (train, test) in enumerate(folds):
+        if deadline is not None and time.perf_counter() >= deadline:
+            stopped = True
+            break
+        x_train, x_test = encode_fold(table, train, test, settings.seed)
+        for i, loss in enumerate(losses):
+            if deadline is not None and time.perf_counter() >= deadline:
+                stopped = True
+                break
+            if progress:
+                progress(k * len(losses) + i, total, f"fold {k + 1} {loss}")
+            values = {name: used.value for name, used in chosen[loss].items()}
+            pred = fit_predict(loss, values, x_train, table.y[train], x_test, settings, n_classes)
+            scores[loss].append({m: mx.score(m, table.y[test], pred, n_classes) for m in panel})
+        if stopped:
+            break
+    if progress:
+        progress(sum(len(s) for s in scores.values()), total, "done")
+    return scores, stopped
+
+
+def _judge(
+    ranked: Sequence[LossEvidence],
+    evidence: Sequence[LossEvidence],
+    metric: str,
+    rule_ranking: Sequence[str] | None,
+    n_folds: int,
+) -> tuple[Comparison | None, str | None, Comparison | None]:
+    """Winner vs runner-up, and winner vs the rules' first pick (when they differ)."""
+    test_fraction = 1.0 / n_folds
+    runner_up = None
+    if len(ranked) >= 2:
+        a, b = ranked[0], ranked[1]
+        runner_up = mx.compare(
+            a.loss, b.loss, metric, a.fold_scores[metric], b.fold_scores[metric], test_fraction
+        )
+    names = {e.loss for e in evidence}
+    rules_first = next((r for r in rule_ranking or [] if r in names), None)
+    rules_vs_data = None
+    if ranked and rules_first and rules_first != ranked[0].loss:
+        first = next(e for e in evidence if e.loss == rules_first)
+        rules_vs_data = mx.compare(
+            ranked[0].loss,
+            rules_first,
+            metric,
+            ranked[0].fold_scores[metric],
+            first.fold_scores[metric],
+            test_fraction,
+        )
+    return runner_up, rules_first, rules_vs_data
 
 
 def scale_notes(table: Table, chosen: Mapping[str, Mapping[str, ParamUsed]]) -> list[str]:
