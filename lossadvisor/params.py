@@ -360,6 +360,30 @@ def tversky_from_foreground(inputs: DerivationInputs) -> Derived | Missing:
     )
 
 
+def nb_alpha_moments(inputs: DerivationInputs) -> Derived | Missing:
+    """Negative-binomial α by the method of moments: Var = μ + αμ², so α = (D − 1) / μ.
+
+    D is the dispersion index Var/μ. D ≤ 1 leaves no extra-Poisson spread to model (α → 0 is
+    Poisson), so the derivation then keeps the current value and says why.
+    """
+    f = inputs.facts
+    mean, disp = _number(f, "mean"), _number(f, "dispersion_index")
+    if mean is None or disp is None:
+        why = _why_absent(inputs, "mean and dispersion_index")
+        return Missing(derivation=f"{why}: default α = {inputs.current}")
+    if mean <= 0 or disp <= 1:
+        return Missing(
+            derivation=f"dispersion_index = {show(disp)} ≤ 1 (or mean ≤ 0): no overdispersion to "
+            f"model, default α = {inputs.current} (α → 0 recovers Poisson)"
+        )
+    value = (disp - 1) / mean
+    return Derived(
+        value=num(value),
+        derivation=f"α = (dispersion_index − 1) / mean = ({show(disp)} − 1) / {show(mean)} = "
+        f"{show(value)} (method of moments: Var = μ + αμ²; Cameron & Trivedi 2013, ch. 3)",
+    )
+
+
 DERIVATIONS: dict[str, Derivation] = {
     "huber_delta_mad": huber_delta_mad,
     "smooth_l1_beta_mad": smooth_l1_beta_mad,
@@ -369,6 +393,7 @@ DERIVATIONS: dict[str, Derivation] = {
     "class_weights_inverse": class_weights_inverse,
     "class_weights_effective": class_weights_effective,
     "tweedie_power_shape": tweedie_power_shape,
+    "nb_alpha_moments": nb_alpha_moments,
     "quantile_from_metric": quantile_from_metric,
     "tversky_from_foreground": tversky_from_foreground,
 }

@@ -212,3 +212,15 @@ def test_examples(base: RuleBase, name: str) -> None:
     target, expected, options = EXAMPLE_EXPECTATIONS[name]
     rec, _ = _recommend(base, str(EXAMPLES / name), [target], **options)
     assert _top(rec) in expected, [(r.loss, r.score) for r in rec.ranking[:5]]
+
+
+def test_overdispersed_claims_get_negative_binomial_alpha_by_moments(base: RuleBase) -> None:
+    """The bundled insurance example: NB first, α = (Var/mean − 1)/mean from the whole column."""
+    rec, frame = _recommend(base, "examples/insurance_claims.csv", ["claims"])
+    assert _top(rec) == "negative_binomial", [r.loss for r in rec.ranking[:5]]
+    claims = frame["claims"].to_numpy(dtype=float)
+    mean, var = claims.mean(), claims.var()
+    alpha = rec.ranking[0].params["alpha"]
+    assert alpha.rule_id == "data.counts.overdispersed"
+    assert alpha.value == pytest.approx((var / mean - 1) / mean, rel=1e-3)
+    assert "method of moments" in alpha.derivation

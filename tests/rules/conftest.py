@@ -6,12 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rules_helpers import FIXTURE_BASE
 
 from lossadvisor.rules import load as load_module
 from lossadvisor.rules.load import builtin_files, load_rulebase
 from lossadvisor.rules.schema import RuleBase
-
-FIXTURE_BASE = Path(__file__).parent / "data" / "base"
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+FIXTURE_BASE = Path(__file__).parent / "data" / "base"
+
 
 def write(directory: Path, name: str, text: str) -> Path:
     """Write a rule file and return its path."""

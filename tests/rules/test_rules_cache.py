@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_BASE
+from rules_helpers import FIXTURE_BASE
 
 from lossadvisor.errors import InputError
 from lossadvisor.rules.engine import evaluate

@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_BASE
-from rules_helpers import write
+from rules_helpers import FIXTURE_BASE, write
 
 # Runs the real console entry point with the built-in rules directory pointed at the fixture
 # base (the shipped YAML is written and changed by others; these tests need stable rules).

@@ -6,8 +6,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_BASE
-from rules_helpers import write
+from rules_helpers import FIXTURE_BASE, write
 
 from lossadvisor.errors import InputError
 from lossadvisor.rules.engine import evaluate

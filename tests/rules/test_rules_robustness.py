@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import FIXTURE_BASE
+from rules_helpers import FIXTURE_BASE
 
 from lossadvisor.rules.load import check_files
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_BASE
-from rules_helpers import line_containing, write
+from rules_helpers import FIXTURE_BASE, line_containing, write
 
 from lossadvisor.errors import InputError
 from lossadvisor.rules.load import check_files, load_rulebase
