@@ -25,6 +25,7 @@ _CODE = (
     "facts.py",
     "params.py",
     "rules/cache.py",
+    "rules/check.py",
     "rules/conditions.py",
     "rules/load.py",
     "rules/schema.py",

@@ -2,40 +2,21 @@
 
 `check_files` lists every problem of the given files (for `rules check`); `load_rulebase`
 loads the built-ins plus user files and raises one InputError line if anything is wrong.
-Nothing in a rule file is ever executed: see `yaml_lines`.
+Nothing in a rule file is ever executed: see `yaml_lines`. Validation lives in `check.py`,
+imported only when the cache cannot answer.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lossadvisor.errors import InputError
 from lossadvisor.resources import rules_dir
 from lossadvisor.rules.cache import cache_key, read_cached, write_cached
-from lossadvisor.rules.schema import (
-    TABLES,
-    BalancingSpec,
-    LossSpec,
-    OptimizerSpec,
-    Rule,
-    RuleBase,
-    TableInfo,
-)
-from lossadvisor.rules.validate import (
-    Catalog,
-    Problem,
-    check_article,
-    check_frameworks,
-    check_losses,
-    check_methods,
-    check_table,
-)
-from lossadvisor.rules.yaml_lines import LineDict, YamlProblem, load_with_lines
+from lossadvisor.rules.schema import TABLES, RuleBase
 
 LOSSES_FILE = "losses.yaml"
 METHODS_FILE = "methods.yaml"
@@ -49,201 +30,13 @@ def builtin_files(base: Path | None = None) -> list[Path]:
     return [base / LOSSES_FILE, base / METHODS_FILE, *(base / f"{t}.yaml" for t in TABLES)]
 
 
-@dataclass
-class _Parsed:
-    path: Path
-    name: str  # as shown in messages
-    data: bytes = b""
-    tree: Any = None
-    kind: str = ""  # losses | methods | frameworks | table | "" (unreadable)
-    problems: list[Problem] = field(default_factory=list)
-
-
-def _display(path: Path) -> str:
+def display_name(path: Path) -> str:
+    """The path as shown in messages: relative to the working directory when inside it."""
     try:
         rel = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return str(path)
     return str(path) if rel.startswith("..") else rel
-
-
-def _parse(path: Path) -> _Parsed:
-    parsed = _Parsed(path=path, name=_display(path))
-    try:
-        parsed.data = path.read_bytes()
-    except OSError as err:
-        parsed.problems.append(Problem(parsed.name, None, None, f"cannot read: {err.strerror}"))
-        return parsed
-    try:
-        text = parsed.data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        parsed.problems.append(Problem(parsed.name, None, None, f"not UTF-8 text: {err.reason}"))
-        return parsed
-    try:
-        tree, duplicates = load_with_lines(text)
-    except YamlProblem as err:
-        parsed.problems.append(Problem(parsed.name, err.line, None, err.message))
-        return parsed
-    for line, key in duplicates:
-        parsed.problems.append(Problem(parsed.name, line, None, f"duplicate key '{key}'"))
-    parsed.tree = tree
-    parsed.kind = _kind(tree)
-    if not parsed.kind:
-        parsed.problems.append(
-            Problem(
-                parsed.name,
-                getattr(tree, "line", 1),
-                None,
-                "not a rule file: expected top-level 'losses' (catalog), 'optimizers' and "
-                "'balancing' (methods), 'rows' (the article), or 'table' and 'rules' "
-                "(a table file)",
-            )
-        )
-    return parsed
-
-
-def _kind(tree: Any) -> str:
-    if not isinstance(tree, LineDict):
-        return ""
-    if isinstance(tree.get("losses"), Mapping) or "frameworks" in tree:
-        return "frameworks"
-    if "losses" in tree:
-        return "losses"
-    if "optimizers" in tree or "balancing" in tree:
-        return "methods"
-    if "rows" in tree:
-        return "article"
-    if "rules" in tree or "table" in tree:
-        return "table"
-    return ""
-
-
-def _is_builtin(path: Path, base: Path) -> bool:
-    try:
-        return path.resolve().parent == base.resolve()
-    except OSError:
-        return False
-
-
-@dataclass
-class _Result:
-    problems: list[Problem] = field(default_factory=list)
-    losses: dict[str, LossSpec] = field(default_factory=dict)
-    optimizers: dict[str, OptimizerSpec] = field(default_factory=dict)
-    balancing: dict[str, BalancingSpec] = field(default_factory=dict)
-    tables: dict[str, TableInfo] = field(default_factory=dict)
-    rules: list[Rule] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-    digest: str = ""
-
-
-def _catalog_for(
-    parsed: Sequence[_Parsed], result: _Result, base: Path, rows_check: bool
-) -> Catalog:
-    """The catalog from the given files, else from the built-in files."""
-    have_losses = have_methods = False
-    for p in parsed:
-        if p.kind == "losses":
-            losses, problems = check_losses(p.tree, p.name)
-            result.losses.update(losses)
-            result.problems += problems
-            have_losses = True
-        elif p.kind == "methods":
-            optimizers, balancing, problems = check_methods(p.tree, p.name)
-            result.optimizers.update(optimizers)
-            result.balancing.update(balancing)
-            result.problems += problems
-            have_methods = True
-    needs_catalog = any(p.kind in ("table", "frameworks") for p in parsed)
-    for needed, have, kind in (
-        (LOSSES_FILE, have_losses, "losses"),
-        (METHODS_FILE, have_methods, "methods"),
-    ):
-        if have or not needs_catalog:
-            continue
-        builtin = _parse(base / needed)
-        if builtin.kind == kind:
-            if kind == "losses":
-                losses, problems = check_losses(builtin.tree, builtin.name)
-                result.losses.update(losses)
-            else:
-                optimizers, balancing, problems = check_methods(builtin.tree, builtin.name)
-                result.optimizers.update(optimizers)
-                result.balancing.update(balancing)
-            if not problems:
-                continue
-            first = str(problems[0])
-        else:
-            first = str(builtin.problems[0]) if builtin.problems else "unreadable"
-        result.problems.append(
-            Problem(
-                builtin.name,
-                None,
-                None,
-                f"the built-in {kind} catalog is not usable, ids go unchecked: {first}",
-            )
-        )
-    rows: frozenset[str] | None = None
-    articles = [p for p in parsed if p.kind == "article"]
-    if not articles and rows_check and needs_catalog and (base / ARTICLE_FILE).is_file():
-        articles = [_parse(base / ARTICLE_FILE)]
-    for p in articles:
-        if p.kind == "article":
-            found, problems = check_article(p.tree, p.name)
-            rows = (rows or frozenset()) | found
-            if p in parsed:
-                result.problems += problems
-    return Catalog(
-        article_rows=rows,
-        losses=result.losses,
-        optimizers=result.optimizers,
-        balancing=result.balancing,
-        has_losses=bool(result.losses),
-        has_methods=bool(result.optimizers or result.balancing),
-    )
-
-
-def _check(paths: Sequence[Path], base: Path, rows_check: bool = True) -> _Result:
-    result = _Result()
-    parsed = [_parse(p) for p in paths]
-    for p in parsed:
-        result.problems += p.problems
-    catalog = _catalog_for(parsed, result, base, rows_check)
-    digest = hashlib.sha256()
-    builtin_ids: dict[str, Rule] = {}
-    index_of: dict[str, int] = {}
-    for p in parsed:
-        digest.update(p.data)
-        result.files.append(p.name)
-        if p.kind == "frameworks":
-            result.problems += check_frameworks(p.tree, p.name, catalog)
-        if p.kind != "table":
-            continue
-        builtin = _is_builtin(p.path, base)
-        info, rules, problems = check_table(p.tree, p.name, p.path.stem, builtin, catalog)
-        result.problems += problems
-        if info is not None and builtin:
-            result.tables[info.table] = info
-        for rule in rules:
-            first = builtin_ids.get(rule.id)
-            if builtin and first is not None:
-                result.problems.append(
-                    Problem(
-                        p.name,
-                        rule.line,
-                        rule.id,
-                        f"duplicate rule id '{rule.id}' (first at {first.file}:{first.line})",
-                    )
-                )
-            elif rule.id in index_of:  # a user file replaces a rule by id, in place
-                result.rules[index_of[rule.id]] = rule
-            else:
-                index_of[rule.id] = len(result.rules)
-                result.rules.append(rule)
-            if builtin and first is None:
-                builtin_ids[rule.id] = rule
-    result.digest = digest.hexdigest()
-    return result
 
 
 def check_files(paths: Sequence[str | Path]) -> list[str]:
@@ -252,13 +45,10 @@ def check_files(paths: Sequence[str | Path]) -> list[str]:
     Rule files are checked against the catalogs among `paths`, else the built-in ones, and
     their `covers` against the article's rows (article.yaml among `paths`, else the built-in).
     """
-    return [str(p) for p in _in_file_order(_check([Path(p) for p in paths], rules_dir()).problems)]
+    from lossadvisor.rules.check import check_paths, in_file_order
 
-
-def _in_file_order(problems: list[Problem]) -> list[Problem]:
-    """Problems grouped by file (first mention first), by line within a file."""
-    order = {name: i for i, name in enumerate(dict.fromkeys(p.file for p in problems))}
-    return sorted(problems, key=lambda p: (order[p.file], p.line or 0))
+    problems = check_paths([Path(p) for p in paths], rules_dir()).problems
+    return [str(p) for p in in_file_order(problems)]
 
 
 def load_rulebase(
@@ -276,9 +66,11 @@ def load_rulebase(
     key = _key(paths)
     if key is not None and (cached := read_cached(key)) is not None:
         return cached
-    result = _check(paths, base, rows_check=False)
+    from lossadvisor.rules.check import check_paths, in_file_order
+
+    result = check_paths(paths, base, rows_check=False)
     if result.problems:
-        problems = _in_file_order(result.problems)
+        problems = in_file_order(result.problems)
         first, more = problems[0], len(problems) - 1
         message = str(first)
         if more:
@@ -302,14 +94,16 @@ def load_rulebase(
 def _key(paths: Sequence[Path]) -> str | None:
     """The cache key of these files, or None if one cannot be read (the check will say why)."""
     try:
-        return cache_key([(_display(p), p.read_bytes()) for p in paths])
+        return cache_key([(display_name(p), p.read_bytes()) for p in paths])
     except OSError:
         return None
 
 
 def load_frameworks() -> dict[str, dict[str, dict[str, Any]]]:
     """`rules/frameworks.yaml` as {loss_id: {framework: entry}}; {} when absent or unreadable."""
-    parsed = _parse(rules_dir() / FRAMEWORKS_FILE)
+    from lossadvisor.rules.check import parse
+
+    parsed = parse(rules_dir() / FRAMEWORKS_FILE)
     losses = parsed.tree.get("losses") if isinstance(parsed.tree, Mapping) else None
     if not isinstance(losses, Mapping):
         return {}
