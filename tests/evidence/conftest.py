@@ -11,27 +11,9 @@ import os
 
 os.environ["OMP_NUM_THREADS"] = "1"
 
-import subprocess
-import sys
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
-
-CLI = [sys.executable, "-m", "lossadvisor"]
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the real console entry point; returns the finished process."""
-    env = {**os.environ, "COLUMNS": "200"}  # rich wraps at the terminal width
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=300, env=env)
-
-
-def frame(x: np.ndarray, y: np.ndarray, target: str = "y") -> pd.DataFrame:
-    out = pd.DataFrame(x, columns=[f"x{i}" for i in range(x.shape[1])])
-    out[target] = y
-    return out
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import frame, run_cli
+from evidence_helpers import frame, run_cli
 
 from lossadvisor.evidence.crossval import cross_validate
 from lossadvisor.evidence.tune import tune_loss

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import frame
+from evidence_helpers import frame
 
 from lossadvisor.evidence.crossval import cross_validate
 from lossadvisor.evidence.results import ParamUsed
