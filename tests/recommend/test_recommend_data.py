@@ -224,3 +224,13 @@ def test_overdispersed_claims_get_negative_binomial_alpha_by_moments(base: RuleB
     assert alpha.rule_id == "data.counts.overdispersed"
     assert alpha.value == pytest.approx((var / mean - 1) / mean, rel=1e-3)
     assert "method of moments" in alpha.derivation
+
+
+def test_huber_delta_follows_the_target_scale_without_outliers(base: RuleBase) -> None:
+    """Diabetes (robust scale ≈ 88): δ = 1.345 × 1.4826 × MAD, not torch's 1.0 in target units."""
+    rec, frame = _recommend(base, "examples/diabetes.csv", ["target"])
+    huber = next(r for r in rec.ranking if r.loss == "huber")
+    y = frame["target"].to_numpy(dtype=float)
+    mad_sigma = 1.4826 * np.median(np.abs(y - np.median(y)))
+    assert huber.params["delta"].rule_id == "robustness.huber.delta_scale"
+    assert huber.params["delta"].value == pytest.approx(1.345 * mad_sigma, rel=1e-3)
