@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool
 
+from lossadvisor.facts import LossFamily, ModelOutput, TargetType, Task
+
 TABLES: tuple[str, ...] = (
     "task",
     "data",
@@ -23,27 +25,9 @@ TABLES: tuple[str, ...] = (
 )
 """The article's eight tables, in article order (table1 .. table8)."""
 
-Family = Literal[
-    "regression", "classification", "segmentation", "detection", "distribution", "sequence"
-]
-Output = Literal[
-    "real", "logits", "probabilities", "log_probabilities", "boxes", "mask_logits", "token_logits"
-]
-TargetType = Literal[
-    "binary", "multiclass", "multilabel", "continuous", "count", "proportion", "positive_continuous"
-]
-Task = Literal[
-    "regression",
-    "binary",
-    "multiclass",
-    "multilabel",
-    "segmentation",
-    "detection",
-    "keypoints",
-    "sequence",
-    "distillation",
-    "multimodal",
-]
+# The vocabularies are defined once, in the fact vocabulary.
+Family = LossFamily
+Output = ModelOutput
 Level = Literal["low", "medium", "high"]
 Number = Annotated[float, Strict()]
 """A YAML number (int or float); strings and booleans are errors, not silently converted."""
