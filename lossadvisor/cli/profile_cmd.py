@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from typing import TYPE_CHECKING
 
 import typer
 
 from lossadvisor.cli.app import app
 from lossadvisor.errors import InputError
+from lossadvisor.outfile import refuse_existing, write_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -69,8 +69,8 @@ def profile_command(
 
     if output == "-" and as_json:
         raise InputError("-o - and --json both write to stdout; pick one.")
-    if output is not None and output != "-" and os.path.exists(output) and not force:
-        raise InputError(f"{output}: already exists; pass --force to overwrite it.")
+    if output is not None:
+        refuse_existing(output, force)  # before the long read, not after it
     with _progress(data, quiet) as progress:
         profile = profile_dataset(
             data,
@@ -83,7 +83,7 @@ def profile_command(
             engine=engine,
         )
     if output is not None:
-        write_text_atomic(output, dump_profile(profile), force)
+        write_text(dump_profile(profile), output, force)
     if as_json:
         sys.stdout.write(profile.model_dump_json(indent=2) + "\n")
     elif output != "-":
@@ -92,27 +92,6 @@ def profile_command(
         from lossadvisor.render.profile import print_profile
 
         print_profile(profile, Console())
-
-
-def write_text_atomic(path: str, text: str, force: bool) -> None:
-    """Write via a temp file in the same directory + rename; '-' means stdout."""
-    if path == "-":
-        sys.stdout.write(text)
-        return
-    if os.path.exists(path) and not force:
-        raise InputError(f"{path}: already exists; pass --force to overwrite it.")
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise InputError(f"{path}: the directory {directory} does not exist.")
-    fd, tmp = tempfile.mkstemp(prefix=".lossadvisor-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _progress(data: str, quiet: bool) -> AbstractContextManager[Callable[[int], None] | None]:
