@@ -250,6 +250,10 @@ def tune(
 
     if export is None and (force or fmt != "native"):
         raise InputError("--format and --force only apply with --export FILE.")
+    if export is not None:
+        from lossadvisor.outfile import refuse_existing
+
+        refuse_existing(export, force)  # before the search, not after it
     _check_budget(time_budget)
     _check_threads(threads)
     require_libraries()

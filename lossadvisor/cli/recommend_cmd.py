@@ -187,6 +187,10 @@ def recommend(
         raise InputError(f"--top: the count must be an integer >= 1. Got {top} instead.")
     if export is None and (pick is not None or force or fmt != "native"):
         raise InputError("--format, --pick and --force only apply with --export FILE.")
+    if export is not None:
+        from lossadvisor.outfile import refuse_existing
+
+        refuse_existing(export, force)  # before profiling the data, not after it
     context = make_context(
         task=task,
         model_output=model_output,

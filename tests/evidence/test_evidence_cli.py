@@ -274,3 +274,16 @@ def test_validate_mixed_column_types_end_to_end(tmp_path: Path) -> None:
     result = json.loads(done.stdout)
     assert result["n_features"] == 4 and "poisson_deviance" in result["panel"]
     assert all(e["folds_done"] == 5 for e in result["losses"])
+
+
+def test_tune_refuses_an_existing_export_before_searching(
+    tmp_path: Path, diabetes_csv: Path
+) -> None:
+    """The refusal comes first: no search runs, no JSON result, the file keeps its bytes."""
+    out = tmp_path / "huber.yaml"
+    out.write_text("mine\n", encoding="utf-8")
+    args = ["tune", str(diabetes_csv), "-t", "target", "--loss", "huber", "--folds", "3"]
+    done = run_cli(*args, "--export", str(out), "--json")
+    assert done.returncode == 2 and "--force" in done.stderr
+    assert done.stdout == ""  # refused before any result was computed
+    assert out.read_text(encoding="utf-8") == "mine\n"
