@@ -276,14 +276,12 @@ def test_validate_mixed_column_types_end_to_end(tmp_path: Path) -> None:
     assert all(e["folds_done"] == 5 for e in result["losses"])
 
 
-def test_tune_refuses_an_existing_export_before_searching(
-    tmp_path: Path, diabetes_csv: Path
-) -> None:
-    """The refusal comes first: no search runs, no JSON result, the file keeps its bytes."""
+def test_tune_refuses_an_existing_export_before_reading(tmp_path: Path, diabetes_csv: Path) -> None:
+    """The refusal comes first: with an unknown target it is still the file that is named."""
     out = tmp_path / "huber.yaml"
     out.write_text("mine\n", encoding="utf-8")
-    args = ["tune", str(diabetes_csv), "-t", "target", "--loss", "huber", "--folds", "3"]
-    done = run_cli(*args, "--export", str(out), "--json")
-    assert done.returncode == 2 and "--force" in done.stderr
-    assert done.stdout == ""  # refused before any result was computed
+    args = ["tune", str(diabetes_csv), "-t", "no_such_column", "--loss", "huber"]
+    done = run_cli(*args, "--export", str(out))
+    assert done.returncode == 2 and "--force" in done.stderr, done.stderr
+    assert "no_such_column" not in done.stderr  # the data was never read
     assert out.read_text(encoding="utf-8") == "mine\n"
