@@ -113,6 +113,10 @@ class Caution(Frozen):
     rule_id: str
     text: str
     source: str
+    losses: list[str] = Field(
+        default_factory=list,
+        description="the losses the rule scores, excludes or parameterises ([] = general advice)",
+    )
 
 
 class Recommendation(Frozen):

@@ -181,7 +181,9 @@ def heads_view(rec: Recommendation) -> RenderableType:
 def cautions_view(rec: Recommendation) -> RenderableType:
     """Warnings of the fired rules, with their rule ids."""
     lines = [Text("Cautions", style="bold yellow")]
-    lines += [Text(f"  ! {c.text} ({c.rule_id})") for c in rec.cautions]
+    for caution in rec.cautions:
+        about = f"about {', '.join(caution.losses)}; " if caution.losses else ""
+        lines.append(Text(f"  ! {caution.text} ({about}{caution.rule_id})"))
     return Group(*lines)
 
 

@@ -112,7 +112,11 @@ def evaluate(
         _advise(rule.optimizer, optimizer_ledger, optimizer_settings, contribution, because)
         _advise(rule.balancing, balancing_ledger, balancing_settings, contribution, because)
         if rule.caution:
-            cautions.append(Caution(rule_id=rule.id, text=rule.caution, source=rule.source))
+            # The losses the rule acts on, so a reader can tell whom the caution concerns.
+            concerns = list(dict.fromkeys([*rule.score, *rule.exclude, *rule.params]))
+            cautions.append(
+                Caution(rule_id=rule.id, text=rule.caution, source=rule.source, losses=concerns)
+            )
 
     return Evaluation(
         fired=fired,
