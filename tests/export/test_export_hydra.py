@@ -12,6 +12,7 @@ import torch
 import yaml
 from export_helpers import (
     FAMILIES,
+    SEGMENTATION,
     catalog,
     frameworks_yaml,
     make_rec,
@@ -25,16 +26,7 @@ from lossadvisor.export import export_recommendation, write_yaml
 from lossadvisor.models import Recommendation
 
 TORCH_LOSSES = sorted(frameworks_yaml()["losses"])
-SEG_MULTICLASS = [
-    "dice",
-    "generalized_dice",
-    "tversky",
-    "focal_tversky",
-    "dice_ce",
-    "dice_focal",
-    "lovasz",
-    "jaccard",
-]
+SEG_MULTICLASS = sorted(SEGMENTATION)
 
 
 def catalog_params(loss: str) -> dict[str, Any]:
