@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pydantic import Field
 
@@ -231,13 +231,29 @@ def _class_table(inputs: DerivationInputs, what: str) -> dict[str, int] | Missin
     return dict(sorted(counts.items()))
 
 
+Label = TypeVar("Label")
+
+
+def inverse_frequency_weights(counts: Mapping[Label, float]) -> dict[Label, float]:
+    """w_c = n / (K · n_c): scikit-learn's "balanced" weights (shared with the evidence proxies)."""
+    n, k = sum(counts.values()), len(counts)
+    return {label: n / (k * count) for label, count in counts.items()}
+
+
+def effective_number_weights(counts: Mapping[Label, float], beta: float) -> dict[Label, float]:
+    """w_c ∝ (1 − β) / (1 − β^n_c), normalised to sum to K (Cui et al. 2019)."""
+    raw = {label: (1 - beta) / (1 - beta**count) for label, count in counts.items()}
+    scale = len(counts) / sum(raw.values())
+    return {label: w * scale for label, w in raw.items()}
+
+
 def class_weights_inverse(inputs: DerivationInputs) -> Derived | Missing:
     """w_c = n / (K · n_c): scikit-learn's "balanced" inverse-frequency weights."""
     counts = _class_table(inputs, inputs.param or "weight")
     if isinstance(counts, Missing):
         return counts
     n, k = sum(counts.values()), len(counts)
-    weights = {label: num(n / (k * count)) for label, count in counts.items()}
+    weights = {label: num(w) for label, w in inverse_frequency_weights(counts).items()}
     rarest = min(counts, key=lambda label: (counts[label], label))
     return Derived(
         value=weights,
@@ -258,10 +274,8 @@ def class_weights_effective(inputs: DerivationInputs) -> Derived | Missing:
     beta = EFFECTIVE_NUMBER_BETA
     if isinstance(own, float | int) and not isinstance(own, bool) and 0 < own < 1:
         beta = float(own)
-    raw = {label: (1 - beta) / (1 - beta**count) for label, count in counts.items()}
     k = len(counts)
-    scale = k / sum(raw.values())
-    weights = {label: num(w * scale) for label, w in raw.items()}
+    weights = {label: num(w) for label, w in effective_number_weights(counts, beta).items()}
     rarest = min(counts, key=lambda label: (counts[label], label))
     return Derived(
         value=weights,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from lossadvisor.errors import InputError, unknown_name
+from lossadvisor.params import effective_number_weights, inverse_frequency_weights
 
 if TYPE_CHECKING:
     import numpy as np
@@ -284,14 +285,14 @@ def class_weights(
         if pos_weight is None:  # torch's guidance: n_negative / n_positive
             pos_weight = counts[0] / counts[1]
         return {0: 1.0, 1: float(pos_weight)}
+    by_class = {c: counts[c] for c in range(n_classes)}  # numpy floats: an empty class gives inf
     if loss == "weighted_ce":  # scikit-learn "balanced": n / (K · n_c)
-        total = counts.sum()
-        return {c: float(total / (n_classes * counts[c])) for c in range(n_classes)}
+        return {c: float(w) for c, w in inverse_frequency_weights(by_class).items()}
     if loss == "class_balanced_ce":  # Cui et al. 2019: (1 − β)/(1 − β^n_c), summing to K
         beta = float(params.get("beta") or 0.0)
-        raw = (1.0 - beta) / (1.0 - np.power(beta, counts)) if beta > 0 else np.ones(n_classes)
-        raw = raw * n_classes / raw.sum()
-        return {c: float(raw[c]) for c in range(n_classes)}
+        if beta <= 0:
+            return dict.fromkeys(range(n_classes), 1.0)
+        return {c: float(w) for c, w in effective_number_weights(by_class, beta).items()}
     return None
 
 
