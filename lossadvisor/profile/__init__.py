@@ -292,14 +292,17 @@ def dump_profile(profile: DatasetProfile) -> str:
 def load_profile(path: str) -> DatasetProfile:
     """Read a profile saved by `profile -o`; InputError with one line if it is not one."""
     import pydantic
-    import yaml
+
+    from lossadvisor.rules.yaml_lines import YamlProblem, safe_load_bounded
 
     try:
         with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+            data = safe_load_bounded(fh.read())
     except FileNotFoundError:
         raise InputError(f"{path}: no such file.") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+    except YamlProblem as err:
+        raise InputError(f"{path}:{err.line}: not a readable YAML profile: {err.message}") from None
+    except (OSError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: not a readable YAML profile ({type(err).__name__}).") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a profile mapping (from `lossadvisor profile -o`).")

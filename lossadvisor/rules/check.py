@@ -16,6 +16,7 @@ from lossadvisor.rules.load import ARTICLE_FILE, LOSSES_FILE, METHODS_FILE, disp
 from lossadvisor.rules.schema import (
     BalancingSpec,
     LossSpec,
+    MethodSettings,
     OptimizerSpec,
     Rule,
     TableInfo,
@@ -106,6 +107,7 @@ class _Result:
     losses: dict[str, LossSpec] = field(default_factory=dict)
     optimizers: dict[str, OptimizerSpec] = field(default_factory=dict)
     balancing: dict[str, BalancingSpec] = field(default_factory=dict)
+    settings: MethodSettings = field(default_factory=MethodSettings)
     tables: dict[str, TableInfo] = field(default_factory=dict)
     rules: list[Rule] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
@@ -124,7 +126,8 @@ def _catalog_for(
             result.problems += problems
             have_losses = True
         elif p.kind == "methods":
-            optimizers, balancing, problems = check_methods(p.tree, p.name)
+            optimizers, balancing, settings, problems = check_methods(p.tree, p.name)
+            result.settings = _merged(result.settings, settings)
             result.optimizers.update(optimizers)
             result.balancing.update(balancing)
             result.problems += problems
@@ -142,7 +145,10 @@ def _catalog_for(
                 losses, problems = check_losses(builtin.tree, builtin.name)
                 result.losses.update(losses)
             else:
-                optimizers, balancing, problems = check_methods(builtin.tree, builtin.name)
+                optimizers, balancing, settings, problems = check_methods(
+                    builtin.tree, builtin.name
+                )
+                result.settings = _merged(result.settings, settings)
                 result.optimizers.update(optimizers)
                 result.balancing.update(balancing)
             if not problems:
@@ -173,8 +179,18 @@ def _catalog_for(
         losses=result.losses,
         optimizers=result.optimizers,
         balancing=result.balancing,
+        settings=result.settings,
         has_losses=bool(result.losses),
         has_methods=bool(result.optimizers or result.balancing),
+    )
+
+
+def _merged(old: MethodSettings, new: MethodSettings) -> MethodSettings:
+    """Setting specs of a later methods file add to (or replace by name) earlier ones."""
+    return MethodSettings(
+        optimizer={**old.optimizer, **new.optimizer},
+        schedule={**old.schedule, **new.schedule},
+        balancing={**old.balancing, **new.balancing},
     )
 
 

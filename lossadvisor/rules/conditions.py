@@ -8,6 +8,8 @@ except `{present: false}`.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -155,6 +157,11 @@ def _check_test(
     return _check_literal(spec, test, choices, None)
 
 
+def check_literal(spec: FactSpec, value: Any) -> list[str]:
+    """Problems of one fact value against its kind, choices and range (saved profiles, exports)."""
+    return _check_literal(spec, value, None, None)
+
+
 def _check_literal(
     spec: FactSpec, value: Any, choices: Mapping[str, Sequence[str]] | None, op: str | None
 ) -> list[str]:
@@ -176,6 +183,8 @@ def _check_literal(
     # number / integer
     if isinstance(value, bool) or not isinstance(value, int | float):
         return [f"the {what} must be a number. Got {_show(value)} instead."]
+    if not math.isfinite(value):
+        return [f"the {what} must be a finite number. Got {_show(value)} instead."]
     if spec.kind == "integer" and op is None and not float(value).is_integer():
         return [f"the {what} must be an integer. Got {_show(value)} instead."]
     if (spec.minimum is not None and value < spec.minimum) or (

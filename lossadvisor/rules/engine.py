@@ -7,6 +7,7 @@ that produced it, so that any number can be explained.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Callable, Collection, Mapping
 from functools import partial
@@ -63,8 +64,12 @@ def read_facts(rule: Rule, facts: Mapping[str, FactValue]) -> dict[str, FactValu
 def format_because(text: str, facts: Mapping[str, FactValue]) -> str:
     """`text` formatted with the facts; the raw text if a field is missing or formatting fails."""
     try:
-        fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+        parts = [(f, spec or "") for _, f, spec, _ in string.Formatter().parse(text)]
     except ValueError:
+        return text
+    fields = [f for f, _ in parts if f is not None]
+    # The loader refuses widths above 100; a rule base built another way must not cost memory.
+    if any(int(n) > 100 for _, spec in parts for n in re.findall(r"\d+", spec)):
         return text
     if not fields:
         return text.format() if "{{" in text or "}}" in text else text
@@ -72,7 +77,7 @@ def format_because(text: str, facts: Mapping[str, FactValue]) -> str:
         return text
     try:
         return text.format_map({f: facts[f] for f in fields})
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError):
         return text
 
 

@@ -81,6 +81,7 @@ def load_rulebase(
         losses=result.losses,
         optimizers=result.optimizers,
         balancing=result.balancing,
+        settings=result.settings,
         rules=result.rules,
         tables=result.tables,
         digest=result.digest,

@@ -7,9 +7,11 @@ facts, ranges) live in `validate.py`, not here, so that one bad entry never hide
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, StrictInt
 
 from lossadvisor.facts import LossFamily, ModelOutput, TargetType, Task
 
@@ -29,8 +31,21 @@ TABLES: tuple[str, ...] = (
 Family = LossFamily
 Output = ModelOutput
 Level = Literal["low", "medium", "high"]
-Number = Annotated[float, Strict()]
-"""A YAML number (int or float); strings and booleans are errors, not silently converted."""
+Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+"""A finite YAML number (int or float); strings, booleans, .nan and .inf are errors."""
+
+ValueKind = Literal["number", "integer", "boolean", "enum", "numbers", "weights"]
+"""What a parameter or setting may hold (docs/rule-language.md, "Value kinds"):
+
+number   a finite number inside [min, max]         integer  a whole number inside [min, max]
+boolean  true or false                             enum     one of `choices` (strings)
+numbers  a list of numbers inside the range, `length` long when given
+weights  per-class numbers inside the range: a list, or {class label: number}
+"""
+
+RESERVED_KEYS = frozenset({"class_path", "init_args", "dict_kwargs"})
+"""Keys that make a mapping an instruction to a config loader (also any key starting with '_',
+which covers Hydra's _target_, _args_, _partial_, ...): never allowed inside a value."""
 
 
 class _Strict(BaseModel):
@@ -41,14 +56,89 @@ class _Strict(BaseModel):
 
 
 class ParamSpec(_Strict):
-    """A loss hyperparameter: default, admissible range and meaning."""
+    """A loss hyperparameter or method setting: kind, default, admissible range and meaning.
 
+    `kind` may be left out when the default says it (a float -> number, an int -> integer, a
+    bool -> boolean, a list -> numbers); a parameter whose default is null must declare it.
+    `value_problem` is the one check every trust boundary applies (rule files, native exports,
+    saved profiles, exports).
+    """
+
+    kind: ValueKind | list[ValueKind] | None = None
     default: Any
     min: Number | None = None
     max: Number | None = None
     exclusive_min: StrictBool = False
     exclusive_max: StrictBool = False
+    choices: list[str] | None = None
+    length: StrictInt | None = None
     meaning: str
+
+    def kinds(self) -> tuple[ValueKind, ...]:
+        """The declared kinds, or the one the default implies; () when neither says."""
+        if isinstance(self.kind, list):
+            return tuple(self.kind)
+        if self.kind is not None:
+            return (self.kind,)
+        default = self.default
+        if isinstance(default, bool):
+            return ("boolean",)
+        if isinstance(default, int):
+            return ("integer",)
+        if isinstance(default, float):
+            return ("number",)
+        if isinstance(default, list):
+            return ("numbers",)
+        return ()
+
+    def expected(self) -> str:
+        """The admissible values in words, e.g. 'a number in (0, inf)'."""
+        words = {
+            "number": f"a number in {self.range_text()}",
+            "integer": f"an integer in {self.range_text()}",
+            "boolean": "true or false",
+            "enum": "one of " + ", ".join(repr(c) for c in self.choices or []),
+            "numbers": (f"a list of {self.length} " if self.length is not None else "a list of ")
+            + f"numbers in {self.range_text()}",
+            "weights": f"per-class weights (a list or {{class: number}}) in {self.range_text()}",
+        }
+        text = " or ".join(words[k] for k in self.kinds()) or "a value"
+        return text + (" or null" if self.default is None else "")
+
+    def value_problem(self, value: Any) -> str | None:
+        """None when `value` is admissible, else what is wrong in words (for 'must be X')."""
+        if value is None and self.default is None:
+            return None
+        for kind in self.kinds():
+            if self._fits(kind, value):
+                return None
+        return self.expected()
+
+    def _fits(self, kind: ValueKind, value: Any) -> bool:
+        if kind == "number":
+            return _is_finite(value) and self.admits(value)
+        if kind == "integer":
+            return isinstance(value, int) and not isinstance(value, bool) and self.admits(value)
+        if kind == "boolean":
+            return isinstance(value, bool)
+        if kind == "enum":
+            return isinstance(value, str) and value in (self.choices or [])
+        if kind == "numbers":
+            return (
+                isinstance(value, list | tuple)
+                and (self.length is None or len(value) == self.length)
+                and all(_is_finite(v) and self.admits(v) for v in value)
+            )
+        items: Any = value
+        if isinstance(value, Mapping):
+            if not value or not all(_is_label(k) for k in value):
+                return False
+            items = list(value.values())
+        return (
+            isinstance(items, list | tuple)
+            and len(items) > 0
+            and all(_is_finite(v) and self.admits(v) for v in items)
+        )
 
     def admits(self, value: float) -> bool:
         """Whether a numeric value lies inside the declared range."""
@@ -68,6 +158,19 @@ class ParamSpec(_Strict):
         left = "(" if self.min is None or self.exclusive_min else "["
         right = ")" if self.max is None or self.exclusive_max else "]"
         return f"{left}{lo}, {hi}{right}"
+
+
+def _is_finite(value: Any) -> bool:
+    return (
+        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    )
+
+
+def _is_label(key: Any) -> bool:
+    """A class label: a plain string or integer that no config loader reads as an instruction."""
+    if isinstance(key, bool) or not isinstance(key, str | int):
+        return False
+    return not (isinstance(key, str) and (key.startswith("_") or key in RESERVED_KEYS))
 
 
 class LossProperties(_Strict):
@@ -103,6 +206,18 @@ class OptimizerSpec(_Strict):
     defaults: dict[str, Any] = Field(default_factory=dict)
     schedule: dict[str, Any] = Field(default_factory=dict)
     sources: list[str] = Field(min_length=1)
+
+
+class MethodSettings(_Strict):
+    """The value specs of optimizer settings, schedule settings and balancing settings.
+
+    Shared by every method of a section (torch's `eps` means the same in Adam and RMSprop);
+    `rules/methods.yaml` declares them next to the methods.
+    """
+
+    optimizer: dict[str, ParamSpec] = Field(default_factory=dict)
+    schedule: dict[str, ParamSpec] = Field(default_factory=dict)
+    balancing: dict[str, ParamSpec] = Field(default_factory=dict)
 
 
 class BalancingSpec(_Strict):
@@ -168,6 +283,7 @@ class RuleBase(_Strict):
     losses: dict[str, LossSpec]
     optimizers: dict[str, OptimizerSpec]
     balancing: dict[str, BalancingSpec]
+    settings: MethodSettings = Field(default_factory=lambda: MethodSettings())
     rules: list[Rule]
     tables: dict[str, TableInfo]
     digest: str

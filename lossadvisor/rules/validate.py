@@ -24,7 +24,9 @@ from lossadvisor.rules.schema import (
     BalancingSpec,
     LossSpec,
     MethodAdvice,
+    MethodSettings,
     OptimizerSpec,
+    ParamSpec,
     Rule,
     RuleEntry,
     TableHeader,
@@ -65,6 +67,7 @@ class Catalog:
     losses: Mapping[str, LossSpec]
     optimizers: Mapping[str, OptimizerSpec]
     balancing: Mapping[str, BalancingSpec]
+    settings: MethodSettings = MethodSettings()
     has_losses: bool = True
     has_methods: bool = True
     article_rows: frozenset[str] | None = None  # None: no article.yaml, covers go unchecked
@@ -189,25 +192,71 @@ def check_losses(tree: LineDict, file: str) -> tuple[dict[str, LossSpec], list[P
             problems.append(Problem(file, line, name, f"duplicate loss id '{spec.id}'"))
             continue
         for pname, param in spec.params.items():
-            if _is_number(param.default) and not param.admits(param.default):
-                problems.append(
-                    Problem(
-                        file,
-                        _line(raw, "params", pname, "default"),
-                        name,
-                        f"the default of parameter '{pname}' must lie in {param.range_text()}. "
-                        f"Got {param.default!r} instead.",
-                    )
-                )
+            problems += [
+                Problem(file, _line(raw, "params", pname, *loc), name, message)
+                for loc, message in spec_problems(f"parameter '{pname}'", param)
+            ]
         losses[spec.id] = spec
     return losses, problems
 
 
+def spec_problems(what: str, param: ParamSpec) -> list[tuple[tuple[Any, ...], str]]:
+    """A value spec that cannot check anything, or whose default it does not admit."""
+    if not param.kinds():
+        return [
+            (
+                ("default",),
+                f"the {what} needs a 'kind' (number, integer, boolean, enum, numbers, weights): "
+                f"its default {param.default!r} does not say which",
+            )
+        ]
+    if "enum" in param.kinds() and not param.choices:
+        return [(("kind",), f"the {what} is an enum and needs 'choices'")]
+    problem = param.value_problem(param.default)
+    if problem is not None:
+        got = _show(param.default)
+        return [(("default",), f"the default of {what} must be {problem}. Got {got} instead.")]
+    return []
+
+
+def value_problem(
+    what: str, spec: ParamSpec | None, value: Any, known: Sequence[str]
+) -> str | None:
+    """'the value of X must be Y. Got Z instead.' or an unknown name; None when admissible."""
+    if spec is None:
+        hint = did_you_mean(what.rsplit(".", 1)[-1], known)
+        return f"unknown setting '{what}'.{hint}"
+    problem = spec.value_problem(value)
+    if problem is None:
+        return None
+    return f"the value of '{what}' must be {problem}. Got {_show(value)} instead."
+
+
+def check_settings(tree: LineDict, file: str) -> tuple[MethodSettings, list[Problem]]:
+    """The `settings:` block of methods.yaml: the value spec of every method setting."""
+    raw = tree.get("settings", {})
+    try:
+        settings = MethodSettings.model_validate(raw)
+    except ValidationError as err:
+        prefix = ("settings",)
+        return MethodSettings(), pydantic_problems(err, MethodSettings, raw, file, None, prefix)
+    problems: list[Problem] = []
+    for section in ("optimizer", "schedule", "balancing"):
+        for key, param in getattr(settings, section).items():
+            problems += [
+                Problem(file, _line(tree, "settings", section, key, *loc), None, message)
+                for loc, message in spec_problems(f"{section} setting '{key}'", param)
+            ]
+    return settings, problems
+
+
 def check_methods(
     tree: LineDict, file: str
-) -> tuple[dict[str, OptimizerSpec], dict[str, BalancingSpec], list[Problem]]:
-    """Validate `rules/methods.yaml`: the optimizer and balancing catalogs."""
-    problems = _top_keys(tree, file, ("optimizers", "balancing"))
+) -> tuple[dict[str, OptimizerSpec], dict[str, BalancingSpec], MethodSettings, list[Problem]]:
+    """Validate `rules/methods.yaml`: the optimizer and balancing catalogs and setting specs."""
+    problems = _top_keys(tree, file, ("optimizers", "balancing", "settings"))
+    settings, setting_problems = check_settings(tree, file)
+    problems += setting_problems
     optimizers: dict[str, Any] = {}
     balancing: dict[str, Any] = {}
     section: str
@@ -238,8 +287,18 @@ def check_methods(
                     Problem(file, _line(raw, "id"), name, f"duplicate {section} id '{spec.id}'")
                 )
                 continue
+            if "settings" in tree:
+                parts = [("defaults", "balancing" if section == "balancing" else "optimizer")]
+                if section == "optimizers":
+                    parts.append(("schedule", "schedule"))
+                for part, kind in parts:
+                    specs = getattr(settings, kind)
+                    for key, value in getattr(spec, part).items():
+                        message = value_problem(key, specs.get(key), value, list(specs))
+                        if message is not None:
+                            problems.append(Problem(file, _line(raw, part, key), name, message))
             into[spec.id] = spec
-    return optimizers, balancing, problems
+    return optimizers, balancing, settings, problems
 
 
 def _top_keys(tree: LineDict, file: str, allowed: Sequence[str]) -> list[Problem]:
@@ -465,6 +524,15 @@ def check_rule(
                             part,
                             method,
                         )
+            specs = getattr(catalog.settings, effect)
+            if not specs:  # a methods file without `settings:` (old user files): unchecked
+                continue
+            for method, overrides in advice.settings.items():
+                for key, value in overrides.items():
+                    spec = specs.get(key)
+                    message = value_problem(f"{method}.{key}", spec, value, list(specs))
+                    if message is not None:
+                        add(message, effect, "settings", method, key)
     if problems:
         return None, problems
     rule = Rule.model_construct(**dict(entry), table=table, file=file, line=line)
@@ -516,14 +584,16 @@ def _check_params(
                 problems.append(
                     ((pname, "derive"), f"unknown derivation '{value['derive']}'.{hint}")
                 )
-        elif _is_number(value) and not param.admits(value):
-            problems.append(
-                (
-                    (pname,),
-                    f"the value of '{loss_id}.{pname}' must lie in "
-                    f"{param.range_text()}. Got {value!r} instead.",
+        else:
+            problem = param.value_problem(value)
+            if problem is not None:
+                problems.append(
+                    (
+                        (pname,),
+                        f"the value of '{loss_id}.{pname}' must be {problem}. "
+                        f"Got {_show(value)} instead.",
+                    )
                 )
-            )
     return problems
 
 
@@ -538,6 +608,16 @@ def _sample(spec: FactSpec) -> Any:
     if spec.kind == "choice":
         return spec.choices[0] if spec.choices else "x"
     return _SAMPLE[spec.kind]
+
+
+MAX_FORMAT_WIDTH = 100
+"""The widest field (and longest precision) a `because` text may ask for."""
+_FORMAT_NUMBERS = re.compile(r"\d+")
+
+
+def _too_wide(spec: str) -> bool:
+    """Whether a format spec asks for a width or precision above MAX_FORMAT_WIDTH."""
+    return any(int(n) > MAX_FORMAT_WIDTH for n in _FORMAT_NUMBERS.findall(spec))
 
 
 def check_template(text: str) -> list[str]:
@@ -557,12 +637,18 @@ def check_template(text: str) -> list[str]:
                 " (write literal braces as {{ }})"
             )
             continue
+        if _too_wide(spec or ""):
+            problems.append(
+                f"'because' formats '{field}' with ':{spec}': widths and precisions above "
+                f"{MAX_FORMAT_WIDTH} are not allowed"
+            )
+            continue
         try:
             sample = _sample(FACTS[field])
             if conversion:
                 sample = repr(sample) if conversion == "r" else str(sample)
             format(sample, spec or "")
-        except (ValueError, TypeError) as err:
+        except (ValueError, TypeError, OverflowError) as err:
             problems.append(
                 f"'because' formats '{field}' with ':{spec}', which fails for a "
                 f"{FACTS[field].kind} fact: {err}"
