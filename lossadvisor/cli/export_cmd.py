@@ -24,7 +24,12 @@ def export_command(
     pick: str | None = typer.Option(
         None, "--pick", help="Export this ranked loss instead of the one the native file names."
     ),
-    force: bool = typer.Option(False, "--force", help="Replace the output file if it exists."),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Replace the output file if it exists; export a file made with another rule base "
+        "(with a warning).",
+    ),
 ) -> None:
     """Convert the native export SOURCE into another config format.
 
@@ -33,8 +38,14 @@ def export_command(
         lossadvisor export rec.yaml --format hydra -o conf/loss/advised.yaml
     """
     from lossadvisor.export import export_recommendation, load_native, write_yaml
+    from lossadvisor.export.native import check_digest
+    from lossadvisor.rules.load import load_rulebase
 
-    rec, header = load_native(source)
+    base = load_rulebase()
+    rec, header = load_native(source, base)
+    warning = check_digest(header, base.digest, "<stdin>" if source == "-" else source, force)
+    if warning:
+        print(f"lossadvisor: warning: {warning}", file=sys.stderr)
     chosen = pick if pick is not None else header.get("pick")
     data = export_recommendation(rec, fmt, pick=chosen, rules_digest=header.get("rules_digest"))
     write_yaml(data, output, force=force)

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from lossadvisor.errors import unknown_name
+from lossadvisor.errors import InputError, unknown_name
 from lossadvisor.export import gbdt, hydra, keras, lightning, native, sklearn
 from lossadvisor.export.choice import LossChoice, choose
 from lossadvisor.export.common import header
+from lossadvisor.export.guard import check_output
 from lossadvisor.export.mapping import Frameworks, load_frameworks
 from lossadvisor.export.native import load_native
 from lossadvisor.export.write import COMMENT_KEY, dump_yaml, plain, write_yaml
@@ -46,6 +47,7 @@ def export_recommendation(
     """The export of `rec` in `fmt` as plain data; InputError if the loss has no form in fmt."""
     if fmt not in FORMATS:
         raise unknown_name("export format", fmt, FORMATS, "--format")
+    check_values(rec)
     if fmt == "native":
         return native.build(rec, pick, rules_digest)
     choices = choose(rec, pick)
@@ -53,5 +55,25 @@ def export_recommendation(
     block = header(rec, fmt, choices, rules_digest, notes)
     if fmt == "lightning":
         # LightningCLI rejects unknown top-level keys: the provenance goes in as comments.
-        return plain({COMMENT_KEY: dump_yaml({"lossadvisor": block}), **body})
-    return plain({"lossadvisor": block, **body})
+        data = plain({COMMENT_KEY: dump_yaml({"lossadvisor": block}), **body})
+    else:
+        data = plain({"lossadvisor": block, **body})
+    check_output(data, fmt)
+    return data
+
+
+def check_values(rec: Recommendation) -> None:
+    """InputError naming the first value of `rec` its catalog spec does not admit.
+
+    Recommendations from `recommend` pass by construction (rule files are checked at load);
+    this is the guard for ones built or edited any other way.
+    """
+    from lossadvisor.boundary import recommendation_problems
+    from lossadvisor.rules.load import load_rulebase
+
+    as_data = Recommendation.model_validate(plain(rec.model_dump()))
+    problems = recommendation_problems(as_data, load_rulebase())
+    if problems:
+        loc, message = problems[0]
+        where = ".".join(str(p) for p in loc)
+        raise InputError(f"recommendation.{where}: {message}")

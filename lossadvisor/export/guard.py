@@ -1,0 +1,68 @@
+"""The last check before an export is written: nothing in it a config loader would act on
+unless lossadvisor put it there.
+
+Hydra instantiates every mapping with a `_target_` (LightningCLI every `class_path`), and
+OmegaConf resolves `${...}` in any string. The values themselves were checked against their
+specs (`lossadvisor.boundary`), so a user value can only be a number, a boolean, an enum
+string or a list or mapping of numbers; this walk makes sure of it from the other side: every
+target must be one the framework map (rules/frameworks.yaml) or the exporters name, and no
+string may hold an interpolation.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+from lossadvisor.errors import InputError
+from lossadvisor.export import multitask
+from lossadvisor.export.mapping import Entry, load_frameworks
+
+TARGET_KEYS = ("_target_", "class_path")
+"""Keys whose value names code a config loader imports and calls."""
+
+
+@functools.lru_cache(maxsize=1)
+def allowed_targets() -> frozenset[str]:
+    """Every dotted path an export may name: the framework map's, plus the exporters' own."""
+    names = {multitask.TARGET, "torch.tensor"}
+    frameworks = load_frameworks()
+    for table in (frameworks.losses, frameworks.optimizers):
+        for entries in table.values():
+            for entry in entries.values():
+                names.update(_entry_targets(entry))
+    return frozenset(names)
+
+
+def _entry_targets(entry: Entry) -> set[str]:
+    found = {t for t in (entry.target, entry.list_wrapper) if t}
+    if entry.multiclass:
+        found.update(t for t in (entry.multiclass.target,) if t)
+    return found
+
+
+def check_output(data: Any, fmt: str) -> None:
+    """InputError when the export holds a target it should not, or a `${...}` string."""
+    allowed = allowed_targets()
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            if "${" in value:
+                raise InputError(
+                    f"{fmt} export: {where or 'a value'} holds '${{', which OmegaConf would "
+                    "resolve as an interpolation; refusing to write it"
+                )
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                path = f"{where}.{key}" if where else str(key)
+                if key in TARGET_KEYS and item not in allowed:
+                    raise InputError(
+                        f"{fmt} export: {path} names {item!r}, which is not a loss or "
+                        "optimizer of the framework map; refusing to write it"
+                    )
+                stack.append((key, path))
+                stack.append((item, path))
+        elif isinstance(value, list | tuple):
+            stack.extend((item, f"{where}[{i}]") for i, item in enumerate(value))
