@@ -14,6 +14,7 @@ import csv
 import io
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -71,6 +72,8 @@ def detect_format(source: str, fmt: str | None) -> str:
     _, ext = os.path.splitext(name)
     if ext in _EXTENSIONS:
         return _EXTENSIONS[ext]
+    if not ext and is_stream(source):  # a pipe, FIFO or <(process substitution): like stdin
+        return "csv"
     got = ext or "no extension"
     raise InputError(
         f"{source}: unsupported format ({got}); expected one of .csv, .tsv, .parquet, .jsonl "
@@ -79,15 +82,74 @@ def detect_format(source: str, fmt: str | None) -> str:
 
 
 def check_source(source: str) -> None:
-    """InputError unless `source` is stdin or an existing, non-empty regular file."""
+    """InputError unless `source` is stdin, a readable non-empty regular file, or a stream.
+
+    Pipes, FIFOs, character devices and /proc files report size 0, so only regular files are
+    checked for emptiness; streams are read as they come (see `is_stream`).
+    """
     if source == "-":
         return
-    if not os.path.exists(source):
-        raise InputError(f"{source}: no such file.")
-    if os.path.isdir(source):
+    try:
+        info = os.stat(source)
+    except PermissionError:
+        raise InputError(
+            f"{source}: permission denied (a directory on the path cannot be entered)."
+        ) from None
+    except FileNotFoundError:
+        raise InputError(f"{source}: no such file.") from None
+    except OSError as err:
+        raise os_error(err, source) from None
+    if stat.S_ISDIR(info.st_mode):
         raise InputError(f"{source}: is a directory; expected a data file.")
-    if os.path.getsize(source) == 0:
+    if not os.access(source, os.R_OK):
+        raise InputError(f"{source}: permission denied (the file cannot be read).")
+    if stat.S_ISREG(info.st_mode) and info.st_size == 0 and not source.startswith("/proc/"):
         raise InputError(f"{source}: the file is empty; expected a header and rows.")
+
+
+def is_stream(source: str) -> bool:
+    """Whether `source` can be read only once, front to back: stdin, a pipe, a FIFO, a device,
+    a /proc file. Such inputs are spooled to a temporary file before anything reads them."""
+    if source == "-":
+        return True
+    try:
+        mode = os.stat(source).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) or source.startswith("/proc/")
+
+
+_CODEC_WORDS = (("zlib", "gzip"), ("bz2", "bz2"), ("ZSTD", "zstd"), ("zstd", "zstd"))
+
+
+def os_error(err: OSError, source: str) -> InputError:
+    """One line for an OSError while reading `source`: decoder failures and file-system causes.
+
+    pyarrow reports a bad compressed stream as OSError ("Truncated compressed stream",
+    "zlib inflate failed: ...", "bz2 decompress failed: ...", "ZSTD decompress failed: ...").
+    """
+    text = str(err).splitlines()[0] if str(err) else type(err).__name__
+    codec = next((name for word, name in _CODEC_WORDS if word in text), None)
+    if codec is None and source != "-" and os.path.isfile(source):
+        try:
+            codec = detect_compression(source)
+        except OSError:
+            codec = None
+    if "Truncated" in text or "truncated" in text or "unexpected end" in text.lower():
+        what = f"the {codec} data" if codec else "the compressed data"
+        return InputError(f"{source}: {what} is truncated (an interrupted download?).")
+    if "decompress failed" in text or "inflate failed" in text or "Corrupt" in text:
+        what = f"the {codec} data" if codec else "the compressed data"
+        detail = text.split(":", 1)[-1].strip()
+        return InputError(f"{source}: {what} is corrupt ({detail}).")
+    if isinstance(err, PermissionError):
+        return InputError(f"{source}: permission denied.")
+    if isinstance(err, IsADirectoryError):
+        return InputError(f"{source}: is a directory; expected a data file.")
+    if isinstance(err, FileNotFoundError):
+        return InputError(f"{source}: no such file.")
+    reason = err.strerror or text
+    return InputError(f"{source}: cannot read: {reason}.")
 
 
 def detect_compression(path: str) -> str | None:
@@ -98,6 +160,55 @@ def detect_compression(path: str) -> str | None:
         if head.startswith(magic):
             return codec
     return None
+
+
+_BINARY_MAGIC = (
+    (b"PAR1", "a Parquet file", "pass --format parquet"),
+    (b"PK\x03\x04", "a zip archive (or .xlsx workbook)", "unzip it or export it as CSV first"),
+    (b"ARROW1", "an Arrow IPC file", "convert it to Parquet or CSV first"),
+    (b"ORC", "an ORC file", "convert it to Parquet or CSV first"),
+    (b"SQLite format 3\x00", "an SQLite database", "export a table as CSV first"),
+    (b"\x89HDF\r\n\x1a\n", "an HDF5 file", "convert it to Parquet or CSV first"),
+)
+_BOMS = (  # longest first: the UTF-32-LE mark starts with the UTF-16-LE one
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def sniff(source: str, fmt: str, encoding: str) -> None:
+    """InputError when the first bytes say the file is not what `fmt` reads.
+
+    Binary formats are recognised by their magic bytes whatever the file is called, and a
+    UTF-16/32 byte-order mark under the default encoding gets the `--encoding` to pass. The
+    bytes looked at are the decompressed ones for .gz/.bz2/.zst.
+    """
+    import pyarrow as pa
+
+    with pa.input_stream(source, compression=detect_compression(source)) as raw:
+        head = bytes(raw.read(16))
+    if fmt == "parquet":
+        if not head.startswith(b"PAR1"):
+            raise InputError(f"{source}: not a Parquet file (no PAR1 magic bytes); pass --format.")
+        return
+    for magic, what, advice in _BINARY_MAGIC:
+        if head.startswith(magic):
+            raise InputError(f"{source}: this is {what}, not {fmt} text; {advice}.")
+    name = _arrow_encoding(encoding)
+    if name in ("utf8", "utf-8-sig"):
+        for bom, wide in _BOMS:
+            if head.startswith(bom):
+                raise InputError(
+                    f"{source}: the text is {wide.upper()} (it starts with a byte-order mark); "
+                    f"pass --encoding {wide}."
+                )
+    if b"\x00" in head and not name.startswith(("utf-16", "utf-32")):
+        raise InputError(
+            f"{source}: binary data (NUL bytes) where {fmt} text was expected; "
+            "pass --format or --encoding if the file is text."
+        )
 
 
 class _Source:
@@ -148,11 +259,17 @@ def _csv_reader(
 
 def _arrow_encoding(encoding: str) -> str:
     try:
-        name = codecs.lookup(encoding).name
+        info = codecs.lookup(encoding)
     except LookupError as err:
         raise InputError(
             f"--encoding: unknown encoding '{encoding}' (e.g. utf-8, latin-1, cp1252)."
         ) from err
+    # rot13, base64, zlib... are codecs too, but not text encodings: pyarrow cannot use them.
+    if not getattr(info, "_is_text_encoding", True):
+        raise InputError(
+            f"--encoding: '{encoding}' is not a text encoding (e.g. utf-8, latin-1, cp1252)."
+        )
+    name = info.name
     return "utf8" if name == "utf-8" else name
 
 
@@ -176,18 +293,21 @@ def iter_columns(
     """
     check_source(source)
     fmt = detect_format(source, fmt)
-    if header is None and source != "-":
-        header = read_columns_header(source, fmt, encoding)
-    if columns is not None and header is not None:
-        check_columns(source, columns, header)
-    if fmt in ("csv", "tsv"):
-        yield from _iter_csv(
-            source, fmt, columns, encoding, block_size, column_types, progress, header
-        )
-    elif fmt == "parquet":
-        yield from _iter_parquet(source, columns, progress)
-    else:
-        yield from _iter_jsonl(source, columns, block_size, progress)
+    try:
+        if header is None and source != "-":
+            header = read_columns_header(source, fmt, encoding)
+        if columns is not None and header is not None:
+            check_columns(source, columns, header)
+        if fmt in ("csv", "tsv"):
+            yield from _iter_csv(
+                source, fmt, columns, encoding, block_size, column_types, progress, header
+            )
+        elif fmt == "parquet":
+            yield from _iter_parquet(source, columns, progress)
+        else:
+            yield from _iter_jsonl(source, columns, block_size, progress)
+    except OSError as err:
+        raise os_error(err, source) from None
 
 
 def check_columns(source: str, wanted: Sequence[str], header: Sequence[str]) -> None:
@@ -335,10 +455,19 @@ def _iter_jsonl(
 
 def read_columns_header(source: str, fmt: str | None = None, encoding: str = "utf-8") -> list[str]:
     """The column names of a file (reads only the first block)."""
+    check_source(source)
+    try:
+        return _read_header(source, fmt, encoding)
+    except OSError as err:
+        raise os_error(err, source) from None
+
+
+def _read_header(source: str, fmt: str | None, encoding: str) -> list[str]:
     import pyarrow as pa
 
-    check_source(source)
     fmt = detect_format(source, fmt)
+    if source != "-":
+        sniff(source, fmt, encoding)
     if source == "-":
         raise InputError("stdin: cannot read the header twice; save the data to a file first.")
     if fmt == "parquet":

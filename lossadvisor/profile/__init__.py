@@ -7,6 +7,7 @@ dump_profile(profile) -> str / load_profile(path)       the YAML of `profile -o`
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import sys
@@ -69,22 +70,43 @@ def profile_dataset(
         except InputError as err:
             if path == source:
                 raise
-            raise InputError(str(err).replace(path, "stdin")) from None
+            shown = "stdin" if source == "-" else source
+            raise InputError(str(err).replace(path, shown)) from None
     return _assemble(source, fmt, chosen, choice, partials, target_type)
 
 
 @contextlib.contextmanager
 def _local_copy(source: str) -> Iterator[str]:
-    """stdin spooled to a temporary file (read once, from disk after); files as they are."""
-    if source != "-":
+    """stdin, a pipe, a FIFO or a /proc file spooled to a temporary file (read once, in 1 MiB
+    pieces, then from disk: the reader needs to seek); regular files as they are."""
+    from lossadvisor.io import is_stream, os_error
+
+    if not is_stream(source):
         yield source
         return
+    shown = "stdin" if source == "-" else source
     fd, path = tempfile.mkstemp(prefix="lossadvisor-stdin-")
     try:
         with os.fdopen(fd, "wb") as out:
-            shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+            try:
+                if source == "-":
+                    if sys.stdin is None or sys.stdin.closed:
+                        raise InputError("stdin: closed; pass a file or pipe data in.")
+                    shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+                else:
+                    with open(source, "rb") as stream:
+                        shutil.copyfileobj(stream, out, 1 << 20)
+            except (OSError, ValueError) as err:
+                if isinstance(err, OSError) and err.errno == errno.ENOSPC:
+                    raise InputError(
+                        f"{shown}: no space left in the temporary directory to spool the input; "
+                        "set TMPDIR to a larger disk"
+                    ) from None
+                if isinstance(err, OSError):
+                    raise os_error(err, shown) from None
+                raise InputError(f"{shown}: cannot be read ({err}).") from None
         if os.path.getsize(path) == 0:
-            raise InputError("stdin: no data; expected a header and rows.")
+            raise InputError(f"{shown}: no data; expected a header and rows.")
         yield path
     finally:
         os.unlink(path)
