@@ -1,14 +1,22 @@
 """Writing an output file without ever leaving a partial or clobbered file.
 
 The text goes to a temporary file in the target's directory, is flushed to disk and moved into
-place in one step (link or os.replace). Any failure or Ctrl-C before that step removes the
-temporary file and leaves the target as it was. Used by every command that writes a file.
+place in one step (link or os.replace). Any failure or Ctrl-C (SIGTERM and SIGHUP too: the CLI
+turns them into SystemExit) before that step removes the temporary file and leaves the target
+as it was. Used by every command that writes a file.
+
+Special targets: a FIFO or a character device (`/dev/stdout`, a terminal) is written through,
+since there is nothing there to clobber; a symbolic link is never replaced by a file: `--force`
+replaces the file it points to (the link stays). Every OSError (a name too long, a full disk, a
+read-only directory) becomes one InputError line.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -18,8 +26,32 @@ from lossadvisor.errors import InputError
 
 def refuse_existing(path: str, force: bool) -> None:
     """InputError if `path` exists and `force` is off: call before long work, to fail early."""
-    if path != "-" and not force and Path(path).exists():
+    if path == "-" or force:
+        return
+    try:
+        exists = os.path.lexists(path) and not _is_stream(path)
+    except OSError as err:
+        raise _os_error(path, err) from None
+    if exists:
         raise InputError(f"{path}: already exists; pass --force to replace it")
+
+
+def _is_stream(path: str) -> bool:
+    """A FIFO or character device: written through, never replaced."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
+
+
+def _os_error(path: str, err: OSError) -> InputError:
+    reason = err.strerror or type(err).__name__
+    if err.errno == errno.ENAMETOOLONG:
+        reason = "the file name is too long"
+    elif err.errno == errno.ENOSPC:
+        reason = "no space left on the device (nothing was written)"
+    return InputError(f"{path}: cannot write: {reason}")
 
 
 def _new_file_mode(target: Path) -> int:
@@ -36,6 +68,19 @@ def write_text(text: str, path: str, force: bool = False) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
+    try:
+        if _is_stream(path):
+            with open(path, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            return
+        if force and os.path.islink(path):
+            path = os.path.realpath(path)  # replace the file the link points to, keep the link
+        _write_file(text, path, force)
+    except OSError as err:
+        raise _os_error(path, err) from None
+
+
+def _write_file(text: str, path: str, force: bool) -> None:
     target = Path(path)
     if target.is_dir():
         raise InputError(f"{path}: is a directory; give a file name")

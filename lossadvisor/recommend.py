@@ -531,5 +531,6 @@ def recommend(
 
 def dump_json(rec: Recommendation) -> str:
     """The Recommendation as deterministic JSON: sorted keys, lists in their meaningful order."""
-    data: dict[str, Any] = rec.model_dump(mode="json")
-    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    # Through pydantic's JSON, which writes NaN and infinities as null: bare NaN is not JSON.
+    data: dict[str, Any] = json.loads(rec.model_dump_json())
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

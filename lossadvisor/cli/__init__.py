@@ -7,9 +7,26 @@ so that `recommend --task ...` starts at bare-Python speed.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
+import re
+import signal
 import sys
 
+import click
+
 from lossadvisor.cli.app import app
+
+try:  # typer >= 0.20 vendors click; its exceptions are not click's
+    from typer._click import exceptions as _typer_click
+except ImportError:  # pragma: no cover - older typer uses click itself
+    _typer_click = click.exceptions  # type: ignore[assignment]
+
+_NO_ARGS = (getattr(_typer_click, "NoArgsIsHelpError", ()),)
+_USAGE = (_typer_click.UsageError, click.exceptions.UsageError)
+_CLICK = (_typer_click.ClickException, click.exceptions.ClickException)
+_ABORT = (getattr(_typer_click, "Abort", click.exceptions.Abort), click.exceptions.Abort)
 from lossadvisor.errors import InputError
 
 # Importing a command module registers its commands on `app` (one line per module).
@@ -23,9 +40,75 @@ from lossadvisor.cli import evidence_cmd  # noqa: F401
 
 
 def main() -> None:
-    """Console-script entry point: InputError -> one line on stderr, exit 2."""
+    """Console-script entry point: every error a user can cause is one line on stderr, exit 2.
+
+    SIGTERM and SIGHUP become SystemExit, so the `finally` blocks that remove temporary files
+    and spooled stdin run as they do for Ctrl-C. A closed pipe on stdout (`... | head -1`) ends
+    the run quietly with the status a SIGPIPE death gives (141), as other Unix tools do.
+    """
+    for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if signum is not None:
+            signal.signal(signum, _exit_on_signal)
     try:
-        app(standalone_mode=True)
+        code = app(standalone_mode=False)
+        sys.stdout.flush()
     except InputError as err:
-        print(f"lossadvisor: error: {err}", file=sys.stderr)
+        _fail(str(err))
+    except _NO_ARGS as err:  # `lossadvisor` alone: the help, as before
+        print(err.format_message(), file=sys.stderr)
         sys.exit(2)
+    except _USAGE as err:
+        _fail(_usage_line(err))
+    except _CLICK as err:
+        _fail(" ".join(err.format_message().split()))
+    except _ABORT:
+        print("lossadvisor: aborted", file=sys.stderr)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        _quiet_pipe_exit()
+    except OSError as err:
+        if err.errno not in _OUTPUT_ERRNOS:
+            raise
+        _fail(f"cannot write the output: {err.strerror}")
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+# Failures of the output stream (a full disk, /dev/full, a dead terminal): the user's setup, not
+# a bug. Errors while reading input are translated where the input is read (lossadvisor.io).
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT, errno.EROFS}
+
+
+def _fail(message: str) -> None:
+    print(f"lossadvisor: error: {one_line(message)}", file=sys.stderr)
+    sys.exit(2)
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _quiet_pipe_exit() -> None:
+    # Python would complain again when it flushes stdout at exit: point stdout at /dev/null.
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(128 + signal.SIGPIPE)
+
+
+def _usage_line(err: Exception) -> str:
+    """click's several-line usage error as one line: the message, and where to read more."""
+    message = " ".join(err.format_message().split())  # type: ignore[attr-defined]
+    message = message[:1].lower() + message[1:]
+    ctx = getattr(err, "ctx", None)
+    command = ctx.command_path if ctx is not None else "lossadvisor"
+    return f"{message} (see `{command} --help`)"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def one_line(text: str) -> str:
+    """`text` on one line: newlines, tabs and other control characters escaped (\\n, \\x1b)."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
