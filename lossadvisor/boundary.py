@@ -71,9 +71,7 @@ def _settings(
     return problems
 
 
-def _params(
-    loss: str, params: Mapping[str, ParamAdvice], base: RuleBase, loc: Loc
-) -> Problems:
+def _params(loss: str, params: Mapping[str, ParamAdvice], base: RuleBase, loc: Loc) -> Problems:
     spec = base.losses[loss]
     return _settings(
         {name: advice.value for name, advice in params.items()},
@@ -123,13 +121,19 @@ def recommendation_problems(rec: Recommendation, base: RuleBase) -> Problems:
     if opt.name not in base.optimizers:
         hint = did_you_mean(opt.name, base.optimizers)
         problems.append((("optimizer", "name"), f"unknown optimizer '{opt.name}'.{hint}"))
-    problems += _settings(opt.settings, base.settings.optimizer, opt.name, ("optimizer", "settings"))
-    problems += _settings(opt.schedule, base.settings.schedule, "schedule", ("optimizer", "schedule"))
+    problems += _settings(
+        opt.settings, base.settings.optimizer, opt.name, ("optimizer", "settings")
+    )
+    problems += _settings(
+        opt.schedule, base.settings.schedule, "schedule", ("optimizer", "schedule")
+    )
     if rec.balancing is not None:
         method = rec.balancing.method
         if method not in base.balancing:
             hint = did_you_mean(method, base.balancing)
-            problems.append((("balancing", "method"), f"unknown balancing method '{method}'.{hint}"))
+            problems.append(
+                (("balancing", "method"), f"unknown balancing method '{method}'.{hint}")
+            )
         problems += _settings(
             rec.balancing.settings, base.settings.balancing, method, ("balancing", "settings")
         )
@@ -149,8 +153,12 @@ def profile_problems(profile: DatasetProfile) -> Problems:
         problems += fact_problems(target.facts, (*loc, "facts"))
         for label, q in (target.quantiles or {}).items():
             if not math.isfinite(q):
-                problems.append(((*loc, "quantiles", label), f"a quantile must be finite. Got {q!r}."))
+                problems.append(
+                    ((*loc, "quantiles", label), f"a quantile must be finite. Got {q!r}.")
+                )
         for label, n in (target.class_counts or {}).items():
             if n < 0:
-                problems.append(((*loc, "class_counts", label), f"a class count must be >= 0. Got {n}."))
+                problems.append(
+                    ((*loc, "class_counts", label), f"a class count must be >= 0. Got {n}.")
+                )
     return problems

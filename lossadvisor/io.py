@@ -101,7 +101,7 @@ def check_source(source: str) -> None:
         raise os_error(err, source) from None
     if stat.S_ISDIR(info.st_mode):
         raise InputError(f"{source}: is a directory; expected a data file.")
-    if not os.access(source, os.R_OK):
+    if not os.access(source, os.R_OK, effective_ids=os.access in os.supports_effective_ids):
         raise InputError(f"{source}: permission denied (the file cannot be read).")
     if stat.S_ISREG(info.st_mode) and info.st_size == 0 and not source.startswith("/proc/"):
         raise InputError(f"{source}: the file is empty; expected a header and rows.")
@@ -298,16 +298,34 @@ def iter_columns(
             header = read_columns_header(source, fmt, encoding)
         if columns is not None and header is not None:
             check_columns(source, columns, header)
+        batches: Iterator[pyarrow.RecordBatch]
         if fmt in ("csv", "tsv"):
-            yield from _iter_csv(
+            batches = _iter_csv(
                 source, fmt, columns, encoding, block_size, column_types, progress, header
             )
         elif fmt == "parquet":
-            yield from _iter_parquet(source, columns, progress)
+            batches = _iter_parquet(source, columns, progress)
         else:
-            yield from _iter_jsonl(source, columns, block_size, progress)
+            batches = _iter_jsonl(source, columns, block_size, progress)
+        for batch in batches:
+            check_flat(source, batch.schema)
+            yield batch
     except OSError as err:
         raise os_error(err, source) from None
+
+
+def check_flat(source: str, schema: pyarrow.Schema) -> None:
+    """InputError naming the first column of nested values (JSON objects or arrays, Parquet
+    struct / list / map / union): a column is one value per row for every statistic here."""
+    import pyarrow as pa
+
+    for field in schema:
+        kind = field.type
+        if pa.types.is_nested(kind) or pa.types.is_union(kind):
+            raise InputError(
+                f"{source}: column {field.name!r} holds nested values ({kind}); flatten it "
+                "(one value per column) or choose another column."
+            )
 
 
 def check_columns(source: str, wanted: Sequence[str], header: Sequence[str]) -> None:

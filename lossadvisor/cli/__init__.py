@@ -13,20 +13,9 @@ import os
 import re
 import signal
 import sys
-
-import click
+import threading
 
 from lossadvisor.cli.app import app
-
-try:  # typer >= 0.20 vendors click; its exceptions are not click's
-    from typer._click import exceptions as _typer_click
-except ImportError:  # pragma: no cover - older typer uses click itself
-    _typer_click = click.exceptions  # type: ignore[assignment]
-
-_NO_ARGS = (getattr(_typer_click, "NoArgsIsHelpError", ()),)
-_USAGE = (_typer_click.UsageError, click.exceptions.UsageError)
-_CLICK = (_typer_click.ClickException, click.exceptions.ClickException)
-_ABORT = (getattr(_typer_click, "Abort", click.exceptions.Abort), click.exceptions.Abort)
 from lossadvisor.errors import InputError
 
 # Importing a command module registers its commands on `app` (one line per module).
@@ -38,6 +27,18 @@ from lossadvisor.cli import export_cmd  # noqa: F401
 from lossadvisor.cli import evidence_cmd  # noqa: F401
 # isort: on
 
+try:  # typer >= 0.20 vendors click, whose exceptions are not click's own
+    from typer._click import exceptions as _click
+except ImportError:  # pragma: no cover - older typer runs on click itself
+    from click import exceptions as _click  # type: ignore[no-redef]
+
+_NO_ARGS: tuple[type[Exception], ...] = tuple(
+    c for c in (getattr(_click, "NoArgsIsHelpError", None),) if isinstance(c, type)
+)
+_USAGE = _click.UsageError
+_CLICK = _click.ClickException
+_ABORT: type[BaseException] = getattr(_click, "Abort", KeyboardInterrupt)
+
 
 def main() -> None:
     """Console-script entry point: every error a user can cause is one line on stderr, exit 2.
@@ -46,16 +47,17 @@ def main() -> None:
     and spooled stdin run as they do for Ctrl-C. A closed pipe on stdout (`... | head -1`) ends
     the run quietly with the status a SIGPIPE death gives (141), as other Unix tools do.
     """
-    for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-        if signum is not None:
-            signal.signal(signum, _exit_on_signal)
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if signum is not None:
+                signal.signal(signum, _exit_on_signal)
     try:
         code = app(standalone_mode=False)
         sys.stdout.flush()
     except InputError as err:
         _fail(str(err))
     except _NO_ARGS as err:  # `lossadvisor` alone: the help, as before
-        print(err.format_message(), file=sys.stderr)
+        print(getattr(err, "format_message", err.__str__)(), file=sys.stderr)
         sys.exit(2)
     except _USAGE as err:
         _fail(_usage_line(err))

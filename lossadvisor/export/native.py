@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from lossadvisor.boundary import recommendation_problems, show
 from lossadvisor.errors import InputError
 from lossadvisor.export.choice import choose
 from lossadvisor.export.write import plain
 from lossadvisor.models import Recommendation
-from lossadvisor.boundary import recommendation_problems, show
 from lossadvisor.rules.yaml_lines import LineDict, YamlProblem, line_of, load_with_lines
 
 if TYPE_CHECKING:
@@ -70,7 +70,9 @@ def from_data(
         )
     for key, value in header.items():
         if key not in HEADER_KEYS:
-            raise InputError(f"{where}{_at(data, ('lossadvisor', key))}: unknown header key {show(key)}")
+            raise InputError(
+                f"{where}{_at(data, ('lossadvisor', key))}: unknown header key {show(key)}"
+            )
         if value is not None and not isinstance(value, HEADER_KEYS[key]):
             raise InputError(
                 f"{where}{_at(data, ('lossadvisor', key))}: the header's '{key}' must be "
@@ -83,8 +85,7 @@ def from_data(
         loc = tuple(first["loc"])
         dotted = ".".join(str(p) for p in loc)
         raise InputError(
-            f"{where}{_at(data, ('recommendation', *loc))}: recommendation.{dotted}: "
-            f"{first['msg']}"
+            f"{where}{_at(data, ('recommendation', *loc))}: recommendation.{dotted}: {first['msg']}"
         ) from None
     if base is None:
         from lossadvisor.rules.load import load_rulebase

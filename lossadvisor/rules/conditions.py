@@ -9,7 +9,6 @@ except `{present: false}`.
 from __future__ import annotations
 
 import math
-
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 

@@ -161,9 +161,7 @@ class ParamSpec(_Strict):
 
 
 def _is_finite(value: Any) -> bool:
-    return (
-        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    )
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _is_label(key: Any) -> bool:

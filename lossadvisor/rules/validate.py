@@ -11,6 +11,7 @@ import string
 import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -67,7 +68,7 @@ class Catalog:
     losses: Mapping[str, LossSpec]
     optimizers: Mapping[str, OptimizerSpec]
     balancing: Mapping[str, BalancingSpec]
-    settings: MethodSettings = MethodSettings()
+    settings: MethodSettings = dataclass_field(default_factory=MethodSettings)
     has_losses: bool = True
     has_methods: bool = True
     article_rows: frozenset[str] | None = None  # None: no article.yaml, covers go unchecked
@@ -529,10 +530,9 @@ def check_rule(
                 continue
             for method, overrides in advice.settings.items():
                 for key, value in overrides.items():
-                    spec = specs.get(key)
-                    message = value_problem(f"{method}.{key}", spec, value, list(specs))
-                    if message is not None:
-                        add(message, effect, "settings", method, key)
+                    found = value_problem(f"{method}.{key}", specs.get(key), value, list(specs))
+                    if found is not None:
+                        add(found, effect, "settings", method, key)
     if problems:
         return None, problems
     rule = Rule.model_construct(**dict(entry), table=table, file=file, line=line)
