@@ -7,6 +7,7 @@ what was expected, what was got, where, and the closest valid name).
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 
 
@@ -45,3 +46,11 @@ def out_of_range(what: str, expected: str, got: object, where: str = "") -> Inpu
     """'The X must be Y. Got Z instead.' — the one shape for every range/type violation."""
     prefix = f"{where}: " if where else ""
     return InputError(f"{prefix}the {what} must be {expected}. Got {got!r} instead.")
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def one_line(text: str) -> str:
+    """`text` on one line: newlines, tabs and other control characters escaped (\\n, \\x1b)."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)

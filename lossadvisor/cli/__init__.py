@@ -10,13 +10,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import re
 import signal
 import sys
 import threading
 
 from lossadvisor.cli.app import app
-from lossadvisor.errors import InputError
+from lossadvisor.errors import InputError, one_line
 
 # Importing a command module registers its commands on `app` (one line per module).
 # isort: off
@@ -106,11 +105,3 @@ def _usage_line(err: Exception) -> str:
     ctx = getattr(err, "ctx", None)
     command = ctx.command_path if ctx is not None else "lossadvisor"
     return f"{message} (see `{command} --help`)"
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def one_line(text: str) -> str:
-    """`text` on one line: newlines, tabs and other control characters escaped (\\n, \\x1b)."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)

@@ -281,7 +281,9 @@ def tune(
 
         assert rec is not None and base is not None
         tuned = with_tuned(rec, result)
-        write_yaml(export_recommendation(tuned, fmt, rules_digest=base.digest), export, force)
+        write_yaml(
+            export_recommendation(tuned, fmt, rules_digest=base.digest, base=base), export, force
+        )
         if export == "-":
             return
     if json_out:

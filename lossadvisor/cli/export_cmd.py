@@ -47,7 +47,8 @@ def export_command(
     if warning:
         print(f"lossadvisor: warning: {warning}", file=sys.stderr)
     chosen = pick if pick is not None else header.get("pick")
-    data = export_recommendation(rec, fmt, pick=chosen, rules_digest=header.get("rules_digest"))
+    digest = header.get("rules_digest")
+    data = export_recommendation(rec, fmt, pick=chosen, rules_digest=digest, base=base)
     write_yaml(data, output, force=force)
     if output != "-":
         block = data.get("lossadvisor", {})

@@ -16,6 +16,7 @@ from lossadvisor.errors import InputError, unknown_name
 
 if TYPE_CHECKING:
     from lossadvisor.models import Recommendation, TargetProfile
+    from lossadvisor.rules.schema import RuleBase
 
 
 def _targets(
@@ -90,11 +91,11 @@ def _retype(task: str | None, chosen: list[TargetProfile]) -> str | None:
 
 
 def _export(
-    rec: Recommendation, digest: str, path: str, fmt: str, pick: str | None, force: bool
+    rec: Recommendation, base: RuleBase, path: str, fmt: str, pick: str | None, force: bool
 ) -> None:
     from lossadvisor.export import export_recommendation, write_yaml
 
-    data = export_recommendation(rec, fmt, pick, rules_digest=digest)
+    data = export_recommendation(rec, fmt, pick, rules_digest=base.digest, base=base)
     write_yaml(data, path, force)
 
 
@@ -208,7 +209,7 @@ def recommend(
     first, others = _targets(data, target, profile, context.task)
     rec = run(base, context, first, top=top, extra_profiles=others)
     if export is not None:
-        _export(rec, base.digest, export, fmt, pick, force)
+        _export(rec, base, export, fmt, pick, force)
         if export == "-":
             return
     if json_out:

@@ -21,6 +21,7 @@ from lossadvisor.export.mapping import Frameworks, load_frameworks
 from lossadvisor.export.native import load_native
 from lossadvisor.export.write import COMMENT_KEY, dump_yaml, plain, write_yaml
 from lossadvisor.models import Recommendation
+from lossadvisor.rules.schema import RuleBase
 
 __all__ = ["FORMATS", "dump_yaml", "export_recommendation", "load_native", "write_yaml"]
 
@@ -42,12 +43,19 @@ def _body(
 
 
 def export_recommendation(
-    rec: Recommendation, fmt: str, pick: str | None = None, rules_digest: str | None = None
+    rec: Recommendation,
+    fmt: str,
+    pick: str | None = None,
+    rules_digest: str | None = None,
+    base: RuleBase | None = None,
 ) -> dict[str, Any]:
-    """The export of `rec` in `fmt` as plain data; InputError if the loss has no form in fmt."""
+    """The export of `rec` in `fmt` as plain data; InputError if the loss has no form in fmt.
+
+    Every value is checked against the catalog of `base` (the built-in rule base when None).
+    """
     if fmt not in FORMATS:
         raise unknown_name("export format", fmt, FORMATS, "--format")
-    check_values(rec)
+    check_values(rec, base)
     if fmt == "native":
         return native.build(rec, pick, rules_digest)
     choices = choose(rec, pick)
@@ -62,7 +70,7 @@ def export_recommendation(
     return data
 
 
-def check_values(rec: Recommendation) -> None:
+def check_values(rec: Recommendation, base: RuleBase | None = None) -> None:
     """InputError naming the first value of `rec` its catalog spec does not admit.
 
     Recommendations from `recommend` pass by construction (rule files are checked at load);
@@ -72,7 +80,7 @@ def check_values(rec: Recommendation) -> None:
     from lossadvisor.rules.load import load_rulebase
 
     as_data = Recommendation.model_validate(plain(rec.model_dump()))
-    problems = recommendation_problems(as_data, load_rulebase())
+    problems = recommendation_problems(as_data, base or load_rulebase())
     if problems:
         loc, message = problems[0]
         where = ".".join(str(p) for p in loc)

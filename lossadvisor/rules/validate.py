@@ -16,7 +16,7 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from lossadvisor.errors import did_you_mean
+from lossadvisor.errors import did_you_mean, one_line
 from lossadvisor.facts import FACTS, LOSS_FAMILIES, FactSpec
 from lossadvisor.params import DERIVATION_NAMES
 from lossadvisor.rules.conditions import check_condition
@@ -56,9 +56,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return (
-            f"{where}: {self.entry}: {self.message}" if self.entry else f"{where}: {self.message}"
-        )
+        text = f"{where}: {self.entry}: {self.message}" if self.entry else f"{where}: {self.message}"
+        return one_line(text)  # a key or id with a newline must not split the listing
 
 
 @dataclass(frozen=True)
