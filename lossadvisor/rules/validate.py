@@ -56,7 +56,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        text = f"{where}: {self.entry}: {self.message}" if self.entry else f"{where}: {self.message}"
+        text = (
+            f"{where}: {self.entry}: {self.message}" if self.entry else f"{where}: {self.message}"
+        )
         return one_line(text)  # a key or id with a newline must not split the listing
 
 
