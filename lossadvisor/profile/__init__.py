@@ -200,7 +200,14 @@ def _one_pass(
                 column = column.cast(pa.string()) if not pa.types.is_string(column.type) else column
                 partials[name] = _update_labels(running, column, pc, stats)
                 continue
-            values = float_values(column.cast(pa.float64()))
+            try:
+                values = float_values(column.cast(pa.float64()))
+            except pa.ArrowInvalid:  # integers past 2**53 do not fit a float64 exactly
+                raise InputError(
+                    f"{path}: column '{name}' holds integers beyond ±2**53 "
+                    "(9,007,199,254,740,992), which floats cannot hold exactly; if they are "
+                    "ids or codes, choose another target, else rescale them."
+                ) from None
             partials[name] = (
                 stats.numeric_partial(values, sample_size)
                 if running is None

@@ -215,7 +215,7 @@ def _run(loader: Any) -> Any:
             raise YamlProblem(line, f"YAML value refused by safe loading: {what}") from None
         raise YamlProblem(line, f"YAML syntax error: {what}") from None
     except yaml.YAMLError as err:
-        raise YamlProblem(1, f"YAML error: {err}") from None
+        raise YamlProblem(1, "YAML error: " + " ".join(str(err).split())) from None
     finally:
         loader.dispose()
     return data

@@ -1,0 +1,149 @@
+"""Fuzzing native exports and saved profiles: real files with one value mutated.
+
+For a native file the invariant is the issue's: whatever is accepted was admitted by the
+catalog's value specs, and the config written from it names only the framework map's targets
+and holds no interpolation, so nothing the fuzzer put in reaches Hydra or LightningCLI.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from fuzz_helpers import run_cli, time_limit
+from fuzz_surfaces import CASE_LIMIT, counted, fuzz_settings, mutated, to_yaml, write
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lossadvisor.boundary import recommendation_problems
+from lossadvisor.errors import InputError
+from lossadvisor.export import export_recommendation
+from lossadvisor.export.guard import allowed_targets
+from lossadvisor.export.native import from_data
+from lossadvisor.profile import load_profile
+from lossadvisor.rules.load import load_rulebase
+from lossadvisor.rules.yaml_lines import YamlProblem, load_with_lines
+
+BASE = load_rulebase()
+DATA = "y,x\n" + "".join(f"{i % 5},{i * 0.5}\n" for i in range(300))
+
+
+def _natives() -> list[dict[str, Any]]:
+    runs = [
+        ["--task", "regression", "--priority", "robustness"],
+        ["--task", "binary"],
+        ["--task", "multiclass", "--optimizer", "sgd"],
+    ]
+    found = []
+    for args in runs:
+        outcome = run_cli(["recommend", *args, "--export", "-"])
+        assert outcome.code == 0, outcome.stderr
+        found.append(yaml.safe_load(outcome.stdout))
+    return found
+
+
+NATIVES = _natives()
+
+
+def _leaves(data: Any) -> list[Any]:
+    if isinstance(data, dict):
+        return [*data.keys(), *(x for v in data.values() for x in _leaves(v))]
+    if isinstance(data, list):
+        return [x for v in data for x in _leaves(v)]
+    return [data]
+
+
+def _targets(data: Any) -> list[Any]:
+    if isinstance(data, dict):
+        here = [v for k, v in data.items() if k in ("_target_", "class_path")]
+        return here + [t for v in data.values() for t in _targets(v)]
+    if isinstance(data, list):
+        return [t for v in data for t in _targets(v)]
+    return []
+
+
+def export_case(text: str, fmt: str) -> None:
+    try:
+        tree, _ = load_with_lines(text)
+        rec, header = from_data(tree, "fuzz.yaml", BASE)
+    except (YamlProblem, InputError):
+        return
+    assert recommendation_problems(rec, BASE) == []
+    try:
+        out = export_recommendation(rec, fmt, header.get("pick"), base=BASE)
+    except InputError:
+        return
+    assert set(_targets(out)) <= allowed_targets()
+    for leaf in _leaves(out):
+        assert not (isinstance(leaf, str) and "${" in leaf), leaf
+        assert leaf not in ("builtins.open", "os.system")
+
+
+@pytest.mark.parametrize("fmt", ["hydra", "lightning", "native"])
+def test_mutated_native_exports(fmt: str) -> None:
+    @fuzz_settings(500)
+    @given(st.sampled_from(NATIVES).flatmap(mutated))
+    def case(doc: Any) -> None:
+        with counted("native.mutated"), time_limit(CASE_LIMIT):
+            export_case(to_yaml(doc), fmt)
+
+    case()
+
+
+@fuzz_settings(40)
+@given(st.sampled_from(NATIVES).flatmap(mutated), st.sampled_from(["hydra", "lightning", "keras"]))
+def test_mutated_native_exports_through_the_cli(
+    tmp_path_factory: pytest.TempPathFactory, doc: Any, fmt: str
+) -> None:
+    path = write(tmp_path_factory.mktemp("native") / "rec.yaml", to_yaml(doc))
+    with counted("native.cli"):
+        run_cli(["export", str(path), "--format", fmt], limit=CASE_LIMIT).check_contract()
+
+
+def _profile_seed(tmp: Path) -> dict[str, Any]:
+    data = write(tmp / "data.csv", DATA)
+    outcome = run_cli(["profile", str(data), "--target", "y", "--json"])
+    assert outcome.code == 0, outcome.stderr
+    return yaml.safe_load(outcome.stdout)
+
+
+@pytest.fixture(scope="module")
+def profile_seed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return _profile_seed(tmp_path_factory.mktemp("profile"))
+
+
+def test_mutated_saved_profiles(profile_seed: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / "profile.yaml"
+
+    @fuzz_settings(1000)
+    @given(mutated(profile_seed))
+    def case(doc: Any) -> None:
+        write(path, to_yaml(doc))
+        with counted("profile.mutated"), time_limit(CASE_LIMIT), contextlib.suppress(InputError):
+            load_profile(str(path))
+
+    case()
+    cli = 0
+    for i, doc in enumerate(_few(profile_seed)):
+        write(path, to_yaml(doc))
+        with counted("profile.cli"):
+            run_cli(
+                ["recommend", "--profile", str(path), "--json"], limit=CASE_LIMIT
+            ).check_contract()
+        cli = i
+    assert cli > 0
+
+
+def _few(seed: dict[str, Any]) -> list[Any]:
+    found: list[Any] = []
+
+    @fuzz_settings(40)
+    @given(mutated(seed))
+    def collect(doc: Any) -> None:
+        found.append(doc)
+
+    collect()
+    return found
