@@ -167,7 +167,7 @@ def test_truncated_and_corrupted_compression(
         profile_case(path, "y")
 
 
-@fuzz_settings(60)
+@fuzz_settings(40)
 @given(delimited(","), st.sampled_from(["gz", "bz2", "zst", None]), st.booleans())
 def test_data_through_the_cli(
     tmp_path_factory: pytest.TempPathFactory, drawn: tuple[str, str], codec: str | None, stdin: bool

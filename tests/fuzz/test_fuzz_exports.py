@@ -93,7 +93,7 @@ def test_mutated_native_exports(fmt: str) -> None:
     case()
 
 
-@fuzz_settings(40)
+@fuzz_settings(30)
 @given(st.sampled_from(NATIVES).flatmap(mutated), st.sampled_from(["hydra", "lightning", "keras"]))
 def test_mutated_native_exports_through_the_cli(
     tmp_path_factory: pytest.TempPathFactory, doc: Any, fmt: str
@@ -140,7 +140,7 @@ def test_mutated_saved_profiles(profile_seed: dict[str, Any], tmp_path: Path) ->
 def _few(seed: dict[str, Any]) -> list[Any]:
     found: list[Any] = []
 
-    @fuzz_settings(40)
+    @fuzz_settings(20)
     @given(mutated(seed))
     def collect(doc: Any) -> None:
         found.append(doc)

@@ -79,7 +79,7 @@ def check_text(text: str, table: str) -> None:
 
 @pytest.mark.parametrize("part", range(4))
 def test_mutated_shipped_rules(part: int) -> None:
-    @fuzz_settings(750)
+    @fuzz_settings(950)
     @given(
         st.sampled_from(SEEDS[part::4]).flatmap(
             lambda seed: st.tuples(st.just(seed[0]), mutated(seed[1]))
@@ -93,7 +93,7 @@ def test_mutated_shipped_rules(part: int) -> None:
     case()
 
 
-@fuzz_settings(1500)
+@fuzz_settings(800)
 @given(yaml_attack, st.sampled_from(["params", "when", "covers", "caution", "exclude", "top"]))
 def test_yaml_attacks_inside_rule_files(attack: str, where: str) -> None:
     indented = "\n".join("      " + line for line in attack.splitlines())
@@ -109,7 +109,7 @@ def test_yaml_attacks_inside_rule_files(attack: str, where: str) -> None:
         check_text(text, "robustness")
 
 
-@fuzz_settings(60)
+@fuzz_settings(30)
 @given(st.sampled_from(SEEDS).flatmap(lambda seed: st.tuples(st.just(seed[0]), mutated(seed[1]))))
 def test_mutated_rules_through_the_cli(
     tmp_path_factory: pytest.TempPathFactory, seed: tuple[str, Any]
