@@ -222,6 +222,7 @@ def loss_params(
     evaluation: Evaluation,
     facts: Mapping[str, FactValue],
     class_counts: Mapping[str, int] | None,
+    class_image_pixels: Mapping[str, int] | None = None,
 ) -> dict[str, ParamAdvice]:
     """Catalog defaults, then every fired rule's hint in rule order (later wins)."""
     specs = base.losses[loss].params
@@ -240,6 +241,7 @@ def loss_params(
                 param=param,
                 current=current,
                 siblings={k: v.value for k, v in params.items() if k != param},
+                class_image_pixels=dict(class_image_pixels) if class_image_pixels else None,
             )
             got = derive(hint.derive, inputs)
             if isinstance(got, Derived):
@@ -260,13 +262,18 @@ def with_params(
     evaluation: Evaluation,
     facts: Mapping[str, FactValue],
     class_counts: Mapping[str, int] | None,
+    class_image_pixels: Mapping[str, int] | None = None,
 ) -> list[RankedLoss]:
     """The ranking with parameters filled in for every candidate (not the excluded)."""
     return [
         item
         if item.verdict == "excluded"
         else item.model_copy(
-            update={"params": loss_params(base, item.loss, evaluation, facts, class_counts)}
+            update={
+                "params": loss_params(
+                    base, item.loss, evaluation, facts, class_counts, class_image_pixels
+                )
+            }
         )
         for item in ranking
     ]
@@ -496,7 +503,8 @@ def recommend(
     if not ranking or ranking[0].verdict == "excluded":
         shape = f" and a {facts['target_type']} target" if "target_type" in facts else ""
         raise InputError(f"no loss in the rule base fits task {task_of(facts)}{shape}.")
-    ranking = with_params(base, ranking, first, facts, class_counts)
+    pixels = profile.class_image_pixels if profile is not None else None
+    ranking = with_params(base, ranking, first, facts, class_counts, pixels)
 
     optimizer, second = choose_optimizer(base, facts, ranking[0].loss, first)
     evaluations: list[Evaluation] = [first, second]
