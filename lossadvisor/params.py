@@ -424,9 +424,11 @@ def _indexed(weights: Mapping[str, float], order: list[str]) -> tuple[list[float
             if gaps:
                 note += f"; ids {', '.join(map(str, gaps[:6]))} never occur and get 1.0"
             return values, note
-    return [num(weights[label]) for label in order], "in the class order " + ", ".join(
-        order[:6]
-    ) + (", …" if len(order) > 6 else "")
+    absent = [label for label in order if label not in weights]
+    note = "in the class order " + ", ".join(order[:6]) + (", …" if len(order) > 6 else "")
+    if absent:
+        note += f"; {', '.join(absent[:6])} never occur and get 1.0"
+    return [num(weights.get(label, 1.0)) for label in order], note
 
 
 def class_weights_median_frequency(inputs: DerivationInputs) -> Derived | Missing:
@@ -507,8 +509,10 @@ def tversky_priority(inputs: DerivationInputs) -> Derived | Missing:
     alpha, beta = (1 - heavy, heavy) if priority == "recall" else (heavy, 1 - heavy)
     wants_fn = "beta" in inputs.param.lower() or "fn" in inputs.param.lower()
     value, symbol = (beta, "β") if wants_fn else (alpha, "α")
-    origin = f"foreground_ratio = {show(fg)} gives β = {show(beta_fg)}" if fg is not None else (
-        "no foreground ratio: 0.5/0.5"
+    origin = (
+        f"foreground_ratio = {show(fg)} gives β = {show(beta_fg)}"
+        if fg is not None
+        else ("no foreground ratio: 0.5/0.5")
     )
     side = "false negatives (missed foreground)" if priority == "recall" else "false positives"
     return Derived(

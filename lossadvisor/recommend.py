@@ -57,6 +57,9 @@ N_REASONS = 2
 OPTIMIZER_TABLE = "optimizer"
 MULTITASK_TABLE = "multitask"
 # Context facts every head of a multi-task model shares (the rest describe the main task).
+# A detection profile's target type describes its box classes, which one detector trains with
+# a box loss (no target type) and a per-anchor sigmoid or softmax head alike: no type misfits.
+TASKS_WITHOUT_TARGET_FIT = ("detection",)
 SHARED_HEAD_FACTS = ("priority", "optimizer", "batch_size", "n_heads", "multitask_kind")
 
 
@@ -123,6 +126,8 @@ def misfit(base: RuleBase, loss: str, facts: Mapping[str, FactValue]) -> str | N
     if task not in spec.tasks:
         return f"{spec.name} serves {', '.join(spec.tasks)}, not {task}"
     target_type = facts.get("target_type")
+    if task in TASKS_WITHOUT_TARGET_FIT:
+        return None
     if target_type is not None and spec.target_types and target_type not in spec.target_types:
         return f"{spec.name} needs a {' / '.join(spec.target_types)} target, not {target_type}"
     return None

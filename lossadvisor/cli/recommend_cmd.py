@@ -239,8 +239,10 @@ def recommend(
         raise InputError("recommend needs something to go on: give DATA (with --target) or --task.")
     base = load_rulebase(rules)
     vision = _vision_data(data, target, profile, context.task, sample_files, quiet)
+    first: TargetProfile | None
+    others: list[TargetProfile] = []
     if vision is not None:
-        first, others = vision.profile.targets[0], []
+        first = vision.profile.targets[0]
         if context.task is None:
             context = context.model_copy(update={"task": vision.task})
     elif sample_files is not None:

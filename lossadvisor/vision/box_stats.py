@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lossadvisor.profile.sketch import Reservoir
-from lossadvisor.vision.annotations import ImageBoxes
+from lossadvisor.vision.box_readers import ImageBoxes
 
 SMALL_AREA = 32.0**2
 LARGE_AREA = 96.0**2
@@ -67,8 +67,8 @@ class BoxStats:
             self.n_sized += int(areas.size)
             self.n_small += int((areas < SMALL_AREA).sum())
             self.n_large += int((areas > LARGE_AREA).sum())
-            self.n_medium += int(areas.size) - int((areas < SMALL_AREA).sum()) - int(
-                (areas > LARGE_AREA).sum()
+            self.n_medium += (
+                int(areas.size) - int((areas < SMALL_AREA).sum()) - int((areas > LARGE_AREA).sum())
             )
             self.areas = self.areas.update(areas, self.rng)
             if image.width and image.height:

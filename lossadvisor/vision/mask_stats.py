@@ -16,6 +16,7 @@ Definitions (docs/vision.md lists them as facts):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -125,7 +126,7 @@ class MaskStats:
             assert mask.channels is not None
             self._add_channels(mask.channels)
 
-    def _add_labels(self, labels: NDArray[np.generic]) -> None:
+    def _add_labels(self, labels: NDArray[Any]) -> None:
         original = labels
         n_negative = 0
         if labels.dtype.kind == "i" and labels.size and int(labels.min()) < 0:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,7 +38,7 @@ class Mask:
     """One mask: integer labels (H, W[, D]) or a boolean channel stack (C, H, W[, D])."""
 
     name: str
-    labels: NDArray[np.int64] | None = None
+    labels: NDArray[Any] | None = None
     channels: NDArray[np.bool_] | None = None
 
     @property
@@ -73,8 +74,11 @@ def read_masks(path: str) -> Iterator[Mask]:
         # A NIfTI volume's last axis is depth (often a few slices), never channels; a 4-D
         # volume carries its channels last.
         volume = _nifti(path)
-        yield interpret(np.moveaxis(volume, -1, 0) if volume.ndim == 4 else volume, path,
-                        volume=volume.ndim == 3)
+        yield interpret(
+            np.moveaxis(volume, -1, 0) if volume.ndim == 4 else volume,
+            path,
+            volume=volume.ndim == 3,
+        )
     else:
         yield interpret(_image(path), path)
 
@@ -140,7 +144,7 @@ def interpret(array: NDArray[np.generic], name: str, volume: bool = False) -> Ma
     `volume`: the array is known to be a 3-D label volume (NIfTI), never a channel stack.
     """
     if array.dtype.kind == "f":
-        if not np.isfinite(array).all() or not (array == np.round(array)).all():
+        if not np.isfinite(array).all() or not (array == np.round(array)).all():  # type: ignore[arg-type]
             raise FileProblem("float values that are not whole numbers (probabilities, not labels)")
         array = array.astype(np.int64)
     elif array.dtype.kind not in "biu":
@@ -153,10 +157,11 @@ def interpret(array: NDArray[np.generic], name: str, volume: bool = False) -> Ma
         raise FileProblem(f"a {array.ndim}-D array; expected a 2-D image or a 3-D volume")
     if min(array.shape) == 0:
         raise FileProblem("an empty array")
-    labels = np.asarray(array, dtype=np.int64) if array.dtype != np.uint8 else np.asarray(array)
+    # uint8 stays uint8 (bincount and comparisons are fastest on it); the rest become int64.
+    labels: NDArray[Any] = array if array.dtype == np.uint8 else array.astype(np.int64)
     if labels.size and int(labels.max()) > MAX_LABEL:
         raise FileProblem(f"labels up to {int(labels.max())}: instance ids, not class labels")
-    return Mask(name=name, labels=labels)  # type: ignore[arg-type]
+    return Mask(name=name, labels=labels)
 
 
 def _channels(array: NDArray[np.generic]) -> NDArray[np.bool_] | None:

@@ -16,16 +16,21 @@ import numpy as np
 
 from lossadvisor.errors import InputError, out_of_range
 from lossadvisor.models import DatasetProfile, TargetProfile
-from lossadvisor.vision import annotations as ann
+from lossadvisor.vision import box_readers as ann
 from lossadvisor.vision.box_stats import BoxStats
 from lossadvisor.vision.mask_stats import MaskStats
-from lossadvisor.vision.masks import FileProblem, read_masks
+from lossadvisor.vision.masks import FileProblem, need, read_masks
 from lossadvisor.vision.readings import vision_readings
 from lossadvisor.vision.sources import Source, resolve
 from lossadvisor.vision.summary import Summary, box_summary, mask_summary
 
 Progress = Callable[[int, int], None]  # (files done, files in all)
-TASK_OF_KIND = {"masks": "segmentation", "coco": "detection", "yolo": "detection", "voc": "detection"}
+TASK_OF_KIND = {
+    "masks": "segmentation",
+    "coco": "detection",
+    "yolo": "detection",
+    "voc": "detection",
+}
 FORMAT_OF_KIND = {"masks": "masks", "coco": "coco", "yolo": "yolo", "voc": "voc"}
 DEFAULT_SEED = 0
 
@@ -58,6 +63,7 @@ def profile_vision(
     if sample_files is not None and sample_files < 1:
         raise out_of_range("file sample", "an integer >= 1", sample_files, "--sample-files")
     found = resolve(source, task)
+    _needs(found.kind)
     implied = TASK_OF_KIND[found.kind]
     if task is not None and task != implied:
         raise InputError(
@@ -66,6 +72,15 @@ def profile_vision(
     if found.kind == "masks":
         return _profile_masks(found, sample_files, seed, progress)
     return _profile_boxes(found, sample_files, seed, progress)
+
+
+def _needs(kind: str) -> None:
+    """Pillow and scipy (the `vision` extra) before the first file, not at the first mask."""
+    if kind == "masks":
+        need("PIL.Image", "reading masks")
+        need("scipy.ndimage", "counting objects in masks")
+    elif kind == "yolo":
+        need("PIL.Image", "reading YOLO image sizes")
 
 
 def _sample(items: Sequence[Any], n: int | None, seed: int) -> list[Any]:
@@ -156,7 +171,9 @@ def _profile_boxes(
 
 
 def _numeric_order(counts: dict[str, int]) -> list[str]:
-    return sorted(counts, key=lambda name: (not name.isdigit(), int(name) if name.isdigit() else 0, name))
+    return sorted(
+        counts, key=lambda name: (not name.isdigit(), int(name) if name.isdigit() else 0, name)
+    )
 
 
 def _dataset(

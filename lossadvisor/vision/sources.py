@@ -41,10 +41,12 @@ def _is_glob(source: str) -> bool:
 
 
 def looks_like_coco(path: str) -> bool:
-    """A .json file that is one JSON object with an annotation key near its start.
+    """A .json file that is one JSON document rather than JSON Lines.
 
     JSON Lines (the tabular reader's .json) has a complete object on its first line; a COCO
-    file is one object spread over the file (or one very long line).
+    file is one object spread over many lines (or one very long line with an annotation key).
+    Anything else that starts like a document is handed to the COCO reader, which says in one
+    line why it is not an annotation file.
     """
     try:
         with open(path, "rb") as fh:
@@ -52,16 +54,14 @@ def looks_like_coco(path: str) -> bool:
     except OSError:
         return False
     text = head.decode("utf-8", errors="replace").lstrip()
-    if not text.startswith("{"):
+    if not text.startswith(("{", "[")):
         return False
     first, newline, _ = text.partition("\n")
-    if newline:
-        try:
-            json.loads(first)
-            return False  # a complete object on line 1: JSON Lines
-        except ValueError:
-            pass
-    return any(key in text for key in ('"annotations"', '"images"', '"categories"'))
+    try:
+        json.loads(first)
+    except ValueError:
+        return True  # line 1 is not a whole document: a pretty-printed or long JSON file
+    return not newline and any(key in text for key in ('"annotations"', '"images"'))
 
 
 def is_vision_source(source: str) -> bool:
@@ -76,7 +76,7 @@ def is_vision_source(source: str) -> bool:
 
 
 def _walk(folder: str) -> list[str]:
-    found = []
+    found: list[str] = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         found.extend(os.path.join(root, f) for f in files if not f.startswith("."))

@@ -128,9 +128,7 @@ def load_coco(path: str) -> Coco:
     return coco
 
 
-def coco_images(
-    coco: Coco, image_ids: Sequence[Any], problems: Problems
-) -> Iterator[ImageBoxes]:
+def coco_images(coco: Coco, image_ids: Sequence[Any], problems: Problems) -> Iterator[ImageBoxes]:
     """One record per image id (in the given order); bad annotations go to `problems`."""
     for ann in coco.by_image.get("__orphans__", []):
         problems.add("annotations with an image_id not in 'images'", f"annotation {ann.get('id')}")
@@ -202,7 +200,7 @@ def mask_area(segmentation: Any, width: float | None, height: float | None) -> f
             )
         try:
             rle = segmentation
-            if isinstance(segmentation.get("counts"), list):
+            if isinstance(segmentation.get("counts"), list) and isinstance(size, list):
                 rle = mask_api.frPyObjects(segmentation, size[0], size[1])
             return float(mask_api.area(rle))
         except (TypeError, ValueError, KeyError, IndexError) as err:
@@ -309,8 +307,10 @@ def yolo_image(path: str, classes: list[str] | None, problems: Problems) -> Imag
         if w <= 0 or h <= 0:
             problems.add("boxes with zero or negative size", f"{path} line {number}")
             continue
-        if x < -NORMALISED_TOLERANCE or y < -NORMALISED_TOLERANCE or (
-            x + w > 1 + NORMALISED_TOLERANCE or y + h > 1 + NORMALISED_TOLERANCE
+        if (
+            x < -NORMALISED_TOLERANCE
+            or y < -NORMALISED_TOLERANCE
+            or (x + w > 1 + NORMALISED_TOLERANCE or y + h > 1 + NORMALISED_TOLERANCE)
         ):
             problems.add("boxes outside their image", f"{path} line {number}: {line.strip()}")
             continue
