@@ -25,18 +25,28 @@ def export_command(
         None, "--pick", help="Export this ranked loss instead of the one the native file names."
     ),
     force: bool = typer.Option(False, "--force", help="Replace the output file if it exists."),
+    class_order: str | None = typer.Option(
+        None,
+        "--class-order",
+        metavar="A,B,C",
+        help="Your label encoder's class order (index 0 first); per-class values follow it.",
+    ),
 ) -> None:
     """Convert the native export SOURCE into another config format.
 
     Example:
 
         lossadvisor export rec.yaml --format hydra -o conf/loss/advised.yaml
+        lossadvisor export rec.yaml --format keras --class-order "Fair,Good,Very Good"
     """
     from lossadvisor.export import export_recommendation, load_native, write_yaml
 
     rec, header = load_native(source)
     chosen = pick if pick is not None else header.get("pick")
-    data = export_recommendation(rec, fmt, pick=chosen, rules_digest=header.get("rules_digest"))
+    order = class_order.split(",") if class_order is not None else None
+    data = export_recommendation(
+        rec, fmt, pick=chosen, rules_digest=header.get("rules_digest"), class_order=order
+    )
     write_yaml(data, output, force=force)
     if output != "-":
         block = data.get("lossadvisor", {})
