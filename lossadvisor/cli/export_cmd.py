@@ -31,6 +31,12 @@ def export_command(
         metavar="A,B,C",
         help="Your label encoder's class order (index 0 first); per-class values follow it.",
     ),
+    steps: int | None = typer.Option(
+        None,
+        "--steps",
+        metavar="N",
+        help="Scheduler steps of the run (hydra: trainer.max_steps; lightning: epochs).",
+    ),
 ) -> None:
     """Convert the native export SOURCE into another config format.
 
@@ -45,7 +51,12 @@ def export_command(
     chosen = pick if pick is not None else header.get("pick")
     order = class_order.split(",") if class_order is not None else None
     data = export_recommendation(
-        rec, fmt, pick=chosen, rules_digest=header.get("rules_digest"), class_order=order
+        rec,
+        fmt,
+        pick=chosen,
+        rules_digest=header.get("rules_digest"),
+        class_order=order,
+        steps=steps,
     )
     write_yaml(data, output, force=force)
     if output != "-":

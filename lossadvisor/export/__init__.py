@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lossadvisor.errors import InputError, unknown_name
-from lossadvisor.export import gbdt, hydra, keras, lightning, native, sklearn
+from lossadvisor.export import gbdt, hydra, keras, lightning, native, schedule, sklearn
 from lossadvisor.export.choice import LossChoice, choose
 from lossadvisor.export.common import header
 from lossadvisor.export.labels import class_labels, header_block, reorder
@@ -29,12 +29,16 @@ FORMATS = ("native", "hydra", "lightning", "lightgbm", "xgboost", "sklearn", "ke
 
 
 def _body(
-    rec: Recommendation, fmt: str, choices: list[LossChoice], frameworks: Frameworks
+    rec: Recommendation,
+    fmt: str,
+    choices: list[LossChoice],
+    frameworks: Frameworks,
+    steps: int | None,
 ) -> tuple[dict[str, Any], list[str]]:
     if fmt == "hydra":
-        return hydra.build(rec, choices, frameworks)
+        return hydra.build(rec, choices, frameworks, steps)
     if fmt == "lightning":
-        return lightning.build(rec, choices, frameworks)
+        return lightning.build(rec, choices, frameworks, steps)
     if fmt == "keras":
         return keras.build(rec, choices, frameworks)
     if fmt == "sklearn":
@@ -91,8 +95,7 @@ def with_labels(
         blocks.append(header_block(kind, meaning, labels))
     if class_order is not None and not ordered:
         raise InputError(
-            "--class-order: no head of this recommendation has the classes "
-            + ",".join(class_order)
+            "--class-order: no head of this recommendation has the classes " + ",".join(class_order)
         )
     return out, blocks
 
@@ -103,19 +106,22 @@ def export_recommendation(
     pick: str | None = None,
     rules_digest: str | None = None,
     class_order: Sequence[str] | None = None,
+    steps: int | None = None,
 ) -> dict[str, Any]:
     """The export of `rec` in `fmt` as plain data; InputError if the loss has no form in fmt.
 
     `class_order` lists the classes in the order the user's label encoder uses; per-class
-    values (class weights, per-class α) follow it, and the header states it.
+    values (class weights, per-class α) follow it, and the header states it. `steps` is the
+    schedule's step count for hydra (trainer.max_steps, else left `???`) and lightning.
     """
     if fmt not in FORMATS:
         raise unknown_name("export format", fmt, FORMATS, "--format")
     if fmt == "native":
         return native.build(rec, pick, rules_digest)
+    schedule.check_steps(steps)
     frameworks = load_frameworks()
     choices, label_blocks = with_labels(rec, fmt, choose(rec, pick), frameworks, class_order)
-    body, notes = _body(rec, fmt, choices, frameworks)
+    body, notes = _body(rec, fmt, choices, frameworks, steps)
     block = header(rec, fmt, choices, rules_digest, notes, label_blocks)
     if fmt == "lightning":
         # LightningCLI rejects unknown top-level keys: the provenance goes in as comments.
