@@ -37,6 +37,12 @@ def export_command(
         metavar="N",
         help="Scheduler steps of the run (hydra: trainer.max_steps; lightning: epochs).",
     ),
+    vendor_dir: str | None = typer.Option(
+        None,
+        "--vendor",
+        metavar="DIR",
+        help="Copy the torch module the config uses into DIR, so training needs no lossadvisor.",
+    ),
 ) -> None:
     """Convert the native export SOURCE into another config format.
 
@@ -44,8 +50,11 @@ def export_command(
 
         lossadvisor export rec.yaml --format hydra -o conf/loss/advised.yaml
         lossadvisor export rec.yaml --format keras --class-order "Fair,Good,Very Good"
+        lossadvisor export rec.yaml --format hydra --vendor conf/ -o conf/train.yaml
     """
     from lossadvisor.export import export_recommendation, load_native, write_yaml
+    from lossadvisor.export.vendor import vendor
+    from lossadvisor.outfile import refuse_existing
 
     rec, header = load_native(source)
     chosen = pick if pick is not None else header.get("pick")
@@ -58,7 +67,14 @@ def export_command(
         class_order=order,
         steps=steps,
     )
+    written = ""
+    if vendor_dir is not None:
+        if output != "-":
+            refuse_existing(output, force)  # before writing the module, not after
+        data, written = vendor(data, vendor_dir, force=force)
     write_yaml(data, output, force=force)
+    if written:
+        print(f"lossadvisor: wrote {written} (the config's torch module)", file=sys.stderr)
     if output != "-":
         block = data.get("lossadvisor", {})
         what = block.get("loss") or block.get("heads") or chosen or "the top choice"
