@@ -412,30 +412,34 @@ def _class_order(counts: Mapping[str, int]) -> list[str]:
     return labels
 
 
-def _indexed(weights: Mapping[str, float], order: list[str]) -> tuple[list[float], str]:
-    """Weights as a list a framework indexes by class: label ids 0..max (absent ids get 1.0),
-    or the given order of named classes; and a note saying which order it is."""
+def _indexed(weights: Mapping[str, float], order: list[str]) -> tuple[dict[str, float], str]:
+    """{label: weight} for every class a framework indexes: mask label ids 0..max (ids that
+    never occur get 1.0, so the weight vector stays indexed by id), else the given classes;
+    and a note saying so. Exports order the labels naturally (ids by value) or by
+    `export --class-order`, and print the index they used."""
     if all(label.lstrip("-").isdigit() for label in order):
         ids = [int(label) for label in order]
         if min(ids) >= 0:
-            values = [num(weights.get(str(i), 1.0)) for i in range(max(ids) + 1)]
+            values = {str(i): num(weights.get(str(i), 1.0)) for i in range(max(ids) + 1)}
             gaps = [i for i in range(max(ids) + 1) if str(i) not in weights]
-            note = f"indexed by class id 0..{max(ids)}"
+            note = f"one per class id 0..{max(ids)}"
             if gaps:
                 note += f"; ids {', '.join(map(str, gaps[:6]))} never occur and get 1.0"
             return values, note
     absent = [label for label in order if label not in weights]
-    note = "in the class order " + ", ".join(order[:6]) + (", …" if len(order) > 6 else "")
+    note = "classes " + ", ".join(order[:6]) + (", …" if len(order) > 6 else "")
     if absent:
         note += f"; {', '.join(absent[:6])} never occur and get 1.0"
-    return [num(weights.get(label, 1.0)) for label in order], note
+    note += " (export --class-order sets the index order your model uses)"
+    return {label: num(weights.get(label, 1.0)) for label in order}, note
 
 
 def class_weights_median_frequency(inputs: DerivationInputs) -> Derived | Missing:
     """w_c = median_c(f_c) / f_c, f_c = pixels of c / pixels of the masks containing c.
 
     Eigen & Fergus (2015) §4.3 and SegNet (Badrinarayanan et al. 2017); the weights come out
-    in the user's class order (label ids 0..K−1) so that they index CrossEntropyLoss's weight.
+    one per label id 0..K−1 (ids that never occur get 1.0), so the exported weight vector is
+    indexed by label id as CrossEntropyLoss's `weight` must be.
     """
     counts, totals = inputs.class_counts, inputs.class_image_pixels
     if not counts or not totals:
@@ -461,7 +465,7 @@ def class_weights_median_frequency(inputs: DerivationInputs) -> Derived | Missin
 
 
 def class_weights_effective_ordered(inputs: DerivationInputs) -> Derived | Missing:
-    """Cui et al.'s effective-number weights as a list in the user's class order.
+    """Cui et al.'s effective-number weights for every class, in the user's class order.
 
     The same formula as class_weights_effective, for sets whose class order matters to the
     framework (detection categories, mask label ids); classes with no instance get 1.0.
