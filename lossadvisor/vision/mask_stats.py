@@ -46,11 +46,24 @@ def boundary(labels: NDArray[np.generic]) -> NDArray[np.bool_]:
 
 
 def component_sizes(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
-    """Sizes of the connected components of a boolean mask (face connectivity)."""
+    """Sizes of the connected components of a boolean mask (face connectivity).
+
+    Labelled inside the mask's bounding box, into an intp array that bincount takes without
+    a copy: small classes then cost little.
+    """
     from scipy import ndimage
 
-    labelled, n = ndimage.label(mask)
-    if n == 0:
+    box = []
+    for axis in range(mask.ndim):
+        other = tuple(a for a in range(mask.ndim) if a != axis)
+        hits = np.flatnonzero(mask.any(axis=other))
+        if not hits.size:
+            return np.zeros(0, dtype=np.int64)
+        box.append(slice(int(hits[0]), int(hits[-1]) + 1))
+    crop = mask[tuple(box)]
+    labelled = np.empty(crop.shape, dtype=np.intp)
+    n = ndimage.label(crop, output=labelled)
+    if not n:
         return np.zeros(0, dtype=np.int64)
     return np.bincount(labelled.ravel(), minlength=n + 1)[1:].astype(np.int64)
 
@@ -159,26 +172,17 @@ class MaskStats:
         self.edges[: on_edge.size] += on_edge
         self._components(labels, present)
 
-    def _components(self, labels: NDArray[np.generic], present: NDArray[np.int64]) -> None:
-        from scipy import ndimage
-
+    def _components(self, labels: NDArray[Any], present: NDArray[np.int64]) -> None:
         found = 0
         found_255 = 0
-        wanted = [int(c) for c in present if c != 0]
-        if wanted:
-            # Each class is labelled inside its own bounding box: small classes cost little.
-            boxes = ndimage.find_objects(labels)
-            for c in wanted:
-                box = boxes[c - 1]
-                if box is None:
-                    continue
-                sizes = component_sizes(labels[box] == c)
-                if c == IGNORE_CANDIDATE:
-                    self.objects_255.add(sizes, self.rng)
-                    found_255 += int(sizes.size)
-                else:
-                    self.objects.add(sizes, self.rng)
-                    found += int(sizes.size)
+        for c in (int(c) for c in present if c != 0):
+            sizes = component_sizes(labels == c)
+            if c == IGNORE_CANDIDATE:
+                self.objects_255.add(sizes, self.rng)
+                found_255 += int(sizes.size)
+            else:
+                self.objects.add(sizes, self.rng)
+                found += int(sizes.size)
         self.objects.per_image.append(found)
         self.objects_255.per_image.append(found_255)
 
