@@ -55,7 +55,7 @@ def test_validate_metric_reaches_the_rules_as_recommend_reads_it(tmp_path: Path)
         assert pinball["params"]["tau"]["source"].startswith("rules:")
 
 
-def _check_verdict(result) -> None:  # noqa: ANN001
+def _check_verdict(result) -> None:
     """Every sentence of the verdict is true of the numbers the result reports."""
     metric, better = result.metric, result.higher_is_better
     means = {e.loss: e.mean[metric] for e in result.losses if e.folds_done}

@@ -60,7 +60,7 @@ def _native(objective: str, x: np.ndarray, y: np.ndarray, x_test: np.ndarray, **
         ),
     ],
 )
-def test_custom_objective_grows_the_native_trees(loss, objective, extra, make_y) -> None:  # noqa: ANN001
+def test_custom_objective_grows_the_native_trees(loss, objective, extra, make_y) -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(1200, 4))
     y = make_y(x, rng)
