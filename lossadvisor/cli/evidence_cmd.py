@@ -113,7 +113,7 @@ def _check_threads(threads: int, jobs: int = 0) -> None:
 
 TASK_HELP = "The task, as for recommend (regression, binary, multiclass, multilabel, ...)."
 MODEL_OUTPUT_HELP = "What the last layer emits, as for recommend (real, logits, probabilities)."
-PRIORITY_HELP = "accuracy, robustness, speed or memory (as for recommend)."
+PRIORITY_HELP = "accuracy, robustness, speed, memory, recall or precision (as for recommend)."
 METRIC_HELP = (
     "The metric that decides, in recommend's words (synonyms accepted): mae, mse, rmse, "
     "median_absolute_error, mape, r2, quantile:0.9 (pinball:0.9), poisson_deviance, "
