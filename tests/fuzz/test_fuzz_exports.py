@@ -127,13 +127,13 @@ def test_mutated_saved_profiles(profile_seed: dict[str, Any], tmp_path: Path) ->
 
     case()
     cli = 0
-    for i, doc in enumerate(_few(profile_seed)):
+    for doc in _few(profile_seed):
         write(path, to_yaml(doc))
         with counted("profile.cli"):
             run_cli(
                 ["recommend", "--profile", str(path), "--json"], limit=CASE_LIMIT
             ).check_contract()
-        cli = i
+        cli += 1
     assert cli > 0
 
 
