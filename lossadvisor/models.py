@@ -51,7 +51,7 @@ class DatasetProfile(Frozen):
 
 # --- recommendation --------------------------------------------------------------------------
 
-Verdict = Literal["recommended", "alternative", "avoid", "excluded"]
+Verdict = Literal["recommended", "alternative", "weaker", "avoid", "excluded"]
 
 
 class Contribution(Frozen):

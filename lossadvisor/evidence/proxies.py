@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 Kind = Literal["regression", "binary", "classification"]
 Requirement = Literal["any", "nonnegative", "positive"]
 
-INSTALL_HINT = "install lossadvisor[validate] (scikit-learn, lightgbm, optuna)"
+INSTALL_HINT = (
+    "the validate extra (scikit-learn, lightgbm, optuna); install it with "
+    "pip install -e '.[validate]' in a checkout, or pip install 'lossadvisor[validate]'"
+)
 
 
 @dataclass(frozen=True)
@@ -209,7 +212,7 @@ def require_libraries() -> None:
         import lightgbm  # noqa: F401
         import sklearn  # noqa: F401
     except ImportError as err:
-        raise InputError(f"validate and tune need {INSTALL_HINT}: {err}.") from None
+        raise InputError(f"validate and tune need {INSTALL_HINT} ({err}).") from None
 
 
 # --- fitting -------------------------------------------------------------------------------
