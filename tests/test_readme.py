@@ -74,7 +74,7 @@ def tour(tmp_path_factory: pytest.TempPathFactory) -> dict[int, subprocess.Compl
             env=env,
             capture_output=True,
             text=True,
-            timeout=300,
+            timeout=900,
         )
     return runs
 
