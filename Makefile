@@ -15,7 +15,7 @@ $(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e ".[dev,validate,export-check,dask,report]"
+	$(BIN)/pip install -q -e ".[dev,validate,export-check,dask,vision,report]"
 	touch $@ $(VENV)/.demo-installed
 
 demo: $(VENV)/.demo-installed
