@@ -49,6 +49,11 @@ def _pyplot() -> Any:
     return Figure
 
 
+def require_matplotlib() -> None:
+    """InputError naming the report extra when matplotlib is missing (check before work)."""
+    _pyplot()
+
+
 def _figure(width: float = 6.4, height: float = 3.6) -> Figure:
     figure_class = _pyplot()
     fig: Figure = figure_class(figsize=(width, height), layout="constrained")
