@@ -212,7 +212,8 @@ def recommend(
       lossadvisor recommend claims.csv --target claims
       lossadvisor recommend --task segmentation --foreground-ratio 0.02
       lossadvisor recommend masks/ --task segmentation --priority recall
-      lossadvisor recommend instances.json --task detection --export cfg.yaml --format hydra
+      lossadvisor recommend instances.json --task detection --export cfg.yaml \\
+          --format hydra
       lossadvisor recommend --head box:detection --head cls:multiclass:0.5 --json
     """
     from lossadvisor.context import make_context
