@@ -30,6 +30,8 @@ FORMAT_FRAMEWORK: dict[str, Framework] = {
     "lightgbm": "lightgbm",
     "xgboost": "xgboost",
     "sklearn": "sklearn",
+    "sklearn_hydra": "sklearn",
+    "monai": "torch",
 }
 
 
@@ -89,6 +91,8 @@ class Frameworks(BaseModel):
     losses: dict[str, dict[Framework, Entry]]
     optimizers: dict[str, dict[Framework, Entry]]
     label_encodings: LabelEncodings = Field(default_factory=LabelEncodings)
+    sklearn_gbdt: dict[str, Entry] = Field(default_factory=dict)  # loss -> validate's estimator
+    sklearn_linear: dict[str, dict[str, Any]] = Field(default_factory=dict)  # class -> no penalty
 
     def formats_with_loss(self, loss: str) -> list[str]:
         """Export formats that have an implementation of `loss` (native always does)."""
@@ -114,7 +118,9 @@ def load_frameworks(path: str | None = None) -> Frameworks:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise InputError(f"{file}: {where}: {first['msg']}") from err
-    for kind, table in (("losses", frameworks.losses), ("optimizers", frameworks.optimizers)):
+    tables = [("losses", frameworks.losses), ("optimizers", frameworks.optimizers)]
+    tables.append(("sklearn_gbdt", {k: {"sklearn": v} for k, v in frameworks.sklearn_gbdt.items()}))
+    for kind, table in tables:
         for item, entries in table.items():
             for fw, entry in entries.items():
                 for param, spec in entry.args.items():
