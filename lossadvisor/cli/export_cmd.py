@@ -40,8 +40,8 @@ def export_command(
     model: str | None = typer.Option(
         None,
         "--model",
-        metavar="gbdt|linear",
-        help="sklearn: the estimator validate measured (gbdt, default) or a standardised GLM.",
+        metavar="linear",
+        help="sklearn: the estimator (linear = a standardised, unpenalised GLM; the default).",
     ),
     vendor_dir: str | None = typer.Option(
         None,

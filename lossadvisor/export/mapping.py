@@ -91,7 +91,6 @@ class Frameworks(BaseModel):
     losses: dict[str, dict[Framework, Entry]]
     optimizers: dict[str, dict[Framework, Entry]]
     label_encodings: LabelEncodings = Field(default_factory=LabelEncodings)
-    sklearn_gbdt: dict[str, Entry] = Field(default_factory=dict)  # loss -> validate's estimator
     sklearn_linear: dict[str, dict[str, Any]] = Field(default_factory=dict)  # class -> no penalty
 
     def formats_with_loss(self, loss: str) -> list[str]:
@@ -118,9 +117,7 @@ def load_frameworks(path: str | None = None) -> Frameworks:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise InputError(f"{file}: {where}: {first['msg']}") from err
-    tables = [("losses", frameworks.losses), ("optimizers", frameworks.optimizers)]
-    tables.append(("sklearn_gbdt", {k: {"sklearn": v} for k, v in frameworks.sklearn_gbdt.items()}))
-    for kind, table in tables:
+    for kind, table in (("losses", frameworks.losses), ("optimizers", frameworks.optimizers)):
         for item, entries in table.items():
             for fw, entry in entries.items():
                 for param, spec in entry.args.items():

@@ -1,8 +1,8 @@
-"""scikit-learn: the estimator `validate` measured, or (--model linear) a standardised GLM.
+"""scikit-learn: a GLM with the loss, behind a StandardScaler, in a Pipeline.
 
 Two shapes of the same estimator:
   sklearn        `estimator: {class: dotted.Name, params: {...}}`, plain constructor kwargs;
-                 nested estimators (a Pipeline's steps) are nodes of the same shape.
+                 nested estimators (the Pipeline's steps) are nodes of the same shape.
   sklearn_hydra  `estimator:` as a hydra `_target_` node: hydra.utils.instantiate(cfg["estimator"])
 
 A loader for the plain shape needs no lossadvisor:
@@ -14,53 +14,26 @@ A loader for the plain shape needs no lossadvisor:
             return cls(**{k: build(v) for k, v in node.get("params", {}).items()})
         return [build(v) for v in node] if isinstance(node, list) else node
 
-`--model gbdt` (default): HistGradientBoosting with the loss and validate's tree settings
-(rules/frameworks.yaml `sklearn_gbdt`, settings from evidence.proxies). `--model linear`: the
-frameworks.yaml `sklearn` entry behind a StandardScaler, unpenalised (`sklearn_linear`).
+`--model linear` (the only model so far): the frameworks.yaml `sklearn` entry after a
+StandardScaler, unpenalised as validate's proxies are (`sklearn_linear`). validate itself
+measures LightGBM with custom objectives (evidence/proxies.py); `--format lightgbm` is the
+export closest to it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from lossadvisor.errors import InputError, unknown_name
+from lossadvisor.errors import unknown_name
 from lossadvisor.export.choice import LossChoice
 from lossadvisor.export.common import loss_args, require_single
 from lossadvisor.export.hydra import node
-from lossadvisor.export.mapping import BuiltArgs, Entry, Frameworks, build_args, resolve
+from lossadvisor.export.mapping import Frameworks
 from lossadvisor.models import Recommendation
 
-MODELS = ("gbdt", "linear")
+MODELS = ("linear",)
 SCALER = "sklearn.preprocessing.StandardScaler"
 PIPELINE = "sklearn.pipeline.Pipeline"
-
-
-def tree_settings() -> dict[str, Any]:
-    """validate's HistGradientBoosting settings (lossadvisor/evidence/proxies.py)."""
-    from lossadvisor.evidence.proxies import ProxySettings, hgb_kwargs
-
-    return hgb_kwargs(ProxySettings())
-
-
-def _gbdt(
-    rec: Recommendation, choice: LossChoice, frameworks: Frameworks, fmt: str
-) -> tuple[Entry, BuiltArgs]:
-    entry = frameworks.sklearn_gbdt.get(choice.loss)
-    if entry is None:
-        have = ", ".join(frameworks.sklearn_gbdt)
-        raise InputError(
-            f"{choice.label()}: validate does not measure it with a scikit-learn estimator "
-            f"(--model gbdt exports {have}); use --model linear or --format lightgbm"
-        )
-    entry = resolve(entry, rec.facts, choice.label(), fmt)
-    built = build_args(entry, choice.params, rec.facts, choice.label(), fmt, choice.labels)
-    args = {**tree_settings(), **built.args}
-    notes = [
-        *built.notes,
-        f"{entry.target} with validate's tree settings; validate fits it after its per-fold "
-        "preprocessing (median imputation, one-hot or target encoding: evidence/preprocess.py)",
-    ]
-    return entry, BuiltArgs(args=args, notes=notes)
 
 
 def _plain(target: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -75,32 +48,21 @@ def build(
     model: str | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """The `estimator:` node (plain for `sklearn`, hydra for `sklearn_hydra`) and notes."""
-    model = model or "gbdt"
+    model = model or "linear"
     if model not in MODELS:
         raise unknown_name("sklearn model", model, MODELS, "--model")
     choice = require_single(choices, fmt)
-    hydra_form = fmt == "sklearn_hydra"
-    shape = node if hydra_form else _plain
-    if model == "gbdt":
-        entry, built = _gbdt(rec, choice, frameworks, fmt)
-        estimator = shape(entry.target or "?", built.args)
-    else:
-        entry, built = loss_args(frameworks, choice, fmt, rec.facts)
-        target = entry.target or "?"
-        args = {**built.args, **frameworks.sklearn_linear.get(target, {})}
-        unpenalised = target in frameworks.sklearn_linear
-        built = BuiltArgs(
-            args=args,
-            notes=[
-                *built.notes,
-                f"{target} after a StandardScaler"
-                + (", unpenalised as validate's proxies are" if unpenalised else ""),
-            ],
-        )
-        steps = [["scale", shape(SCALER, {})], ["model", shape(target, args)]]
-        estimator = shape(PIPELINE, {"steps": steps})
+    shape = node if fmt == "sklearn_hydra" else _plain
+    entry, built = loss_args(frameworks, choice, fmt, rec.facts)
+    target = entry.target or "?"
+    args = {**built.args, **frameworks.sklearn_linear.get(target, {})}
     notes = list(built.notes)
-    notes.append(
-        f"optimizer advice ({rec.optimizer.name}) does not apply: {entry.target} has its own solver"
+    unpenalised = (
+        ", unpenalised as validate's proxies are" if target in frameworks.sklearn_linear else ""
     )
-    return {"estimator": estimator}, notes
+    notes.append(f"{target} after a StandardScaler{unpenalised}")
+    notes.append(
+        f"optimizer advice ({rec.optimizer.name}) does not apply: {target} has its own solver"
+    )
+    steps = [["scale", shape(SCALER, {})], ["model", shape(target, args)]]
+    return {"estimator": shape(PIPELINE, {"steps": steps})}, notes
