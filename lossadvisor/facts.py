@@ -71,7 +71,21 @@ METRICS = (
     "map",
     "perplexity",
     "bleu",
+    "brier",
 )
+# What users also type for the same metric (recommend, validate and tune share them).
+METRIC_SYNONYMS = {
+    "pinball": "quantile",
+    "quantile_loss": "quantile",
+    "macro_f1": "f1",
+    "f1_macro": "f1",
+    "median_ae": "median_absolute_error",
+    "average_precision": "pr_auc",
+    "auc": "roc_auc",
+    "brier_score": "brier",
+    "logloss": "log_loss",
+    "cross_entropy": "log_loss",
+}
 PRIORITIES = ("accuracy", "robustness", "speed", "memory", "recall", "precision")
 OPTIMIZERS = ("sgd", "adam", "adamw", "lamb", "rmsprop", "adadelta")
 TAILS = ("light", "moderate", "heavy")
