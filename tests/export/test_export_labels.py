@@ -266,3 +266,15 @@ def test_cli_class_order(sizes_rec: Recommendation, tmp_path: Path) -> None:
     )
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.count("\n") == 1 and "lacks 'medium'" in bad.stderr
+
+
+def test_every_label_encoding_names_known_losses_and_kinds() -> None:
+    from export_helpers import catalog, frameworks_yaml
+
+    table = frameworks_yaml()["label_encodings"]
+    known = set(catalog())
+    for framework, by_loss in table["by_loss"].items():
+        assert set(by_loss) <= known, (framework, set(by_loss) - known)
+        assert set(by_loss.values()) <= set(table["kinds"]), framework
+    for framework, by_target in table["by_target"].items():
+        assert set(by_target.values()) <= set(table["kinds"]), framework
