@@ -19,7 +19,9 @@ def schemas() -> dict[str, dict[str, Any]]:
     from lossadvisor.evidence.results import TuneResult, ValidationResult
     from lossadvisor.models import DatasetProfile, Recommendation
 
-    models = {
+    from pydantic import BaseModel
+
+    models: dict[str, type[BaseModel]] = {
         "profile": DatasetProfile,
         "recommend": Recommendation,
         "validate": ValidationResult,

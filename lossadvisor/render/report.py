@@ -88,8 +88,7 @@ def figures(
         out.append(
             ReportFigure(
                 "qq",
-                f"Q–Q plot against the {family} fitted to the target (the family that "
-                f"{rec.ranking[0].loss} corresponds to, or Gaussian); points on the line fit.",
+                _qq_caption(family, rec.ranking[0].loss),
                 plots.qq_figure(target, values, family),
             )
         )
@@ -106,6 +105,14 @@ def figures(
             )
         )
     return out
+
+
+def _qq_caption(family: str, loss: str) -> str:
+    if plots.QQ_FAMILY.get(loss) == family:
+        why = f"the family whose likelihood {loss} corresponds to"
+    else:
+        why = f"a reference only: {loss} has no closed-form family in this plot"
+    return f"Q–Q plot against a {family} fitted to the target ({why}); points on the line fit."
 
 
 def _target_caption(target: TargetProfile) -> str:
