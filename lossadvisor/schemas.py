@@ -16,10 +16,10 @@ from typing import Any
 
 def schemas() -> dict[str, dict[str, Any]]:
     """command -> JSON Schema of what `lossadvisor COMMAND --json` prints."""
+    from pydantic import BaseModel
+
     from lossadvisor.evidence.results import TuneResult, ValidationResult
     from lossadvisor.models import DatasetProfile, Recommendation
-
-    from pydantic import BaseModel
 
     models: dict[str, type[BaseModel]] = {
         "profile": DatasetProfile,
