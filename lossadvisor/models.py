@@ -128,3 +128,11 @@ class Recommendation(Frozen):
     heads: list[HeadAdvice] = Field(default_factory=list)
     balancing: BalancingAdvice | None = None
     cautions: list[Caution] = Field(default_factory=list)
+    classes: list[str] = Field(
+        default_factory=list,
+        description="the target's class labels as the data spells them, in natural order "
+        "(numbers by value, else text order, as numpy.unique sorts them); [] = no classes",
+    )
+    positive_class: str | None = Field(
+        default=None, description="binary targets: the label the class-prior parameters treat as 1"
+    )

@@ -162,7 +162,7 @@ def berhu_c_mad(inputs: DerivationInputs) -> Derived | Missing:
 # --- class prior -----------------------------------------------------------------------------
 
 
-def _positive_class(counts: Mapping[str, int]) -> tuple[str, str]:
+def positive_class(counts: Mapping[str, int]) -> tuple[str, str]:
     """(positive, negative) label of a two-class count table, and nothing else."""
     labels = sorted(counts)
     named = [label for label in labels if label.strip().lower() in POSITIVE_LABELS]
@@ -180,7 +180,7 @@ def _two_classes(inputs: DerivationInputs) -> tuple[str, int, str, int] | str:
         return _why_absent(inputs, "class counts")
     if len(counts) != 2:
         return f"the target has {len(counts)} classes, not 2"
-    positive, negative = _positive_class(counts)
+    positive, negative = positive_class(counts)
     if counts[positive] <= 0:
         return f"class '{positive}' has no rows"
     return positive, counts[positive], negative, counts[negative]

@@ -23,6 +23,7 @@ import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
+from lossadvisor.classes import class_fields
 from lossadvisor.context import Context, HeadSpec, check_task, infer_task, numeric_target
 from lossadvisor.errors import InputError, out_of_range
 from lossadvisor.facts import FACTS, FactValue
@@ -652,6 +653,7 @@ def recommend(
         heads=heads,
         balancing=balancing,
         cautions=collect_cautions(base, evaluations),
+        **class_fields(class_counts),
     )
 
 
