@@ -167,4 +167,4 @@ def test_every_practice_rule_and_preset_cites_source_files(base: RuleBase) -> No
 def test_schedule_advice_replaces_the_catalog_schedule(base: RuleBase) -> None:
     rec = recommend(base, make_context(task="segmentation", vocabulary=base.vocabulary))
     # nnU-Net polylr.py: exponent 0.9; nnUNetTrainer: num_epochs 1000
-    assert rec.optimizer.schedule == {"name": "poly", "power": 0.9, "epochs": 1000}
+    assert rec.optimizer.schedule == {"name": "polynomial", "power": 0.9, "epochs": 1000}
