@@ -36,6 +36,14 @@ class TargetProfile(Frozen):
     readings: dict[str, str] = Field(
         default_factory=dict, description="fact -> plain-words reading"
     )
+    class_images: dict[str, int] | None = Field(
+        default=None, description="vision: images (masks) in which each class appears"
+    )
+    class_image_pixels: dict[str, int] | None = Field(
+        default=None,
+        description="segmentation: pixels of the masks in which each class appears "
+        "(median-frequency balancing)",
+    )
 
 
 class DatasetProfile(Frozen):

@@ -59,6 +59,9 @@ N_REASONS = 2
 OPTIMIZER_TABLE = "optimizer"
 MULTITASK_TABLE = "multitask"
 # Context facts every head of a multi-task model shares (the rest describe the main task).
+# A detection profile's target type describes its box classes, which one detector trains with
+# a box loss (no target type) and a per-anchor sigmoid or softmax head alike: no type misfits.
+TASKS_WITHOUT_TARGET_FIT = ("detection",)
 SHARED_HEAD_FACTS = ("priority", "optimizer", "batch_size", "n_heads", "multitask_kind")
 
 
@@ -125,6 +128,8 @@ def misfit(base: RuleBase, loss: str, facts: Mapping[str, FactValue]) -> str | N
     if task not in spec.tasks:
         return f"{spec.name} serves {', '.join(spec.tasks)}, not {task}"
     target_type = facts.get("target_type")
+    if task in TASKS_WITHOUT_TARGET_FIT:
+        return None
     if target_type is not None and spec.target_types and target_type not in spec.target_types:
         return f"{spec.name} needs a {' / '.join(spec.target_types)} target, not {target_type}"
     return None
@@ -224,6 +229,7 @@ def loss_params(
     evaluation: Evaluation,
     facts: Mapping[str, FactValue],
     class_counts: Mapping[str, int] | None,
+    class_image_pixels: Mapping[str, int] | None = None,
 ) -> dict[str, ParamAdvice]:
     """Catalog defaults, then every fired rule's hint in rule order (later wins)."""
     specs = base.losses[loss].params
@@ -242,6 +248,7 @@ def loss_params(
                 param=param,
                 current=current,
                 siblings={k: v.value for k, v in params.items() if k != param},
+                class_image_pixels=dict(class_image_pixels) if class_image_pixels else None,
             )
             got = derive(hint.derive, inputs)
             if isinstance(got, Derived):
@@ -262,13 +269,18 @@ def with_params(
     evaluation: Evaluation,
     facts: Mapping[str, FactValue],
     class_counts: Mapping[str, int] | None,
+    class_image_pixels: Mapping[str, int] | None = None,
 ) -> list[RankedLoss]:
     """The ranking with parameters filled in for every candidate (not the excluded)."""
     return [
         item
         if item.verdict == "excluded"
         else item.model_copy(
-            update={"params": loss_params(base, item.loss, evaluation, facts, class_counts)}
+            update={
+                "params": loss_params(
+                    base, item.loss, evaluation, facts, class_counts, class_image_pixels
+                )
+            }
         )
         for item in ranking
     ]
@@ -607,7 +619,8 @@ def recommend(
     if not ranking or ranking[0].verdict == "excluded":
         shape = f" and a {facts['target_type']} target" if "target_type" in facts else ""
         raise InputError(f"no loss in the rule base fits task {task_of(facts)}{shape}.")
-    ranking = with_params(base, ranking, first, facts, class_counts)
+    pixels = profile.class_image_pixels if profile is not None else None
+    ranking = with_params(base, ranking, first, facts, class_counts, pixels)
 
     optimizer, second = choose_optimizer(base, facts, ranking[0].loss, first)
     evaluations: list[Evaluation] = [first, second]
