@@ -88,6 +88,7 @@ METRICS = (
     "map",
     "perplexity",
     "bleu",
+    "brier",
     # Issue 12: the metrics of the task families (synonyms in rules/tasks.yaml, section metrics).
     "mask_map",
     "miou",
@@ -106,7 +107,6 @@ METRICS = (
     "pearson",
     "spearman",
     "crps",
-    "quantile_loss",
     "concordance_index",
     "fid",
     "recall_at_k",
@@ -114,6 +114,19 @@ METRICS = (
     "exact_match",
     "seqeval_f1",
 )
+# What users also type for the same metric (recommend, validate and tune share them).
+METRIC_SYNONYMS = {
+    "pinball": "quantile",
+    "quantile_loss": "quantile",
+    "macro_f1": "f1",
+    "f1_macro": "f1",
+    "median_ae": "median_absolute_error",
+    "average_precision": "pr_auc",
+    "auc": "roc_auc",
+    "brier_score": "brier",
+    "logloss": "log_loss",
+    "cross_entropy": "log_loss",
+}
 PRIORITIES = ("accuracy", "robustness", "speed", "memory", "recall", "precision")
 OPTIMIZERS = ("sgd", "adam", "adamw", "lamb", "rmsprop", "adadelta")
 TAILS = ("light", "moderate", "heavy")

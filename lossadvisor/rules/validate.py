@@ -16,7 +16,14 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from lossadvisor.errors import did_you_mean
-from lossadvisor.facts import FACTS, LOSS_FAMILIES, METRICS, MODEL_OUTPUTS, FactSpec
+from lossadvisor.facts import (
+    FACTS,
+    LOSS_FAMILIES,
+    METRIC_SYNONYMS,
+    METRICS,
+    MODEL_OUTPUTS,
+    FactSpec,
+)
 from lossadvisor.params import DERIVATION_NAMES
 from lossadvisor.rules.conditions import check_condition
 from lossadvisor.rules.schema import (
@@ -657,6 +664,18 @@ def check_vocabulary(
     for i, term in enumerate(vocabulary.metrics):
         if term.id not in METRICS:
             add("metrics", i, term.id, f"'{term.id}' is not a metric of lossadvisor/facts.py")
+    metric_words = {normalise(w): t.id for t in vocabulary.metrics for w in (t.id, *t.synonyms)}
+    for word, target in METRIC_SYNONYMS.items():
+        if metric_words.get(normalise(word), target) != target:
+            problems.append(
+                Problem(
+                    file,
+                    line_of(tree, ("metrics",)),
+                    word,
+                    f"'{word}' names '{metric_words[normalise(word)]}' here but '{target}' in "
+                    "facts.METRIC_SYNONYMS (validate and tune read that one)",
+                )
+            )
     for i, term in enumerate(vocabulary.model_outputs):
         if term.id not in MODEL_OUTPUTS:
             add("model_outputs", i, term.id, f"'{term.id}' is not a model output of facts.py")

@@ -301,3 +301,11 @@ def test_a_synonym_start_up_imports_nothing_heavy_and_reads_the_cache(tmp_path: 
         if attempt == 1:
             assert probe[0] == "PROBE exit=0 heavy=", probe[0]
     assert "Ranking" in proc.stdout and "DETR" in proc.stdout
+
+
+def test_the_vocabulary_agrees_with_the_metric_synonyms_validate_reads(base: RuleBase) -> None:
+    """facts.METRIC_SYNONYMS (validate/tune) and rules/tasks.yaml (recommend) name one metric."""
+    from lossadvisor.facts import METRIC_SYNONYMS
+
+    for word, metric in METRIC_SYNONYMS.items():
+        assert base.vocabulary.resolve_term("metrics", word, "--metric") == metric, word
