@@ -11,7 +11,8 @@ The pipeline, one small pure function per step:
 
 Verdicts: rank 1 is `recommended`; any other candidate with a positive score within a margin
 of the top score is an `alternative` (the margin is the larger of `ALTERNATIVE_POINTS` points
-and `ALTERNATIVE_SHARE` of the top score); the rest are `avoid`;
+and `ALTERNATIVE_SHARE` of the top score); one with a positive score further behind, or that no
+rule scored down, is `weaker`; one at score <= 0 that a rule scored down is `avoid`;
 losses a rule excluded, or whose catalog entry does not serve the task / target type, are
 `excluded` and listed last. The Recommendation keeps the full ranking; `top` only limits what
 the CLI prints. No numpy/pandas here: `recommend --task X` must start at bare-Python speed.
@@ -56,6 +57,7 @@ from lossadvisor.vocabulary import Preset
 ALTERNATIVE_POINTS = 3.0
 ALTERNATIVE_SHARE = 0.5
 N_REASONS = 2
+NO_RULE = "no rule about it"
 OPTIMIZER_TABLE = "optimizer"
 MULTITASK_TABLE = "multitask"
 # Context facts every head of a multi-task model shares (the rest describe the main task).
@@ -135,15 +137,24 @@ def misfit(base: RuleBase, loss: str, facts: Mapping[str, FactValue]) -> str | N
     return None
 
 
-def reasons_for(ledger: Sequence[Contribution], verdict: str, gap: float = 0.0) -> list[str]:
-    """Strongest positive `because` texts (ties with the last kept); for avoid the strongest
-    negative one."""
-    if verdict == "avoid":
-        negatives = sorted((c for c in ledger if c.delta < 0), key=lambda c: c.delta)
-        if negatives:
-            return [negatives[0].because]
-        return [f"scores {show(gap)} points below the recommended loss"]
-    return strongest(ledger) or ["no rule scores it up; it ranks here on score and catalog order"]
+def signed_reason(contribution: Contribution) -> str:
+    """'+4 task.segmentation.base: because ...' (a minus sign, not a hyphen, for negatives)."""
+    delta = f"{contribution.delta:+g}".replace("-", "−")
+    return f"{delta} {contribution.rule_id}: {contribution.because}"
+
+
+def reasons_for(ledger: Sequence[Contribution], verdict: str) -> list[str]:
+    """The N_REASONS strongest contributions to this loss's score, signed, with their rule ids.
+
+    Strongest means largest |delta|; on a tie the contribution that explains the verdict comes
+    first (a negative one for `avoid`, a positive one otherwise), then load order.
+    """
+    scored = [c for c in ledger if c.delta != 0]
+    if not scored:
+        return [NO_RULE]
+    against = verdict == "avoid"
+    ordered = sorted(scored, key=lambda c: (-abs(c.delta), (c.delta > 0) == against))
+    return [signed_reason(c) for c in ordered[:N_REASONS]]
 
 
 def strongest(ledger: Sequence[Contribution]) -> list[str]:
@@ -154,13 +165,16 @@ def strongest(ledger: Sequence[Contribution]) -> list[str]:
     return [c.because for c in kept]
 
 
-def verdict_for(rank: int, score: float, top_score: float) -> Verdict:
-    """recommended / alternative / avoid, from the rank and the distance to the top score."""
+def verdict_for(rank: int, score: float, top_score: float, scored_down: bool = True) -> Verdict:
+    """recommended / alternative / weaker / avoid, from the rank, the distance to the top score
+    and whether some rule scored the loss down (`scored_down`)."""
     if rank == 1:
         return "recommended"
     margin = max(ALTERNATIVE_POINTS, ALTERNATIVE_SHARE * abs(top_score))
     if score > 0 and score >= top_score - margin:
         return "alternative"
+    if score > 0 or not scored_down:
+        return "weaker"
     return "avoid"
 
 
@@ -190,15 +204,15 @@ def rank_losses(
     top_score = -candidates[0][0] if candidates else 0.0
     for rank, (neg_score, _, loss) in enumerate(candidates, start=1):
         score = -neg_score + 0.0
-        verdict = verdict_for(rank, score, top_score)
         ledger = list(evaluation.loss_ledger[loss])
+        verdict = verdict_for(rank, score, top_score, any(c.delta < 0 for c in ledger))
         ranking.append(
             RankedLoss(
                 loss=loss,
                 name=base.losses[loss].name,
                 score=score,
                 verdict=verdict,
-                reasons=reasons_for(ledger, verdict, gap=top_score - score),
+                reasons=reasons_for(ledger, verdict),
                 ledger=ledger,
             )
         )

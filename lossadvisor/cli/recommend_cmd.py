@@ -199,7 +199,9 @@ def recommend(
     fmt: str = typer.Option(
         "native", "--format", help="native, hydra, lightning, lightgbm, xgboost, sklearn, keras."
     ),
-    pick: str | None = typer.Option(None, help="Export this loss instead of the top one."),
+    pick: str | None = typer.Option(
+        None, metavar="LOSS", help="Export this loss instead of the top one."
+    ),
     force: bool = typer.Option(False, "--force", help="Replace an existing --export file."),
     sample_files: int | None = typer.Option(
         None, "--sample-files", metavar="N", help="Masks/annotations: read a seeded sample of N."
@@ -209,16 +211,19 @@ def recommend(
     """Recommend a loss, its hyperparameters and an optimizer, with the reasons.
 
     Verdicts: recommended (rank 1); alternative (score > 0 and within max(3 points, half the
-    top score) of the top); avoid (the rest); excluded (a rule excluded it, or it does not
-    serve the task / target type). --json keeps the whole ranking; --top only trims the table.
+    top score) of the top); weaker (score > 0 but further behind, or no rule scored it down);
+    avoid (score <= 0 and a rule scored it down); excluded (a rule excluded it, or it does not
+    serve the task / target type). The why column shows each loss's strongest signed rule
+    contributions. --json keeps the whole ranking; --top only trims the table.
 
     \b
     Examples:
       lossadvisor recommend claims.csv --target claims
       lossadvisor recommend --task segmentation --foreground-ratio 0.02
       lossadvisor recommend masks/ --task segmentation --priority recall
-      lossadvisor recommend instances.json --task detection --export cfg.yaml --format hydra
-      lossadvisor recommend --head boxes:detection --head cls:multiclass:0.5 --json
+      lossadvisor recommend instances.json --task detection --export cfg.yaml \\
+          --format hydra
+      lossadvisor recommend --head box:detection --head cls:multiclass:0.5 --json
     """
     from lossadvisor.context import make_context
     from lossadvisor.recommend import dump_json
