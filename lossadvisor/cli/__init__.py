@@ -20,6 +20,7 @@ from lossadvisor.cli import profile_cmd  # noqa: F401
 from lossadvisor.cli import export_cmd  # noqa: F401
 from lossadvisor.cli import evidence_cmd  # noqa: F401
 from lossadvisor.cli import report_cmd  # noqa: F401
+from lossadvisor.cli import tasks_cmd  # noqa: F401
 # isort: on
 
 

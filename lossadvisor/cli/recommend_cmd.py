@@ -146,8 +146,15 @@ def recommend(
     ),
     task: str | None = typer.Option(
         None,
-        help="regression, binary, multiclass, multilabel, segmentation, detection, "
-        "keypoints, sequence, distillation, multimodal. Inferred from the target when omitted.",
+        help="A task family or one of its synonyms (object_detection, ner, ranking, "
+        "face_recognition, diffusion, ...; `lossadvisor tasks` lists them). Inferred from "
+        "the target when omitted.",
+    ),
+    architecture: str | None = typer.Option(
+        None,
+        help="Model architecture: anchor_free, anchor_based, two_stage, set_prediction, cnn, "
+        "transformer, heatmap, ctc, ... (or yolov8, retinanet, detr, vit, ...); selects the "
+        "reference recipe and heads.",
     ),
     model_output: str | None = typer.Option(
         None,
@@ -176,7 +183,9 @@ def recommend(
         [],
         "--head",
         metavar="NAME:TASK[:WEIGHT]",
-        help="NAME:TASK[:WEIGHT]; repeat for each head of a multi-task model.",
+        help="NAME:TASK[:WEIGHT]; repeat for each head of a multi-task model. TASK is a task "
+        "or a head task: box, objectness, centerness, class, mask, embedding, "
+        "keypoint_heatmap, ...",
     ),
     rules: list[str] = typer.Option(
         [], "--rules", metavar="FILE", help="Extra rule file(s), loaded last."
@@ -229,7 +238,10 @@ def recommend(
         from lossadvisor.outfile import refuse_existing
 
         refuse_existing(export, force)  # before profiling the data, not after it
+    base = load_rulebase(rules)
     context = make_context(
+        vocabulary=base.vocabulary,
+        architecture=architecture,
         task=task,
         model_output=model_output,
         metric=metric,
@@ -242,7 +254,6 @@ def recommend(
     )
     if data is None and profile is None and context.task is None and not context.heads:
         raise InputError("recommend needs something to go on: give DATA (with --target) or --task.")
-    base = load_rulebase(rules)
     vision = _vision_data(data, target, profile, context.task, sample_files, quiet)
     first: TargetProfile | None
     others: list[TargetProfile] = []
