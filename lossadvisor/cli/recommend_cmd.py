@@ -12,14 +12,25 @@ from typing import TYPE_CHECKING
 import typer
 
 from lossadvisor.cli.app import app
+from lossadvisor.cli.feature_opts import (
+    ExposureOption,
+    FeaturesOption,
+    NoFeaturesOption,
+    feature_options,
+)
 from lossadvisor.errors import InputError, unknown_name
 
 if TYPE_CHECKING:
     from lossadvisor.models import Recommendation, TargetProfile
+    from lossadvisor.profile.options import FeatureOptions
 
 
 def _targets(
-    data: str | None, targets: list[str], profile_path: str | None, task: str | None
+    data: str | None,
+    targets: list[str],
+    profile_path: str | None,
+    task: str | None,
+    features: FeatureOptions,
 ) -> tuple[TargetProfile | None, list[TargetProfile]]:
     """Profile DATA (or read --profile) and return the first target and the others.
 
@@ -38,7 +49,7 @@ def _targets(
         from lossadvisor.profile import profile_dataset
 
         assert data is not None
-        chosen = list(profile_dataset(data, targets).targets)
+        chosen = list(profile_dataset(data, targets, features=features).targets)
         retype = _retype(task, chosen)
         if retype is not None and data == "-":
             raise InputError(
@@ -47,7 +58,9 @@ def _targets(
                 f"and pass --profile profile.yaml."
             )
         if retype is not None:
-            chosen = list(profile_dataset(data, targets, target_type=retype).targets)
+            chosen = list(
+                profile_dataset(data, targets, target_type=retype, features=features).targets
+            )
     if not chosen:
         raise InputError(f"{data or profile_path}: the profile holds no target.")
     if profile_path is not None and _retype(task, chosen) is not None:
@@ -165,6 +178,9 @@ def recommend(
     ),
     pick: str | None = typer.Option(None, help="Export this loss instead of the top one."),
     force: bool = typer.Option(False, "--force", help="Replace an existing --export file."),
+    features: FeaturesOption = None,
+    no_features: NoFeaturesOption = False,
+    exposure: ExposureOption = None,
 ) -> None:
     """Recommend a loss, its hyperparameters and an optimizer, with the reasons.
 
@@ -204,8 +220,11 @@ def recommend(
     )
     if data is None and profile is None and context.task is None and not context.heads:
         raise InputError("recommend needs something to go on: give DATA (with --target) or --task.")
+    options = feature_options(features, no_features, exposure)
+    if data is None and (features is not None or no_features or exposure is not None):
+        raise InputError("--features, --no-features and --exposure need DATA to read columns from.")
     base = load_rulebase(rules)
-    first, others = _targets(data, target, profile, context.task)
+    first, others = _targets(data, target, profile, context.task, options)
     rec = run(base, context, first, top=top, extra_profiles=others)
     if export is not None:
         _export(rec, base.digest, export, fmt, pick, force)
