@@ -15,7 +15,7 @@ $(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e ".[dev,validate,export-check,dask]"
+	$(BIN)/pip install -q -e ".[dev,validate,export-check,dask,vision]"
 	touch $@ $(VENV)/.demo-installed
 
 demo: $(VENV)/.demo-installed
@@ -36,6 +36,7 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/rules_load.py
 	$(BIN)/python benchmarks/validate_speed.py
+	$(BIN)/python benchmarks/vision_speed.py
 
 examples: $(VENV)/.test-installed
 	$(BIN)/python examples/make_examples.py

@@ -23,6 +23,7 @@ from lossadvisor.errors import InputError, unknown_name
 if TYPE_CHECKING:
     from lossadvisor.models import Recommendation, TargetProfile
     from lossadvisor.profile.options import FeatureOptions
+    from lossadvisor.vision.profile import VisionProfile
 
 
 def _targets(
@@ -30,9 +31,11 @@ def _targets(
     targets: list[str],
     profile_path: str | None,
     task: str | None,
-    features: FeatureOptions,
+    features: FeatureOptions | None = None,
 ) -> tuple[TargetProfile | None, list[TargetProfile]]:
     """Profile DATA (or read --profile) and return the first target and the others.
+
+    `features` controls the conditional pass (default: on, every other column).
 
     When --task fits the target but not its measured type (integer codes measured as counts,
     numeric classes to regress), DATA is profiled again with the type the task needs.
@@ -47,7 +50,9 @@ def _targets(
         chosen = _saved_targets(profile_path, targets)
     else:
         from lossadvisor.profile import profile_dataset
+        from lossadvisor.profile.options import FeatureOptions
 
+        features = features or FeatureOptions()
         assert data is not None
         chosen = list(profile_dataset(data, targets, features=features).targets)
         retype = _retype(task, chosen)
@@ -102,6 +107,30 @@ def _retype(task: str | None, chosen: list[TargetProfile]) -> str | None:
     return wanted.pop() if len(wanted) == 1 else None
 
 
+def _vision_data(
+    data: str | None,
+    targets: list[str],
+    profile_path: str | None,
+    task: str | None,
+    sample_files: int | None,
+    quiet: bool,
+) -> VisionProfile | None:
+    """The profile of a mask folder or annotation file given as DATA, or None for a table."""
+    if data is None or data == "-":
+        return None
+    from lossadvisor.vision import is_vision_source
+
+    if not is_vision_source(data) and not (task == "detection" and data.endswith(".json")):
+        return None
+    if profile_path is not None:
+        raise InputError("give DATA or --profile, not both.")
+    if targets:
+        raise InputError("--target names a table column; masks and annotations have none.")
+    from lossadvisor.cli.vision_cli import run_vision
+
+    return run_vision(data, task, sample_files, 0, quiet)
+
+
 def _export(
     rec: Recommendation, digest: str, path: str, fmt: str, pick: str | None, force: bool
 ) -> None:
@@ -145,7 +174,9 @@ def recommend(
     metric: str | None = typer.Option(
         None, help="The metric you are judged on: mae, rmse, quantile:0.9, log_loss, f1, iou, ..."
     ),
-    priority: str | None = typer.Option(None, help="accuracy, robustness, speed or memory."),
+    priority: str | None = typer.Option(
+        None, help="accuracy, robustness, speed, memory, recall or precision."
+    ),
     optimizer: str | None = typer.Option(
         None,
         help="Use this optimizer (sgd, adam, adamw, lamb, rmsprop, adadelta) and say "
@@ -181,6 +212,10 @@ def recommend(
     features: FeaturesOption = None,
     no_features: NoFeaturesOption = False,
     exposure: ExposureOption = None,
+    sample_files: int | None = typer.Option(
+        None, "--sample-files", metavar="N", help="Masks/annotations: read a seeded sample of N."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (masks/annotations)."),
 ) -> None:
     """Recommend a loss, its hyperparameters and an optimizer, with the reasons.
 
@@ -192,6 +227,8 @@ def recommend(
     Examples:
       lossadvisor recommend claims.csv --target claims
       lossadvisor recommend --task segmentation --foreground-ratio 0.02
+      lossadvisor recommend masks/ --task segmentation --priority recall
+      lossadvisor recommend instances.json --task detection --export cfg.yaml --format hydra
       lossadvisor recommend --head boxes:detection --head cls:multiclass:0.5 --json
     """
     from lossadvisor.context import make_context
@@ -224,7 +261,17 @@ def recommend(
     if data is None and (features is not None or no_features or exposure is not None):
         raise InputError("--features, --no-features and --exposure need DATA to read columns from.")
     base = load_rulebase(rules)
-    first, others = _targets(data, target, profile, context.task, options)
+    vision = _vision_data(data, target, profile, context.task, sample_files, quiet)
+    first: TargetProfile | None
+    others: list[TargetProfile] = []
+    if vision is not None:
+        first = vision.profile.targets[0]
+        if context.task is None:
+            context = context.model_copy(update={"task": vision.task})
+    elif sample_files is not None:
+        raise InputError("--sample-files applies to mask folders and annotation files.")
+    else:
+        first, others = _targets(data, target, profile, context.task, options)
     rec = run(base, context, first, top=top, extra_profiles=others)
     if export is not None:
         _export(rec, base.digest, export, fmt, pick, force)
@@ -232,9 +279,13 @@ def recommend(
             return
     if json_out:
         sys.stdout.write(dump_json(rec))
-        return
-    from rich.console import Console
+    else:
+        from rich.console import Console
 
-    from lossadvisor.render.recommend import recommendation_view
+        from lossadvisor.render.recommend import recommendation_view
 
-    Console().print(recommendation_view(rec, top=top, explain=explain))
+        Console().print(recommendation_view(rec, top=top, explain=explain))
+    if vision is not None:
+        from lossadvisor.cli.vision_cli import report_skipped
+
+        report_skipped(vision)

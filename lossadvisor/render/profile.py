@@ -18,6 +18,23 @@ _PERCENT = {
     "low_density_ratio",
     "outlier_ratio_adjusted",
     "resid_outlier_ratio",
+    # vision shares (lossadvisor.vision)
+    "foreground_ratio",
+    "image_foreground_mean",
+    "image_foreground_p10",
+    "image_foreground_p50",
+    "image_foreground_p90",
+    "empty_mask_ratio",
+    "rarest_class_pixel_ratio",
+    "small_object_ratio",
+    "boundary_ratio",
+    "label_overlap_ratio",
+    "ignore_ratio",
+    "small_box_ratio",
+    "medium_box_ratio",
+    "large_box_ratio",
+    "crowd_ratio",
+    "empty_image_ratio",
 }
 _MAX_CLASSES_SHOWN = 12
 
@@ -102,7 +119,10 @@ def _conditional_note(target: TargetProfile) -> str:
 def _estimate_note(target: TargetProfile) -> str:
     rows = int(target.facts.get("n_rows") or 0)
     notes = []
-    if target.sample_size is not None:
+    if target.sample_size is not None and "n_files" in target.facts:
+        files = int(target.facts.get("n_files") or 0)
+        notes.append(f"from a seeded uniform sample of {target.sample_size:,} of {files:,} files")
+    elif target.sample_size is not None:
         notes.append(f"from a uniform sample of {target.sample_size:,} of {rows:,} rows")
     if "medcouple" in target.estimated:
         notes.append("medcouple on a seeded subsample of 2,000 values")
