@@ -24,6 +24,7 @@ TargetType = Literal[
     "count",
     "proportion",
     "positive_continuous",
+    "ordinal",
 ]
 TARGET_TYPES: tuple[str, ...] = get_args(TargetType)
 Task = Literal[
@@ -37,6 +38,7 @@ Task = Literal[
     "sequence",
     "distillation",
     "multimodal",
+    "ordinal",
 ]
 TASKS: tuple[str, ...] = get_args(Task)
 ModelOutput = Literal[

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import typer
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from lossadvisor.evidence.results import ParamUsed
-    from lossadvisor.models import Recommendation
+    from lossadvisor.models import Recommendation, TargetProfile
     from lossadvisor.rules.schema import RuleBase
 
 
@@ -29,16 +30,65 @@ def _read(data: str) -> pd.DataFrame:
     return read_dataframe(data)
 
 
-def _advice(data: str, target: str) -> tuple[Recommendation, RuleBase]:
-    """profile -> recommend for this target (the rule side of the comparison)."""
+def _advice(
+    data: str,
+    target: str,
+    target_type: str | None = None,
+    order: list[str] | None = None,
+    profile_path: str | None = None,
+    metric: str | None = None,
+) -> tuple[Recommendation, RuleBase]:
+    """profile (or the saved --profile) -> recommend for this target (the rule side of the
+    comparison), with --target-type / --order fixing the type and --metric as the context."""
     from lossadvisor.context import make_context
-    from lossadvisor.profile import profile_dataset
     from lossadvisor.recommend import recommend
     from lossadvisor.rules.load import load_rulebase
 
     base = load_rulebase()
-    profile = profile_dataset(data, [target]).targets[0]
-    return recommend(base, make_context(), profile), base
+    profile = _target_profile(data, target, target_type, order, profile_path)
+    return recommend(base, make_context(metric=_rule_metric(metric)), profile), base
+
+
+def _target_profile(
+    data: str,
+    target: str,
+    target_type: str | None,
+    order: list[str] | None,
+    profile_path: str | None,
+) -> TargetProfile:
+    from lossadvisor.profile import load_profile, profile_dataset
+
+    if profile_path is None:
+        return profile_dataset(data, [target], target_type=target_type, order=order).targets[0]
+    if target_type is not None or order is not None:
+        raise InputError(
+            "--target-type and --order apply when profiling DATA; a saved --profile keeps the "
+            "type it was profiled with."
+        )
+    saved = {t.name: t for t in load_profile(profile_path).targets}
+    if target not in saved:
+        from lossadvisor.errors import unknown_name
+
+        raise unknown_name("target", target, saved, where=profile_path)
+    return saved[target]
+
+
+# validate's metric names -> the rule vocabulary's (facts.METRICS); the others are the same.
+_RULE_METRIC = {"macro_f1": "f1", "median_ae": "median_absolute_error"}
+
+
+def _rule_metric(metric: str | None) -> str | None:
+    """The --metric of validate as the rules name it, or None when the rules have no such
+    metric (pinball:TAU, quantile levels) — the ranking then ignores it."""
+    if metric is None:
+        return None
+    from lossadvisor.facts import METRICS
+
+    name, _, level = metric.strip().lower().partition(":")
+    if name in ("pinball", "quantile") and level:
+        return f"quantile:{level}"
+    name = _RULE_METRIC.get(name, name)
+    return name if name in METRICS else None
 
 
 @contextmanager
@@ -113,6 +163,21 @@ def _loss_list(text: str) -> list[str]:
 def validate(
     data: str = typer.Argument(..., metavar="DATA", help="CSV/TSV/Parquet/JSONL file."),
     target: str = typer.Option(..., "--target", "-t", metavar="COL", help="Target column."),
+    target_type: str | None = typer.Option(
+        None, "--target-type", help="Override the inferred target type (as in profile)."
+    ),
+    order: str | None = typer.Option(
+        None,
+        "--order",
+        metavar="A,B,C",
+        help='The levels of an ordinal target, lowest first: --order "low,medium,high".',
+    ),
+    profile: str | None = typer.Option(
+        None,
+        "--profile",
+        metavar="FILE",
+        help="Take the rules' facts from a saved profile (lossadvisor profile -o).",
+    ),
     top: int = typer.Option(3, help="Validate the top K losses the rules recommend."),
     losses: str | None = typer.Option(
         None, metavar="a,b,c", help="Validate these loss ids instead of the top K."
@@ -148,13 +213,28 @@ def validate(
     _check_threads(threads)
     require_libraries()
     chosen = _loss_list(losses) if losses is not None else None
+    from lossadvisor.profile.infer import parse_order
+
+    typed = _Typing(target_type, parse_order(order) if order is not None else None, profile)
     with _local(data) as path:
-        _validate(path, target, top, chosen, folds, metric, time_budget, seed, threads, json_out)
+        _validate(
+            path, target, typed, top, chosen, folds, metric, time_budget, seed, threads, json_out
+        )
+
+
+@dataclass(frozen=True)
+class _Typing:
+    """How validate learns the target's type: --target-type, --order, or a saved --profile."""
+
+    target_type: str | None = None
+    order: list[str] | None = None
+    profile: str | None = None
 
 
 def _validate(
     data: str,
     target: str,
+    typed: _Typing,
     top: int,
     chosen: list[str] | None,
     folds: int,
@@ -172,7 +252,7 @@ def _validate(
     ranking = None
     params = {}
     try:
-        rec, _ = _advice(data, target)
+        rec, _ = _advice(data, target, typed.target_type, typed.order, typed.profile, metric)
         ranking, params = rule_ranking(rec), rule_params(rec)
     except InputError as err:
         if chosen is None:

@@ -39,7 +39,13 @@ def profile_command(
         None,
         "--target-type",
         help="Override the inferred type: binary, multiclass, multilabel, "
-        "continuous, count, proportion, positive_continuous.",
+        "continuous, count, proportion, positive_continuous, ordinal.",
+    ),
+    order: str | None = typer.Option(
+        None,
+        "--order",
+        metavar="A,B,C",
+        help='The levels of an ordinal target, lowest first: --order "low,medium,high".',
     ),
     sample_size: int = typer.Option(
         100_000,
@@ -66,7 +72,9 @@ def profile_command(
         lossadvisor profile examples/insurance_claims.csv --target claims --json
     """
     from lossadvisor.profile import dump_profile, profile_dataset
+    from lossadvisor.profile.infer import parse_order
 
+    levels = parse_order(order) if order is not None else None
     if output == "-" and as_json:
         raise InputError("-o - and --json both write to stdout; pick one.")
     if output is not None:
@@ -81,6 +89,7 @@ def profile_command(
             encoding=encoding,
             progress=progress,
             engine=engine,
+            order=levels,
         )
     if output is not None:
         write_text(dump_profile(profile), output, force)
