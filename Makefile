@@ -15,7 +15,7 @@ $(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e ".[dev,validate,export-check,dask]"
+	$(BIN)/pip install -q -e ".[dev,validate,export-check,dask,vision]"
 	touch $@ $(VENV)/.demo-installed
 
 demo: $(VENV)/.demo-installed

@@ -1,8 +1,14 @@
-"""Wall time of `validate`'s cross-validation: 100,000 rows × 20 features, 3 losses, 5 folds.
+"""Wall time of `validate` and `tune`, end to end through the real CLI (what a user waits for).
 
-Target: under 60 s on 2 cores. The losses cover both engines: mse and mae on scikit-learn's
-HistGradientBoosting, huber on LightGBM with the custom objective (a Python callback per
-boosting round). Run:  .venv/bin/python benchmarks/validate_speed.py [--rows N] [--losses a,b,c]
+Three cases, each against its target:
+- small:  2,000 rows × 3 features, mse + mae + huber, 5 folds          target  5 s
+- large:  100,000 rows × 20 features, mse + mae + huber, 5 folds       target 15 s (2 cores)
+- tune:   2,000 rows × 3 features, huber, Bayesian search, 30 trials   target 30 s
+
+Every run includes start-up, reading, profiling and the rules (validate asks them for their
+ranking and parameters). `--jobs` is left automatic (one process for the small cases, one worker
+per core for the large one) and every fit runs one thread. Run:
+    .venv/bin/python benchmarks/validate_speed.py [--cases small,large,tune]
 """
 
 from __future__ import annotations
@@ -11,72 +17,78 @@ import argparse
 import json
 import os
 import platform
+import resource
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
+
+TARGETS = {"small": 5.0, "large": 15.0, "tune": 30.0}
+CPU_SECONDS: dict[str, float] = {}
+
+
+def _table(path: Path, rows: int, features: int) -> None:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(rows, features))
+    y = x @ rng.normal(size=features) + np.sin(3 * x[:, 0]) + rng.standard_t(3, rows)
+    table = pd.DataFrame(x, columns=[f"x{i}" for i in range(features)])
+    table["y"] = y
+    table.to_csv(path, index=False)
+
+
+def _run(args: list[str]) -> tuple[float, dict[str, object]]:
+    """Wall time (and, in CPU_SECONDS, the command's CPU time: the load-independent part)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "lossadvisor", *args, "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU_SECONDS[args[0] + ":" + str(len(CPU_SECONDS))] = round(
+        after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 2
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed: {done.stderr.strip()}")
+    return wall, json.loads(done.stdout)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--features", type=int, default=20)
-    parser.add_argument("--losses", default="mse,mae,huber")
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=0, help="per fit; 0 = all cores")
-    args = parser.parse_args()
-
-    import numpy as np
-    import pandas as pd
-
-    from lossadvisor.evidence.crossval import cross_validate
-    from lossadvisor.evidence.proxies import ProxySettings
-    from lossadvisor.evidence.results import ParamUsed
-
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(args.rows, args.features))
-    weights = rng.normal(size=args.features)
-    y = x @ weights + np.sin(3 * x[:, 0]) + rng.standard_t(3, args.rows)
-    table = pd.DataFrame(x, columns=[f"x{i}" for i in range(args.features)])
-    table["y"] = y
-    losses = args.losses.split(",")
-    per_loss: dict[str, float] = dict.fromkeys(losses, 0.0)
-    running: list[tuple[str, float]] = []  # the fit in progress: (loss, start time)
-
-    def progress(done: int, total: int, label: str) -> None:
-        # called before each fit with "fold k LOSS" and once with "done" at the end; the
-        # last loss of a fold also carries the next fold's preprocessing
-        now = time.perf_counter()
-        if running:
-            loss, since = running.pop()
-            per_loss[loss] += now - since
-        if label != "done":
-            running.append((label.split()[-1], now))
-
-    started = time.perf_counter()
-    result = cross_validate(
-        table,
-        "y",
-        losses,
-        params={"huber": {"delta": ParamUsed(value=1.345, source="benchmark")}},
-        n_folds=args.folds,
-        settings=ProxySettings(threads=args.threads),
-        progress=progress,
-    )
-    wall = time.perf_counter() - started
-    report = {
-        "rows": args.rows,
-        "features": args.features,
-        "losses": losses,
-        "folds": args.folds,
-        "fits": args.folds * len(losses),
-        "wall_seconds": round(wall, 2),
-        "seconds_per_loss_approx": {k: round(v, 2) for k, v in per_loss.items()},
-        "target_seconds": 60,
-        "threads_per_fit": args.threads or "all",
-        "cpu_count": os.cpu_count(),
-        "load_average_1min": round(os.getloadavg()[0], 2),
+    parser.add_argument("--cases", default="small,large,tune")
+    cases = parser.parse_args().cases.split(",")
+    report: dict[str, object] = {
+        "cpu_count": len(os.sched_getaffinity(0)),
+        "load_average_1min_before": round(os.getloadavg()[0], 2),
         "python": platform.python_version(),
-        "winner": result.winner,
-        "mean_mae": {e.loss: round(e.mean["mae"], 4) for e in result.losses},
     }
+    with tempfile.TemporaryDirectory() as folder:
+        small, large = Path(folder) / "small.csv", Path(folder) / "large.csv"
+        _table(small, 2_000, 3)
+        losses = ["--losses", "mse,mae,huber", "--folds", "5"]
+        if "small" in cases:
+            wall, result = _run(["validate", str(small), "-t", "y", *losses])
+            report["small"] = {"wall_seconds": round(wall, 2), "target_seconds": TARGETS["small"],
+                               "jobs": result["jobs"], "winner": result["winner"]}  # fmt: skip
+        if "large" in cases:
+            _table(large, 100_000, 20)
+            wall, result = _run(["validate", str(large), "-t", "y", *losses])
+            report["large"] = {"wall_seconds": round(wall, 2), "target_seconds": TARGETS["large"],
+                               "jobs": result["jobs"], "winner": result["winner"]}  # fmt: skip
+        if "tune" in cases:
+            args = ["tune", str(small), "-t", "y", "--loss", "huber", "--search", "bayes"]
+            wall, result = _run([*args, "--trials", "30"])
+            report["tune"] = {"wall_seconds": round(wall, 2), "target_seconds": TARGETS["tune"],
+                              "trials": len(result["trials"])}  # fmt: skip
+    report["cpu_seconds_per_command"] = CPU_SECONDS
+    report["load_average_1min_after"] = round(os.getloadavg()[0], 2)
     print(json.dumps(report, indent=2))
 
 

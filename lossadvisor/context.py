@@ -14,6 +14,7 @@ from pydantic import Field
 from lossadvisor.errors import InputError, out_of_range, unknown_name
 from lossadvisor.facts import (
     FACTS,
+    METRIC_SYNONYMS,
     METRICS,
     MODEL_OUTPUTS,
     MULTITASK_KINDS,
@@ -155,11 +156,15 @@ def make_context(
 
 
 def parse_metric(text: str) -> tuple[str, float | None]:
-    """'quantile:0.9' -> ('quantile', 0.9); 'mae' -> ('mae', None). InputError on anything else."""
+    """'quantile:0.9' -> ('quantile', 0.9); 'mae' -> ('mae', None). InputError on anything else.
+
+    Synonyms (facts.METRIC_SYNONYMS: pinball:0.9, macro_f1, ...) give their canonical name.
+    """
     name, sep, rest = text.strip().partition(":")
     name = name.strip().lower()
+    name = METRIC_SYNONYMS.get(name, name)
     if name not in METRICS:
-        raise unknown_name("metric", name, METRICS, where="--metric")
+        raise unknown_name("metric", name, [*METRICS, *METRIC_SYNONYMS], where="--metric")
     if name != "quantile":
         if sep:
             raise InputError(

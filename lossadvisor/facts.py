@@ -73,8 +73,22 @@ METRICS = (
     "map",
     "perplexity",
     "bleu",
+    "brier",
 )
-PRIORITIES = ("accuracy", "robustness", "speed", "memory")
+# What users also type for the same metric (recommend, validate and tune share them).
+METRIC_SYNONYMS = {
+    "pinball": "quantile",
+    "quantile_loss": "quantile",
+    "macro_f1": "f1",
+    "f1_macro": "f1",
+    "median_ae": "median_absolute_error",
+    "average_precision": "pr_auc",
+    "auc": "roc_auc",
+    "brier_score": "brier",
+    "logloss": "log_loss",
+    "cross_entropy": "log_loss",
+}
+PRIORITIES = ("accuracy", "robustness", "speed", "memory", "recall", "precision")
 OPTIMIZERS = ("sgd", "adam", "adamw", "lamb", "rmsprop", "adadelta")
 TAILS = ("light", "moderate", "heavy")
 MULTITASK_KINDS = ("main_auxiliary", "multimodal", "shared_backbone")
@@ -212,7 +226,7 @@ _SPECS: tuple[FactSpec, ...] = (
         "foreground_ratio",
         "number",
         "context",
-        "share of foreground pixels/voxels (segmentation)",
+        "share of foreground pixels/voxels (segmentation): --foreground-ratio, or measured from masks",
         minimum=0,
         maximum=1,
     ),
@@ -258,4 +272,202 @@ _SPECS: tuple[FactSpec, ...] = (
     _f("loss_family", "choice", "stage", "family of the chosen loss", choices=LOSS_FAMILIES),
 )
 
-FACTS: dict[str, FactSpec] = {spec.name: spec for spec in _SPECS}
+# --- measured on segmentation masks and detection annotations (lossadvisor.vision) ---------
+# Listed in docs/vision.md with their exact definitions. Shares are in [0, 1].
+_SHARE: dict[str, object] = {"minimum": 0, "maximum": 1}
+_VISION_SPECS: tuple[FactSpec, ...] = (
+    _f("n_images", "integer", "profile", "images (masks, or annotated images) read", minimum=0),
+    _f(
+        "n_files",
+        "integer",
+        "profile",
+        "mask or annotation files found (before --sample-files)",
+        minimum=0,
+    ),
+    _f(
+        "mask_ndim",
+        "integer",
+        "profile",
+        "dimensions of the label maps: 2 (images) or 3 (volumes)",
+        minimum=2,
+        maximum=3,
+    ),
+    _f("image_pixels_min", "integer", "profile", "pixels (voxels) of the smallest mask", minimum=0),
+    _f("image_pixels_median", "number", "profile", "median pixels (voxels) per mask", minimum=0),
+    _f("image_pixels_max", "integer", "profile", "pixels (voxels) of the largest mask", minimum=0),
+    _f(
+        "image_foreground_mean",
+        "number",
+        "profile",
+        "mean over masks of each mask's foreground share",
+        **_SHARE,
+    ),
+    _f(
+        "image_foreground_p10",
+        "number",
+        "profile",
+        "10th percentile of the per-mask foreground share",
+        **_SHARE,
+    ),
+    _f(
+        "image_foreground_p50",
+        "number",
+        "profile",
+        "median of the per-mask foreground share",
+        **_SHARE,
+    ),
+    _f(
+        "image_foreground_p90",
+        "number",
+        "profile",
+        "90th percentile of the per-mask foreground share",
+        **_SHARE,
+    ),
+    _f(
+        "empty_mask_ratio", "number", "profile", "share of masks with no foreground pixel", **_SHARE
+    ),
+    _f(
+        "pixel_imbalance_ratio",
+        "number",
+        "profile",
+        "pixels of the largest class / pixels of the smallest (background included)",
+        minimum=1,
+    ),
+    _f(
+        "rarest_class_pixel_ratio",
+        "number",
+        "profile",
+        "share of labelled pixels in the rarest class",
+        **_SHARE,
+    ),
+    _f(
+        "classes_per_image_mean",
+        "number",
+        "profile",
+        "mean number of foreground classes present per mask",
+        minimum=0,
+    ),
+    _f(
+        "objects_per_image_mean",
+        "number",
+        "profile",
+        "mean connected components (objects) of one class per mask",
+        minimum=0,
+    ),
+    _f("objects_per_image_max", "integer", "profile", "most objects in one mask", minimum=0),
+    _f(
+        "object_size_p10",
+        "number",
+        "profile",
+        "10th percentile of object size in pixels (voxels)",
+        minimum=0,
+    ),
+    _f(
+        "object_size_median",
+        "number",
+        "profile",
+        "median object size in pixels (voxels)",
+        minimum=0,
+    ),
+    _f(
+        "object_size_p90",
+        "number",
+        "profile",
+        "90th percentile of object size in pixels (voxels)",
+        minimum=0,
+    ),
+    _f(
+        "small_object_ratio",
+        "number",
+        "profile",
+        "share of objects below COCO's 32² = 1,024 pixels",
+        **_SHARE,
+    ),
+    _f(
+        "boundary_ratio",
+        "number",
+        "profile",
+        "share of foreground pixels on a class boundary (thin structures: high)",
+        **_SHARE,
+    ),
+    _f(
+        "label_overlap_ratio",
+        "number",
+        "profile",
+        "share of foreground pixels carrying two or more labels (multi-label masks)",
+        **_SHARE,
+    ),
+    _f(
+        "ignore_value",
+        "integer",
+        "profile",
+        "the label read as 'ignore' (255 beside other labels, or negatives as -1)",
+    ),
+    _f("ignore_ratio", "number", "profile", "share of pixels with the ignore value", **_SHARE),
+    _f("n_instances", "integer", "profile", "boxes read (annotations kept)", minimum=0),
+    _f(
+        "instance_imbalance_ratio",
+        "number",
+        "profile",
+        "instances of the largest class / of the smallest class with any",
+        minimum=1,
+    ),
+    _f(
+        "rare_classes",
+        "integer",
+        "profile",
+        "classes with fewer than 10 instances (0 included)",
+        minimum=0,
+    ),
+    _f(
+        "classes_without_instances",
+        "integer",
+        "profile",
+        "declared classes with no instance",
+        minimum=0,
+    ),
+    _f("boxes_per_image_mean", "number", "profile", "mean boxes per image", minimum=0),
+    _f("boxes_per_image_p50", "number", "profile", "median boxes per image", minimum=0),
+    _f("boxes_per_image_p90", "number", "profile", "90th percentile of boxes per image", minimum=0),
+    _f("boxes_per_image_max", "integer", "profile", "most boxes in one image", minimum=0),
+    _f(
+        "small_box_ratio",
+        "number",
+        "profile",
+        "share of boxes with area < 32² pixels (COCO small)",
+        **_SHARE,
+    ),
+    _f(
+        "medium_box_ratio",
+        "number",
+        "profile",
+        "share of boxes with area in 32²..96² pixels (COCO medium)",
+        **_SHARE,
+    ),
+    _f(
+        "large_box_ratio",
+        "number",
+        "profile",
+        "share of boxes with area > 96² pixels (COCO large)",
+        **_SHARE,
+    ),
+    _f("box_area_median", "number", "profile", "median box (or mask) area in pixels", minimum=0),
+    _f(
+        "box_relative_size_median",
+        "number",
+        "profile",
+        "median of sqrt(box area / image area)",
+        **_SHARE,
+    ),
+    _f(
+        "box_aspect_spread",
+        "number",
+        "profile",
+        "90th / 10th percentile of box width / height",
+        minimum=1,
+    ),
+    _f("crowd_ratio", "number", "profile", "share of boxes marked iscrowd (COCO)", **_SHARE),
+    _f("empty_image_ratio", "number", "profile", "share of images without any box", **_SHARE),
+)
+
+FACTS: dict[str, FactSpec] = {spec.name: spec for spec in (*_SPECS, *_VISION_SPECS)}

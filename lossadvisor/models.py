@@ -39,6 +39,14 @@ class TargetProfile(Frozen):
     levels: list[str] | None = Field(
         default=None, description="ordinal targets: every level, lowest first"
     )
+    class_images: dict[str, int] | None = Field(
+        default=None, description="vision: images (masks) in which each class appears"
+    )
+    class_image_pixels: dict[str, int] | None = Field(
+        default=None,
+        description="segmentation: pixels of the masks in which each class appears "
+        "(median-frequency balancing)",
+    )
 
 
 class DatasetProfile(Frozen):
@@ -131,3 +139,11 @@ class Recommendation(Frozen):
     heads: list[HeadAdvice] = Field(default_factory=list)
     balancing: BalancingAdvice | None = None
     cautions: list[Caution] = Field(default_factory=list)
+    classes: list[str] = Field(
+        default_factory=list,
+        description="the target's class labels as the data spells them, in natural order "
+        "(numbers by value, else text order, as numpy.unique sorts them); [] = no classes",
+    )
+    positive_class: str | None = Field(
+        default=None, description="binary targets: the label the class-prior parameters treat as 1"
+    )

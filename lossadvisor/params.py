@@ -53,6 +53,8 @@ class DerivationInputs(Frozen):
     param: str = ""
     current: Any = None  # the value before this derivation (catalog default or earlier rule)
     siblings: dict[str, Any] = Field(default_factory=dict)  # the loss's other current params
+    # segmentation: pixels of the masks each class appears in (median-frequency balancing)
+    class_image_pixels: dict[str, int] | None = None
 
 
 Derivation = Callable[[DerivationInputs], Derived | Missing]
@@ -162,7 +164,7 @@ def berhu_c_mad(inputs: DerivationInputs) -> Derived | Missing:
 # --- class prior -----------------------------------------------------------------------------
 
 
-def _positive_class(counts: Mapping[str, int]) -> tuple[str, str]:
+def positive_class(counts: Mapping[str, int]) -> tuple[str, str]:
     """(positive, negative) label of a two-class count table, and nothing else."""
     labels = sorted(counts)
     named = [label for label in labels if label.strip().lower() in POSITIVE_LABELS]
@@ -180,7 +182,7 @@ def _two_classes(inputs: DerivationInputs) -> tuple[str, int, str, int] | str:
         return _why_absent(inputs, "class counts")
     if len(counts) != 2:
         return f"the target has {len(counts)} classes, not 2"
-    positive, negative = _positive_class(counts)
+    positive, negative = positive_class(counts)
     if counts[positive] <= 0:
         return f"class '{positive}' has no rows"
     return positive, counts[positive], negative, counts[negative]
@@ -398,6 +400,133 @@ def nb_alpha_moments(inputs: DerivationInputs) -> Derived | Missing:
     )
 
 
+# --- vision: class order, median frequency, priority -----------------------------------------
+
+
+def _class_order(counts: Mapping[str, int]) -> list[str]:
+    """The user's class order: integer labels by value (mask label ids), else as given
+    (COCO categories by id, the YOLO names file), never alphabetical ('10' after '9')."""
+    labels = list(counts)
+    if all(label.lstrip("-").isdigit() for label in labels):
+        return sorted(labels, key=int)
+    return labels
+
+
+def _indexed(weights: Mapping[str, float], order: list[str]) -> tuple[dict[str, float], str]:
+    """{label: weight} for every class a framework indexes: mask label ids 0..max (ids that
+    never occur get 1.0, so the weight vector stays indexed by id), else the given classes;
+    and a note saying so. Exports order the labels naturally (ids by value) or by
+    `export --class-order`, and print the index they used."""
+    if all(label.lstrip("-").isdigit() for label in order):
+        ids = [int(label) for label in order]
+        if min(ids) >= 0:
+            values = {str(i): num(weights.get(str(i), 1.0)) for i in range(max(ids) + 1)}
+            gaps = [i for i in range(max(ids) + 1) if str(i) not in weights]
+            note = f"one per class id 0..{max(ids)}"
+            if gaps:
+                note += f"; ids {', '.join(map(str, gaps[:6]))} never occur and get 1.0"
+            return values, note
+    absent = [label for label in order if label not in weights]
+    note = "classes " + ", ".join(order[:6]) + (", …" if len(order) > 6 else "")
+    if absent:
+        note += f"; {', '.join(absent[:6])} never occur and get 1.0"
+    note += " (export --class-order sets the index order your model uses)"
+    return {label: num(weights.get(label, 1.0)) for label in order}, note
+
+
+def class_weights_median_frequency(inputs: DerivationInputs) -> Derived | Missing:
+    """w_c = median_c(f_c) / f_c, f_c = pixels of c / pixels of the masks containing c.
+
+    Eigen & Fergus (2015) §4.3 and SegNet (Badrinarayanan et al. 2017); the weights come out
+    one per label id 0..K−1 (ids that never occur get 1.0), so the exported weight vector is
+    indexed by label id as CrossEntropyLoss's `weight` must be.
+    """
+    counts, totals = inputs.class_counts, inputs.class_image_pixels
+    if not counts or not totals:
+        why = _why_absent(inputs, "per-class pixel counts (profile a mask folder)")
+        return Missing(derivation=f"{why}: default {inputs.param} = {inputs.current}")
+    order = _class_order(counts)
+    freq = {c: counts[c] / totals[c] for c in order if counts[c] > 0 and totals.get(c, 0) > 0}
+    if len(freq) < 2:
+        return Missing(derivation=f"fewer than two classes with pixels: {inputs.param} kept")
+    ranked = sorted(freq.values())
+    mid = len(ranked) // 2
+    median = ranked[mid] if len(ranked) % 2 else (ranked[mid - 1] + ranked[mid]) / 2
+    weights = {c: median / f for c, f in freq.items()}
+    values, note = _indexed(weights, order)
+    rarest = min(freq, key=lambda c: (freq[c], c))
+    return Derived(
+        value=values,
+        derivation=f"w_c = median frequency / f_c, f_c = pixels of c / pixels of the masks "
+        f"containing c (median {show(median)}); rarest class '{rarest}': f = "
+        f"{show(freq[rarest])}, w = {show(weights[rarest])}; {note} (Eigen & Fergus 2015, "
+        f"median frequency balancing; SegNet)",
+    )
+
+
+def class_weights_effective_ordered(inputs: DerivationInputs) -> Derived | Missing:
+    """Cui et al.'s effective-number weights for every class, in the user's class order.
+
+    The same formula as class_weights_effective, for sets whose class order matters to the
+    framework (detection categories, mask label ids); classes with no instance get 1.0.
+    """
+    counts = inputs.class_counts
+    if not counts:
+        why = _why_absent(inputs, "class counts")
+        return Missing(derivation=f"{why}: default {inputs.param} = {inputs.current}")
+    own = inputs.siblings.get("beta")
+    beta = EFFECTIVE_NUMBER_BETA
+    if isinstance(own, float | int) and not isinstance(own, bool) and 0 < own < 1:
+        beta = float(own)
+    order = _class_order(counts)
+    seen = {c: counts[c] for c in order if counts[c] > 0}
+    if len(seen) < 2:
+        return Missing(derivation=f"fewer than two classes with instances: {inputs.param} kept")
+    weights = effective_number_weights(seen, beta)
+    values, note = _indexed(weights, order)
+    rarest = min(seen, key=lambda c: (seen[c], c))
+    return Derived(
+        value=values,
+        derivation=f"w_c = (1 − β) / (1 − β^n_c) with β = {beta}, normalised to sum to "
+        f"K = {len(seen)}; rarest class '{rarest}' (n_c = {seen[rarest]}): "
+        f"{show(weights[rarest])}; {note} (Cui et al. 2019, effective number of samples)",
+    )
+
+
+TVERSKY_PRIORITY_WEIGHT = 0.7  # Salehi et al.'s recall-oriented setting, mirrored for precision
+
+
+def tversky_priority(inputs: DerivationInputs) -> Derived | Missing:
+    """Tversky α (FP) / β (FN) from the foreground ratio, bent toward --priority.
+
+    recall: β = max(β_fg, 0.7), α = 1 − β; precision: α = max(β_fg, 0.7), β = 1 − α, where
+    β_fg is tversky_from_foreground's β (0.5 without a foreground ratio). α + β = 1 as in
+    Salehi et al. (2017), whose Fβ reading makes β > α favour recall.
+    """
+    priority = inputs.facts.get("priority")
+    if priority not in ("recall", "precision"):
+        return tversky_from_foreground(inputs)
+    fg = _number(inputs.facts, "foreground_ratio")
+    base = tversky_from_foreground(inputs.model_copy(update={"param": "beta"}))
+    beta_fg = float(base.value) if isinstance(base, Derived) else 0.5
+    heavy = max(beta_fg, TVERSKY_PRIORITY_WEIGHT)
+    alpha, beta = (1 - heavy, heavy) if priority == "recall" else (heavy, 1 - heavy)
+    wants_fn = "beta" in inputs.param.lower() or "fn" in inputs.param.lower()
+    value, symbol = (beta, "β") if wants_fn else (alpha, "α")
+    origin = (
+        f"foreground_ratio = {show(fg)} gives β = {show(beta_fg)}"
+        if fg is not None
+        else ("no foreground ratio: 0.5/0.5")
+    )
+    side = "false negatives (missed foreground)" if priority == "recall" else "false positives"
+    return Derived(
+        value=num(value),
+        derivation=f"{symbol} = {show(value)}: {origin}; --priority {priority} weighs {side} "
+        f"at least {TVERSKY_PRIORITY_WEIGHT}: α = {show(alpha)} (FP), β = {show(beta)} (FN), "
+        f"α + β = 1 (Salehi et al. 2017)",
+    )
+
+
 DERIVATIONS: dict[str, Derivation] = {
     "huber_delta_mad": huber_delta_mad,
     "smooth_l1_beta_mad": smooth_l1_beta_mad,
@@ -410,6 +539,9 @@ DERIVATIONS: dict[str, Derivation] = {
     "nb_alpha_moments": nb_alpha_moments,
     "quantile_from_metric": quantile_from_metric,
     "tversky_from_foreground": tversky_from_foreground,
+    "tversky_priority": tversky_priority,
+    "class_weights_median_frequency": class_weights_median_frequency,
+    "class_weights_effective_ordered": class_weights_effective_ordered,
 }
 DERIVATION_NAMES: tuple[str, ...] = tuple(DERIVATIONS)
 

@@ -23,6 +23,7 @@ import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
+from lossadvisor.classes import class_fields
 from lossadvisor.context import Context, HeadSpec, check_task, infer_task, numeric_target
 from lossadvisor.errors import InputError, out_of_range
 from lossadvisor.facts import FactValue
@@ -57,6 +58,9 @@ N_REASONS = 2
 OPTIMIZER_TABLE = "optimizer"
 MULTITASK_TABLE = "multitask"
 # Context facts every head of a multi-task model shares (the rest describe the main task).
+# A detection profile's target type describes its box classes, which one detector trains with
+# a box loss (no target type) and a per-anchor sigmoid or softmax head alike: no type misfits.
+TASKS_WITHOUT_TARGET_FIT = ("detection",)
 SHARED_HEAD_FACTS = ("priority", "optimizer", "batch_size", "n_heads", "multitask_kind")
 
 
@@ -123,6 +127,8 @@ def misfit(base: RuleBase, loss: str, facts: Mapping[str, FactValue]) -> str | N
     if task not in spec.tasks:
         return f"{spec.name} serves {', '.join(spec.tasks)}, not {task}"
     target_type = facts.get("target_type")
+    if task in TASKS_WITHOUT_TARGET_FIT:
+        return None
     if target_type is not None and spec.target_types and target_type not in spec.target_types:
         return f"{spec.name} needs a {' / '.join(spec.target_types)} target, not {target_type}"
     return None
@@ -222,6 +228,7 @@ def loss_params(
     evaluation: Evaluation,
     facts: Mapping[str, FactValue],
     class_counts: Mapping[str, int] | None,
+    class_image_pixels: Mapping[str, int] | None = None,
 ) -> dict[str, ParamAdvice]:
     """Catalog defaults, then every fired rule's hint in rule order (later wins)."""
     specs = base.losses[loss].params
@@ -240,6 +247,7 @@ def loss_params(
                 param=param,
                 current=current,
                 siblings={k: v.value for k, v in params.items() if k != param},
+                class_image_pixels=dict(class_image_pixels) if class_image_pixels else None,
             )
             got = derive(hint.derive, inputs)
             if isinstance(got, Derived):
@@ -260,13 +268,18 @@ def with_params(
     evaluation: Evaluation,
     facts: Mapping[str, FactValue],
     class_counts: Mapping[str, int] | None,
+    class_image_pixels: Mapping[str, int] | None = None,
 ) -> list[RankedLoss]:
     """The ranking with parameters filled in for every candidate (not the excluded)."""
     return [
         item
         if item.verdict == "excluded"
         else item.model_copy(
-            update={"params": loss_params(base, item.loss, evaluation, facts, class_counts)}
+            update={
+                "params": loss_params(
+                    base, item.loss, evaluation, facts, class_counts, class_image_pixels
+                )
+            }
         )
         for item in ranking
     ]
@@ -496,7 +509,8 @@ def recommend(
     if not ranking or ranking[0].verdict == "excluded":
         shape = f" and a {facts['target_type']} target" if "target_type" in facts else ""
         raise InputError(f"no loss in the rule base fits task {task_of(facts)}{shape}.")
-    ranking = with_params(base, ranking, first, facts, class_counts)
+    pixels = profile.class_image_pixels if profile is not None else None
+    ranking = with_params(base, ranking, first, facts, class_counts, pixels)
 
     optimizer, second = choose_optimizer(base, facts, ranking[0].loss, first)
     evaluations: list[Evaluation] = [first, second]
@@ -526,6 +540,7 @@ def recommend(
         heads=heads,
         balancing=balancing,
         cautions=collect_cautions(base, evaluations),
+        **class_fields(class_counts),
     )
 
 

@@ -13,7 +13,7 @@ last layer stays unconstrained.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import torch
@@ -42,6 +42,7 @@ __all__ = [
     "PinballLoss",
     "PseudoHuberLoss",
     "TweedieDevianceLoss",
+    "WarmupLR",
     "WingLoss",
 ]
 
@@ -657,3 +658,68 @@ class Lamb(torch.optim.Optimizer):
                 trust = (w_norm / u_norm) if w_norm > 0 and u_norm > 0 else torch.tensor(1.0)
                 p.add_(update, alpha=-group["lr"] * float(trust))
         return loss
+
+
+# --- learning-rate schedule -------------------------------------------------------------------
+
+
+class WarmupLR(torch.optim.lr_scheduler.SequentialLR):
+    """The advised schedule as one torch SequentialLR: a linear warm-up, then the decay.
+
+    `total_steps` is how many times `step()` will be called over the whole run (one per optimizer
+    step in a plain loop; one per epoch under LightningCLI's default interval). The first
+    round(warmup_ratio × total_steps) calls warm up with LinearLR from `start_factor` × lr to lr
+    (LinearLR needs a factor > 0, so it starts just above 0); the rest follow `decay`:
+
+      cosine      CosineAnnealingLR(T_max = the rest, eta_min)              ends at eta_min
+      polynomial  PolynomialLR(total_iters = the rest, power)                ends at 0
+      step        MultiStepLR(milestones = round(r × total_steps) for r in milestones_ratio,
+                  counted from the start of the run, gamma)                  ends at lr·γ^len
+      constant    ConstantLR(factor = 1)                                     stays at lr
+
+    Torch classes only, so it pickles and resumes from state_dict like any SequentialLR; the
+    optimizer is the first argument, as Hydra (`_partial_: true`) and LightningCLI pass it.
+    """
+
+    DECAYS = ("cosine", "polynomial", "step", "constant")
+
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        total_steps: int,
+        decay: str = "cosine",
+        warmup_ratio: float = 0.0,
+        start_factor: float = 1e-3,
+        eta_min: float = 0.0,
+        power: float = 1.0,
+        milestones_ratio: Sequence[float] = (),
+        gamma: float = 0.1,
+    ) -> None:
+        if decay not in self.DECAYS:
+            raise ValueError(f"decay must be one of {self.DECAYS}, got {decay!r}")
+        if isinstance(total_steps, bool) or not isinstance(total_steps, int) or total_steps < 1:
+            raise ValueError(f"total_steps must be an integer >= 1, got {total_steps!r}")
+        if not 0.0 <= warmup_ratio < 1.0:
+            raise ValueError(f"warmup_ratio must be in [0, 1), got {warmup_ratio}")
+        self.total_steps = total_steps
+        self.warmup_steps = round(warmup_ratio * total_steps)
+        rest = total_steps - self.warmup_steps
+        sched = torch.optim.lr_scheduler
+        main: sched.LRScheduler
+        if decay == "cosine":
+            main = sched.CosineAnnealingLR(optimizer, T_max=rest, eta_min=eta_min)
+        elif decay == "polynomial":
+            main = sched.PolynomialLR(optimizer, total_iters=rest, power=power)
+        elif decay == "step":
+            at = sorted({round(r * total_steps) - self.warmup_steps for r in milestones_ratio})
+            main = sched.MultiStepLR(optimizer, milestones=[m for m in at if m > 0], gamma=gamma)
+        else:
+            main = sched.ConstantLR(optimizer, factor=1.0, total_iters=0)
+        schedulers: list[sched.LRScheduler] = [main]
+        milestones: list[int] = []
+        if self.warmup_steps > 0:
+            warm = sched.LinearLR(
+                optimizer, start_factor=start_factor, end_factor=1.0, total_iters=self.warmup_steps
+            )
+            schedulers, milestones = [warm, main], [self.warmup_steps]
+        super().__init__(optimizer, schedulers=schedulers, milestones=milestones)

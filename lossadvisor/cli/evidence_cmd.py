@@ -19,8 +19,9 @@ from lossadvisor.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from lossadvisor.evidence.results import ParamUsed
-    from lossadvisor.models import Recommendation, TargetProfile
+    from lossadvisor.context import Context
+    from lossadvisor.evidence.results import ParamUsed, ValidationResult
+    from lossadvisor.models import Recommendation
     from lossadvisor.rules.schema import RuleBase
 
 
@@ -30,65 +31,45 @@ def _read(data: str) -> pd.DataFrame:
     return read_dataframe(data)
 
 
+@dataclass(frozen=True)
+class _Typing:
+    """How validate learns the target's type: --target-type, --order, or a saved --profile."""
+
+    target_type: str | None = None
+    order: str | None = None
+    profile: str | None = None
+
+
 def _advice(
-    data: str,
-    target: str,
-    target_type: str | None = None,
-    order: list[str] | None = None,
-    profile_path: str | None = None,
-    metric: str | None = None,
+    data: str, target: str, context: Context, rules: list[str], typed: _Typing | None = None
 ) -> tuple[Recommendation, RuleBase]:
-    """profile (or the saved --profile) -> recommend for this target (the rule side of the
-    comparison), with --target-type / --order fixing the type and --metric as the context."""
-    from lossadvisor.context import make_context
+    """profile -> recommend for this target, with recommend's own context and target handling
+    (the rule side of the comparison is what `recommend DATA -t TARGET ...` ranks); --profile
+    replaces the profiling, --target-type / --order fix the type as they do for recommend."""
+    from lossadvisor.cli.recommend_cmd import _targets
     from lossadvisor.recommend import recommend
     from lossadvisor.rules.load import load_rulebase
 
-    base = load_rulebase()
-    profile = _target_profile(data, target, target_type, order, profile_path)
-    return recommend(base, make_context(metric=_rule_metric(metric)), profile), base
-
-
-def _target_profile(
-    data: str,
-    target: str,
-    target_type: str | None,
-    order: list[str] | None,
-    profile_path: str | None,
-) -> TargetProfile:
-    from lossadvisor.profile import load_profile, profile_dataset
-
-    if profile_path is None:
-        return profile_dataset(data, [target], target_type=target_type, order=order).targets[0]
-    if target_type is not None or order is not None:
+    typed = typed or _Typing()
+    base = load_rulebase(rules)
+    if typed.profile is not None and (typed.target_type or typed.order):
         raise InputError(
             "--target-type and --order apply when profiling DATA; a saved --profile keeps the "
             "type it was profiled with."
         )
-    saved = {t.name: t for t in load_profile(profile_path).targets}
-    if target not in saved:
-        from lossadvisor.errors import unknown_name
-
-        raise unknown_name("target", target, saved, where=profile_path)
-    return saved[target]
-
-
-# validate's metric names -> the rule vocabulary's (facts.METRICS); the others are the same.
-_RULE_METRIC = {"macro_f1": "f1", "median_ae": "median_absolute_error"}
+    source = None if typed.profile is not None else data
+    first, _ = _targets(
+        source, [target], typed.profile, context.task, typed.target_type, typed.order
+    )
+    return recommend(base, context, first), base
 
 
-def _rule_metric(metric: str | None) -> str | None:
-    """The --metric of validate as the rules name it, or None when the rules have no such
-    metric (pinball:TAU, quantile levels) — the ranking then ignores it."""
-    if metric is None:
-        return None
-    from lossadvisor.facts import METRICS
+def _context(
+    task: str | None, model_output: str | None, metric: str | None, priority: str | None
+) -> Context:
+    from lossadvisor.context import make_context
 
-    name, _, level = metric.strip().lower().partition(":")
-    if name in ("pinball", "quantile") and level:
-        return f"quantile:{level}"
-    name = _RULE_METRIC.get(name, name)
-    return name if name in METRICS else None
+    return make_context(task=task, model_output=model_output, metric=metric, priority=priority)
 
 
 @contextmanager
@@ -143,9 +124,25 @@ def _check_budget(time_budget: float | None) -> None:
         raise InputError(f"--time-budget must be a number of seconds > 0. Got {time_budget}.")
 
 
-def _check_threads(threads: int) -> None:
+def _check_threads(threads: int, jobs: int = 0) -> None:
     if threads < 0:
         raise InputError(f"--threads must be an integer >= 0. Got {threads} instead.")
+    if jobs < 0:
+        raise InputError(f"--jobs must be an integer >= 0. Got {jobs} instead.")
+
+
+TASK_HELP = "The task, as for recommend (regression, binary, multiclass, multilabel, ...)."
+MODEL_OUTPUT_HELP = "What the last layer emits, as for recommend (real, logits, probabilities)."
+PRIORITY_HELP = "accuracy, robustness, speed, memory, recall or precision (as for recommend)."
+METRIC_HELP = (
+    "The metric that decides, in recommend's words (synonyms accepted): mae, mse, rmse, "
+    "median_absolute_error, mape, r2, quantile:0.9 (pinball:0.9), poisson_deviance, "
+    "gamma_deviance, tweedie_deviance, log_loss, brier, accuracy, balanced_accuracy, f1 "
+    "(macro_f1), roc_auc, pr_auc. Default: follows the target (deviance for counts and "
+    "positive amounts, log loss for classes and proportions, MAE otherwise)."
+)
+THREADS_HELP = "Threads per model fit (default 1: one per worker never oversubscribes; 0: all)."
+JOBS_HELP = "Worker processes running folds in parallel (0: automatic, 1: this process)."
 
 
 def _loss_list(text: str) -> list[str]:
@@ -162,7 +159,9 @@ def _loss_list(text: str) -> list[str]:
 @app.command()
 def validate(
     data: str = typer.Argument(..., metavar="DATA", help="CSV/TSV/Parquet/JSONL file."),
-    target: str = typer.Option(..., "--target", "-t", metavar="COL", help="Target column."),
+    target: list[str] = typer.Option(
+        ..., "--target", "-t", metavar="COL", help="Target column; repeat for one result each."
+    ),
     target_type: str | None = typer.Option(
         None, "--target-type", help="Override the inferred target type (as in profile)."
     ),
@@ -183,110 +182,141 @@ def validate(
         None, metavar="a,b,c", help="Validate these loss ids instead of the top K."
     ),
     folds: int = typer.Option(5, help="Cross-validation folds (stratified for classes)."),
-    metric: str | None = typer.Option(
-        None,
-        help="The metric that decides: mae, rmse, median_ae, r2, poisson_deviance, "
-        "gamma_deviance, pinball:0.9, log_loss, balanced_accuracy, macro_f1, pr_auc, accuracy. "
-        "Default: mae (regression), log_loss (classification).",
+    metric: str | None = typer.Option(None, help=METRIC_HELP),
+    task: str | None = typer.Option(None, help=TASK_HELP),
+    model_output: str | None = typer.Option(None, help=MODEL_OUTPUT_HELP),
+    priority: str | None = typer.Option(None, help=PRIORITY_HELP),
+    rules: list[str] = typer.Option(
+        [], "--rules", metavar="FILE", help="Extra rule file(s), loaded last (as for recommend)."
     ),
     time_budget: float | None = typer.Option(
         None, metavar="S", help="Stop between fits after S seconds; report what was measured."
     ),
     seed: int = typer.Option(0, help="Seed of the folds and the proxy models."),
-    threads: int = typer.Option(
-        0, help="Threads per model fit (0: all cores). 1 is often faster on a busy machine."
-    ),
+    threads: int = typer.Option(1, help=THREADS_HELP),
+    jobs: int = typer.Option(0, help=JOBS_HELP),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Cross-validate losses on DATA with a proxy model that trains with each loss.
+
+    The rules' ranking comes from the same arguments `recommend` takes (--metric, --task,
+    --model-output, --priority, --rules). Several --target: one result per target, and no
+    target is a feature of another (--json: a list).
 
     \b
     Examples:
       lossadvisor validate claims.csv --target claims
       lossadvisor validate house.csv -t price --losses mse,huber,mae --metric mae --json
+      lossadvisor validate returns.csv -t ret --metric pinball:0.9
     """
     from lossadvisor.evidence.proxies import require_libraries
 
     if top < 1:
         raise InputError(f"--top must be an integer >= 1. Got {top} instead.")
     _check_budget(time_budget)
-    _check_threads(threads)
+    _check_threads(threads, jobs)
+    context = _context(task, model_output, metric, priority)
     require_libraries()
     chosen = _loss_list(losses) if losses is not None else None
-    from lossadvisor.profile.infer import parse_order
-
-    typed = _Typing(target_type, parse_order(order) if order is not None else None, profile)
+    targets = list(dict.fromkeys(target))
     with _local(data) as path:
-        _validate(
-            path, target, typed, top, chosen, folds, metric, time_budget, seed, threads, json_out
-        )
+        frame = _read(path)
+        results = [
+            _validate(
+                frame,
+                path,
+                name,
+                targets,
+                top,
+                chosen,
+                folds,
+                metric,
+                context,
+                rules,
+                time_budget,
+                seed,
+                threads,
+                jobs,
+                _Typing(target_type, order, profile),
+            )
+            for name in targets
+        ]
+    if json_out:
+        if len(results) == 1:
+            sys.stdout.write(results[0].model_dump_json(indent=2) + "\n")
+        else:
+            body = ",\n".join(r.model_dump_json(indent=2) for r in results)
+            sys.stdout.write(f"[\n{body}\n]\n")
+        return
+    from rich.console import Console
 
+    from lossadvisor.render.evidence import validation_view
 
-@dataclass(frozen=True)
-class _Typing:
-    """How validate learns the target's type: --target-type, --order, or a saved --profile."""
-
-    target_type: str | None = None
-    order: list[str] | None = None
-    profile: str | None = None
+    console = Console()
+    for result in results:
+        console.print(validation_view(result))
 
 
 def _validate(
+    frame: pd.DataFrame,
     data: str,
     target: str,
-    typed: _Typing,
+    targets: list[str],
     top: int,
     chosen: list[str] | None,
     folds: int,
     metric: str | None,
+    context: Context,
+    rules: list[str],
     time_budget: float | None,
     seed: int,
     threads: int,
-    json_out: bool,
-) -> None:
-    from lossadvisor.evidence.advice import rule_params, rule_ranking, top_losses
+    jobs: int,
+    typed: _Typing | None = None,
+) -> ValidationResult:
+    from lossadvisor.evidence.advice import rule_params, rule_ranking, top_losses, unmeasured
     from lossadvisor.evidence.crossval import cross_validate
     from lossadvisor.evidence.proxies import ProxySettings
 
-    frame = _read(data)
+    if target not in frame.columns:
+        from lossadvisor.errors import unknown_name
+
+        raise unknown_name("target column", target, [str(c) for c in frame.columns])
     ranking = None
     params = {}
+    rec = None
     try:
-        rec, _ = _advice(data, target, typed.target_type, typed.order, typed.profile, metric)
+        rec, _ = _advice(data, target, context, rules, typed)
         ranking, params = rule_ranking(rec), rule_params(rec)
     except InputError as err:
         if chosen is None:
             raise InputError(f"no rule ranking to take the top {top} from ({err})") from None
-        _warn(f"validating without the rule ranking: {err}")
-    if chosen is None:
-        assert ranking is not None
-        chosen, without = top_losses(rec, top)
+        _warn(f"validating '{target}' without the rule ranking: {err}")
+    losses = chosen
+    if losses is None:
+        assert rec is not None
+        losses, without = top_losses(rec, top)
         if without:
-            _warn(f"no table proxy for {', '.join(without)}; validating {', '.join(chosen)}")
-        if not chosen:
+            _warn(f"no table proxy for {', '.join(without)}; validating {', '.join(losses)}")
+        if not losses:
             raise InputError("none of the recommended losses has a validation proxy.")
-    with _progress_bar("validate") as progress:
-        result = cross_validate(
+    with _progress_bar(f"validate {target}") as progress:
+        return cross_validate(
             frame,
             target,
-            chosen,
+            losses,
             params=params,
             n_folds=folds,
             metric=metric,
             seed=seed,
             time_budget=time_budget,
             rule_ranking=ranking,
+            unmeasured=unmeasured(ranking or [], losses),
             settings=ProxySettings(threads=threads),
             progress=progress,
+            jobs=jobs,
+            other_targets=[t for t in targets if t != target],
         )
-    if json_out:
-        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
-        return
-    from rich.console import Console
-
-    from lossadvisor.render.evidence import validation_view
-
-    Console().print(validation_view(result))
 
 
 @app.command()
@@ -300,13 +330,14 @@ def tune(
     ),
     folds: int = typer.Option(5, help="Cross-validation folds."),
     metric: str | None = typer.Option(None, help="The metric to optimise (as in validate)."),
+    task: str | None = typer.Option(None, help=TASK_HELP),
+    model_output: str | None = typer.Option(None, help=MODEL_OUTPUT_HELP),
+    priority: str | None = typer.Option(None, help=PRIORITY_HELP),
     time_budget: float | None = typer.Option(
         None, metavar="S", help="Stop between fits after S seconds; report the best so far."
     ),
     seed: int = typer.Option(0, help="Seed of the folds, the proxy and the sampler."),
-    threads: int = typer.Option(
-        0, help="Threads per model fit (0: all cores). 1 is often faster on a busy machine."
-    ),
+    threads: int = typer.Option(1, help=THREADS_HELP),
     export: str | None = typer.Option(
         None, "--export", metavar="FILE", help="Write the tuned config to FILE (- for stdout)."
     ),
@@ -326,7 +357,7 @@ def tune(
     """
     from lossadvisor.evidence.advice import with_tuned
     from lossadvisor.evidence.proxies import proxy_for, require_libraries
-    from lossadvisor.evidence.tune import tune_loss
+    from lossadvisor.evidence.tune import export_choice, tune_loss
 
     if export is None and (force or fmt != "native"):
         raise InputError("--format and --force only apply with --export FILE.")
@@ -336,11 +367,12 @@ def tune(
         refuse_existing(export, force)  # before the search, not after it
     _check_budget(time_budget)
     _check_threads(threads)
+    context = _context(task, model_output, metric, priority)
     require_libraries()
     proxy_for(loss)
     with _local(data) as path:
         frame = _read(path)
-        rec, base, params = _tune_advice(path, target, loss, export is not None)
+        rec, base, params = _tune_advice(path, target, loss, export is not None, context)
     with _progress_bar(f"tune {loss}") as progress:
         result = tune_loss(
             frame,
@@ -360,10 +392,13 @@ def tune(
         from lossadvisor.export import export_recommendation, write_yaml
 
         assert rec is not None and base is not None
-        tuned = with_tuned(rec, result)
-        write_yaml(export_recommendation(tuned, fmt, rules_digest=base.digest), export, force)
+        use_tuned, why = export_choice(result)
+        result = result.model_copy(update={"exported": why})
+        chosen = with_tuned(rec, result) if use_tuned else rec
+        write_yaml(export_recommendation(chosen, fmt, rules_digest=base.digest), export, force)
         if export == "-":
             return
+        print(f"lossadvisor: {export}: {why}", file=sys.stderr)
     if json_out:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
         return
@@ -375,13 +410,13 @@ def tune(
 
 
 def _tune_advice(
-    data: str, target: str, loss: str, exporting: bool
+    data: str, target: str, loss: str, exporting: bool, context: Context
 ) -> tuple[Recommendation | None, RuleBase | None, dict[str, ParamUsed]]:
     """The recommendation (for --export) and the rule-derived parameters of `loss`."""
     from lossadvisor.evidence.advice import rule_params
 
     try:
-        rec, base = _advice(data, target)
+        rec, base = _advice(data, target, context, [])
     except InputError as err:
         if exporting:
             raise InputError(f"--export needs the rules' recommendation: {err}") from None

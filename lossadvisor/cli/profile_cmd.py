@@ -64,21 +64,45 @@ def profile_command(
     engine: str = typer.Option(
         "pyarrow", "--engine", help="pyarrow (streaming, default) or dask (same statistics)."
     ),
+    task: str | None = typer.Option(
+        None,
+        "--task",
+        help="segmentation (a mask folder or glob) or detection (COCO .json, YOLO or VOC "
+        "folder); inferred from DATA when omitted.",
+    ),
+    sample_files: int | None = typer.Option(
+        None, "--sample-files", metavar="N", help="Masks/annotations: read a seeded sample of N."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed of --sample-files."),
 ) -> None:
     """Profile the target column(s) of DATA: type, balance, spread, outliers, tails, zeros.
 
-    Example:
+    DATA may also be a folder or glob of segmentation masks (PNG/TIFF/BMP, .npy/.npz,
+    NIfTI) or detection annotations (COCO .json, YOLO .txt folder, Pascal VOC .xml).
 
-        lossadvisor profile examples/insurance_claims.csv --target claims --json
+    \b
+    Examples:
+      lossadvisor profile examples/insurance_claims.csv --target claims --json
+      lossadvisor profile masks/ --task segmentation
+      lossadvisor profile instances.json --task detection
     """
     from lossadvisor.profile import dump_profile, profile_dataset
     from lossadvisor.profile.infer import parse_order
+    from lossadvisor.vision import is_vision_source
 
     levels = parse_order(order) if order is not None else None
     if output == "-" and as_json:
         raise InputError("-o - and --json both write to stdout; pick one.")
     if output is not None:
         refuse_existing(output, force)  # before the long read, not after it
+    if task in ("segmentation", "detection") or is_vision_source(data):
+        _profile_vision(data, task, sample_files, seed, quiet, as_json, output, force)
+        return
+    if task is not None or sample_files is not None:
+        raise InputError(
+            "--task and --sample-files apply to masks and annotations; "
+            "for a table use --target (and --target-type)."
+        )
     with _progress(data, quiet) as progress:
         profile = profile_dataset(
             data,
@@ -101,6 +125,37 @@ def profile_command(
         from lossadvisor.render.profile import print_profile
 
         print_profile(profile, Console())
+
+
+def _profile_vision(
+    data: str,
+    task: str | None,
+    sample_files: int | None,
+    seed: int,
+    quiet: bool,
+    as_json: bool,
+    output: str | None,
+    force: bool,
+) -> None:
+    from lossadvisor.cli.vision_cli import header, report_skipped, run_vision
+    from lossadvisor.profile import dump_profile
+
+    result = run_vision(data, task, sample_files, seed, quiet)
+    if output is not None:
+        write_text(dump_profile(result.profile), output, force)
+    if as_json:
+        sys.stdout.write(result.profile.model_dump_json(indent=2) + "\n")
+    elif output != "-":
+        from rich.console import Console
+        from rich.text import Text
+
+        from lossadvisor.render.profile import render_profile
+
+        console = Console()
+        console.print(Text(header(result)))
+        for part in list(render_profile(result.profile).renderables)[1:]:
+            console.print(part)
+    report_skipped(result)
 
 
 def _progress(data: str, quiet: bool) -> AbstractContextManager[Callable[[int], None] | None]:

@@ -16,6 +16,7 @@ from lossadvisor.errors import InputError, unknown_name
 
 if TYPE_CHECKING:
     from lossadvisor.models import Recommendation, TargetProfile
+    from lossadvisor.vision.profile import VisionProfile
 
 
 def _targets(
@@ -108,6 +109,30 @@ def _retype(task: str | None, chosen: list[TargetProfile]) -> str | None:
     return wanted.pop() if len(wanted) == 1 else None
 
 
+def _vision_data(
+    data: str | None,
+    targets: list[str],
+    profile_path: str | None,
+    task: str | None,
+    sample_files: int | None,
+    quiet: bool,
+) -> VisionProfile | None:
+    """The profile of a mask folder or annotation file given as DATA, or None for a table."""
+    if data is None or data == "-":
+        return None
+    from lossadvisor.vision import is_vision_source
+
+    if not is_vision_source(data) and not (task == "detection" and data.endswith(".json")):
+        return None
+    if profile_path is not None:
+        raise InputError("give DATA or --profile, not both.")
+    if targets:
+        raise InputError("--target names a table column; masks and annotations have none.")
+    from lossadvisor.cli.vision_cli import run_vision
+
+    return run_vision(data, task, sample_files, 0, quiet)
+
+
 def _export(
     rec: Recommendation, digest: str, path: str, fmt: str, pick: str | None, force: bool
 ) -> None:
@@ -162,7 +187,9 @@ def recommend(
     metric: str | None = typer.Option(
         None, help="The metric you are judged on: mae, rmse, quantile:0.9, log_loss, f1, iou, ..."
     ),
-    priority: str | None = typer.Option(None, help="accuracy, robustness, speed or memory."),
+    priority: str | None = typer.Option(
+        None, help="accuracy, robustness, speed, memory, recall or precision."
+    ),
     optimizer: str | None = typer.Option(
         None,
         help="Use this optimizer (sgd, adam, adamw, lamb, rmsprop, adadelta) and say "
@@ -195,6 +222,10 @@ def recommend(
     ),
     pick: str | None = typer.Option(None, help="Export this loss instead of the top one."),
     force: bool = typer.Option(False, "--force", help="Replace an existing --export file."),
+    sample_files: int | None = typer.Option(
+        None, "--sample-files", metavar="N", help="Masks/annotations: read a seeded sample of N."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (masks/annotations)."),
 ) -> None:
     """Recommend a loss, its hyperparameters and an optimizer, with the reasons.
 
@@ -206,6 +237,8 @@ def recommend(
     Examples:
       lossadvisor recommend claims.csv --target claims
       lossadvisor recommend --task segmentation --foreground-ratio 0.02
+      lossadvisor recommend masks/ --task segmentation --priority recall
+      lossadvisor recommend instances.json --task detection --export cfg.yaml --format hydra
       lossadvisor recommend --head boxes:detection --head cls:multiclass:0.5 --json
     """
     from lossadvisor.context import make_context
@@ -235,7 +268,17 @@ def recommend(
     if data is None and profile is None and context.task is None and not context.heads:
         raise InputError("recommend needs something to go on: give DATA (with --target) or --task.")
     base = load_rulebase(rules)
-    first, others = _targets(data, target, profile, context.task, target_type, order)
+    vision = _vision_data(data, target, profile, context.task, sample_files, quiet)
+    first: TargetProfile | None
+    others: list[TargetProfile] = []
+    if vision is not None:
+        first = vision.profile.targets[0]
+        if context.task is None:
+            context = context.model_copy(update={"task": vision.task})
+    elif sample_files is not None:
+        raise InputError("--sample-files applies to mask folders and annotation files.")
+    else:
+        first, others = _targets(data, target, profile, context.task, target_type, order)
     rec = run(base, context, first, top=top, extra_profiles=others)
     if export is not None:
         _export(rec, base.digest, export, fmt, pick, force)
@@ -243,9 +286,13 @@ def recommend(
             return
     if json_out:
         sys.stdout.write(dump_json(rec))
-        return
-    from rich.console import Console
+    else:
+        from rich.console import Console
 
-    from lossadvisor.render.recommend import recommendation_view
+        from lossadvisor.render.recommend import recommendation_view
 
-    Console().print(recommendation_view(rec, top=top, explain=explain))
+        Console().print(recommendation_view(rec, top=top, explain=explain))
+    if vision is not None:
+        from lossadvisor.cli.vision_cli import report_skipped
+
+        report_skipped(vision)

@@ -23,6 +23,16 @@ def top_losses(rec: Recommendation, k: int) -> tuple[list[str], list[str]]:
     return chosen, without
 
 
+def unmeasured(ranking: list[str], measured: list[str]) -> dict[str, str]:
+    """Why each ranked loss above the last measured one was not measured (for the verdict)."""
+    out: dict[str, str] = {}
+    for loss in ranking:
+        if loss in measured:
+            continue
+        out[loss] = "no table proxy" if loss not in PROXIES else "not among the validated losses"
+    return out
+
+
 def rule_params(rec: Recommendation) -> dict[str, dict[str, ParamUsed]]:
     """Each proxied loss's parameters as the rules set them, with their derivation text.
 

@@ -1,13 +1,18 @@
 """Cross-validate losses on the user's table: same folds, same proxy settings, only the loss varies.
 
-Folds are stratified for classification and shuffled with a fixed seed, so the same input gives
-the same numbers. Preprocessing is fitted inside each training fold (`preprocess.py`). The loop
-runs fold by fold and, within a fold, loss by loss, so a time budget that stops between two fits
-leaves every loss measured on the same folds (an incomplete last fold is dropped and reported).
+Folds are stratified for classes and shuffled with a fixed seed, so the same input gives the same
+numbers. Small tables get fewer folds and repeated cross-validation (`plan_folds`, the reason is
+reported). Preprocessing is fitted inside each training fold (`preprocess.py`). The work is one
+job per fold (its binned training set is built once and shared by the fold's losses); jobs run in
+worker processes (`jobs`, one thread each, arrays passed by memory map) or in this process, with
+the same numbers either way. A time budget stops between two fits; an incomplete fold is dropped
+so that every loss is still measured on the same folds (reported).
 """
 
 from __future__ import annotations
 
+import math
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -21,6 +26,7 @@ from lossadvisor.evidence.proxies import (
     proxy_for,
     require_libraries,
     resolve_params,
+    train_dataset,
 )
 from lossadvisor.evidence.results import Comparison, LossEvidence, ParamUsed, ValidationResult
 
@@ -30,6 +36,12 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 Progress = Callable[[int, int, str], None]  # (fits done, fits planned, what runs next)
+Folds = list[tuple["NDArray[np.intp]", "NDArray[np.intp]"]]
+
+MIN_ROWS = 10
+SMALL_TABLE = 100  # fewer rows than this: repeated cross-validation
+REPEATS = 3
+PARALLEL_WORK = 400_000  # rows × fits below which worker start-up costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -37,10 +49,23 @@ class Table:
     """Features, encoded target and the task, ready for cross-validation."""
 
     features: pd.DataFrame
-    y: NDArray[Any]  # floats (regression) or class codes 0..K−1
-    task: str  # regression | binary | multiclass
-    classes: list[str]
+    y: NDArray[Any]  # floats (regression, proportion), class codes, or (n, L) 0/1 (multilabel)
+    task: str  # one of metrics.TASKS
+    classes: list[str]  # class names (binary/multiclass) or label names (multilabel)
     notes: list[str]
+
+    @property
+    def n_classes(self) -> int:
+        """K for the scorers: 0 for numeric and multilabel targets."""
+        return len(self.classes) if self.task in mx.CLASSES else 0
+
+
+@dataclass(frozen=True)
+class FoldPlan:
+    folds: Folds
+    k: int
+    repeats: int
+    reason: str | None  # why the plan differs from the requested --folds, if it does
 
 
 def task_of(losses: Sequence[str]) -> str:
@@ -54,23 +79,53 @@ def task_of(losses: Sequence[str]) -> str:
     return "regression" if kinds == {"regression"} else "classification"
 
 
-def prepare_table(frame: pd.DataFrame, target: str, losses: Sequence[str], n_folds: int) -> Table:
-    """Split off the target, drop rows without it, check it suits every loss."""
+def _label_sets(column: pd.Series, target_type: str | None) -> tuple[str, list[str]] | None:
+    """(delimiter, labels) when the column holds multilabel label sets, else None."""
+    from lossadvisor.profile.infer import label_set_counts, multilabel_delimiter
+
+    if target_type not in (None, "multilabel") or column.dtype.kind in "biuf":
+        return None
+    counts = column.astype(str).value_counts().to_dict()
+    delim = multilabel_delimiter(counts)
+    if delim is None:
+        return None
+    return delim, sorted(label_set_counts(counts, delim))
+
+
+def prepare_table(
+    frame: pd.DataFrame,
+    target: str,
+    losses: Sequence[str],
+    n_folds: int = 5,
+    *,
+    other_targets: Sequence[str] = (),
+    target_type: str | None = None,
+) -> Table:
+    """Split off the target (and the other targets: never features), drop rows without it,
+    check it suits every loss."""
     import numpy as np
     import pandas as pd
 
-    if target not in frame.columns:
-        raise unknown_name("target column", target, [str(c) for c in frame.columns])
+    columns = [str(c) for c in frame.columns]
+    for name in (target, *other_targets):
+        if name not in frame.columns:
+            raise unknown_name("target column", name, columns)
     family = task_of(losses)
     notes: list[str] = []
     present = frame[target].notna()
     if not present.all():
         notes.append(f"{int((~present).sum())} rows without a target value were left out")
     frame = frame.loc[present]
-    features = frame.drop(columns=[target])
+    drop = list(dict.fromkeys([target, *other_targets]))
+    features = frame.drop(columns=drop)
+    if other_targets:
+        notes.append(f"the other targets ({', '.join(o for o in drop[1:])}) are not features")
     if features.shape[1] == 0:
         raise InputError(f"the data has no column besides the target '{target}' to learn from.")
     column = frame[target]
+    sets = _label_sets(column, target_type) if family == "classification" else None
+    if sets is not None:
+        return _multilabel_table(features, column, sets, losses, target, notes)
     if family == "regression":
         if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
             raise InputError(
@@ -79,32 +134,63 @@ def prepare_table(frame: pd.DataFrame, target: str, losses: Sequence[str], n_fol
             )
         y = column.to_numpy(dtype=float)
         _check_support(losses, y, target)
-        task, classes = "regression", []
-    else:
-        labels = column.astype(str).to_numpy()
-        classes = sorted(set(labels.tolist()))
-        if len(classes) < 2:
-            raise InputError(f"target '{target}' has a single class '{classes[0]}'.")
-        codes = {c: i for i, c in enumerate(classes)}
-        y = np.array([codes[v] for v in labels], dtype=int)
-        task = "binary" if len(classes) == 2 else "multiclass"
-        binary_only = [loss for loss in losses if proxy_for(loss).kind == "binary"]
-        if task == "multiclass" and binary_only:
-            raise InputError(
-                f"{', '.join(binary_only)} need a binary target; '{target}' has "
-                f"{len(classes)} classes. Use ce, weighted_ce, class_balanced_ce or "
-                f"label_smoothing_ce."
-            )
-        counts = np.bincount(y)
-        rare = [classes[i] for i, n in enumerate(counts) if n < n_folds]
-        if rare:
-            raise InputError(
-                f"class(es) {', '.join(map(repr, rare[:5]))} of '{target}' have fewer rows than "
-                f"--folds {n_folds}; stratified folds need at least one per fold."
-            )
-    if len(y) < 2 * n_folds:
-        raise InputError(f"{len(y)} rows are too few for {n_folds} folds.")
+        soft = bool(np.all((y >= 0) & (y <= 1)) and not np.all(np.isin(y, (0.0, 1.0))))
+        return Table(features, y, "proportion" if soft else "regression", [], notes)
+    labels = column.astype(str).to_numpy()
+    classes = sorted(set(labels.tolist()))
+    if len(classes) < 2:
+        raise InputError(f"target '{target}' has a single class '{classes[0]}'.")
+    codes = {c: i for i, c in enumerate(classes)}
+    y = np.array([codes[v] for v in labels], dtype=int)
+    task = "binary" if len(classes) == 2 else "multiclass"
+    binary_only = [loss for loss in losses if proxy_for(loss).kind == "binary"]
+    if task == "multiclass" and binary_only:
+        raise InputError(
+            f"{', '.join(binary_only)} need a binary target; '{target}' has "
+            f"{len(classes)} classes. Use ce, weighted_ce, class_balanced_ce or "
+            f"label_smoothing_ce."
+        )
+    counts = np.bincount(y, minlength=len(classes))
+    single = [classes[i] for i, c in enumerate(counts) if c < 2]
+    if single:
+        raise InputError(
+            f"class(es) {', '.join(map(repr, single[:5]))} of '{target}' have a single row: "
+            f"a class cannot be both trained on and tested (add rows of it or drop them)."
+        )
     return Table(features, y, task, classes, notes)
+
+
+def _multilabel_table(
+    features: pd.DataFrame,
+    column: pd.Series,
+    sets: tuple[str, list[str]],
+    losses: Sequence[str],
+    target: str,
+    notes: list[str],
+) -> Table:
+    """One 0/1 column per label; each binary loss is trained per label (one proxy each)."""
+    import numpy as np
+
+    from lossadvisor.profile.infer import split_labels
+
+    delim, labels = sets
+    not_binary = [loss for loss in losses if proxy_for(loss).kind != "binary"]
+    if not_binary:
+        raise InputError(
+            f"target '{target}' holds label sets ({len(labels)} labels separated by '{delim}'): "
+            f"multilabel losses are per-label binary ones (bce, weighted_bce, focal_binary); "
+            f"got {', '.join(not_binary)}."
+        )
+    index = {label: j for j, label in enumerate(labels)}
+    y = np.zeros((len(column), len(labels)), dtype=int)
+    for i, raw in enumerate(column.astype(str)):
+        for label in split_labels(raw, delim):
+            y[i, index[label]] = 1
+    notes.append(
+        f"multilabel: {len(labels)} labels, one binary proxy per label and loss; "
+        f"scores are macro (per-label mean) unless named micro_ (pooled)"
+    )
+    return Table(features, y, "multilabel", labels, notes)
 
 
 def _check_support(losses: Sequence[str], y: NDArray[Any], target: str) -> None:
@@ -124,22 +210,78 @@ def _check_support(losses: Sequence[str], y: NDArray[Any], target: str) -> None:
                 f"loss '{loss}' needs a strictly positive target; '{target}' has minimum "
                 f"{y.min():g}."
             )
+        if needs == "unit" and (y.min() < 0 or y.max() > 1):
+            raise InputError(
+                f"loss '{loss}' needs a target in [0, 1] (proportions); '{target}' spans "
+                f"[{y.min():g}, {y.max():g}]."
+            )
 
 
-def make_folds(
-    y: NDArray[Any], task: str, n_folds: int, seed: int
-) -> list[tuple[NDArray[np.intp], NDArray[np.intp]]]:
-    """(train rows, test rows) per fold: stratified for classification, shuffled, seeded."""
-    from sklearn.model_selection import KFold, StratifiedKFold
+def plan_folds(y: NDArray[Any], task: str, n_folds: int, seed: int) -> FoldPlan:
+    """(train rows, test rows) per fold: stratified for classes, shuffled, seeded.
+
+    Small tables: at most n/2 folds (at least 2 test rows each) and at most as many folds as the
+    smallest class has rows; below SMALL_TABLE rows the k-fold split is repeated REPEATS times
+    with different shuffles, so the comparison rests on more than one lucky split.
+    """
+    import numpy as np
+    from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold
 
     if not 2 <= n_folds <= 50:
         raise InputError(f"--folds must be an integer in [2, 50]. Got {n_folds} instead.")
+    n = len(y)
+    if n < MIN_ROWS:
+        raise InputError(f"{n} rows are too few to cross-validate; give at least {MIN_ROWS}.")
+    k = min(n_folds, n // 2)
+    why: list[str] = []
+    if k < n_folds:
+        why.append(f"{n} rows allow at most {k} folds of 2 or more test rows")
+    stratified = task in mx.CLASSES
+    if stratified:
+        counts = np.bincount(y.astype(int))
+        smallest = int(counts[counts > 0].min())
+        if smallest < 2:
+            raise InputError(
+                "a class of the target has a single row; it cannot be both trained on and "
+                "tested (give more rows of it or drop it)."
+            )
+        if smallest < k:
+            why.append(f"the smallest class has {smallest} rows (one per fold)")
+            k = smallest
+    repeats = REPEATS if n < SMALL_TABLE else 1
+    if repeats > 1:
+        why.append(f"{n} rows < {SMALL_TABLE}: {k}-fold repeated {repeats}× with new shuffles")
     splitter: Any
-    if task == "regression":
-        splitter = KFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    if stratified:
+        splitter = RepeatedStratifiedKFold(n_splits=k, n_repeats=repeats, random_state=seed)
     else:
-        splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-    return list(splitter.split(y.reshape(-1, 1), y))
+        splitter = RepeatedKFold(n_splits=k, n_repeats=repeats, random_state=seed)
+    if repeats == 1:  # the plain splitters (same folds as before repeats existed)
+        from sklearn.model_selection import KFold, StratifiedKFold
+
+        cls = StratifiedKFold if stratified else KFold
+        splitter = cls(n_splits=k, shuffle=True, random_state=seed)
+    folds = list(splitter.split(np.zeros((n, 1)), y if stratified else None))
+    reason = "; ".join(why) if why else None
+    return FoldPlan(folds, k, repeats, reason)
+
+
+def make_folds(y: NDArray[Any], task: str, n_folds: int, seed: int) -> Folds:
+    """The folds of `plan_folds` (kept for callers that need only the splits)."""
+    return plan_folds(y, task, n_folds, seed).folds
+
+
+def small_table_settings(settings: ProxySettings, folds: Folds) -> tuple[ProxySettings, str | None]:
+    """Lower the minimum leaf size when the smallest training fold could not split at all."""
+    smallest = min(len(train) for train, _ in folds)
+    if smallest >= 4 * settings.min_leaf:
+        return settings, None
+    lowered = max(1, smallest // 4)
+    note = (
+        f"rows per leaf lowered from {settings.min_leaf} to {lowered} for every loss: training "
+        f"folds have {smallest} rows"
+    )
+    return replace(settings, min_leaf=lowered), note
 
 
 def param_choices(
@@ -162,6 +304,14 @@ def param_choices(
     return out
 
 
+def auto_jobs(n_rows: int, n_fits: int, n_folds: int) -> int:
+    """Worker processes: one unless the work outweighs starting them; never above the cores."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if n_rows * n_fits < PARALLEL_WORK:
+        return 1
+    return max(1, min(cores or 1, n_folds))
+
+
 def cross_validate(
     frame: pd.DataFrame,
     target: str,
@@ -173,37 +323,59 @@ def cross_validate(
     seed: int = 0,
     time_budget: float | None = None,
     rule_ranking: Sequence[str] | None = None,
+    unmeasured: Mapping[str, str] | None = None,
     settings: ProxySettings | None = None,
     progress: Progress | None = None,
+    jobs: int = 1,
+    other_targets: Sequence[str] = (),
+    target_type: str | None = None,
 ) -> ValidationResult:
     """Cross-validate each loss's proxy on `frame` and compare them (see module docstring).
 
     `params`: loss -> parameter -> value with its source (e.g. from the recommendation);
     parameters not given use the catalog default. `rule_ranking`: the rules' loss order, to
-    say whether the data agree with it.
+    say whether the data agree with it; `unmeasured`: why a ranked loss was not measured.
+    `jobs`: worker processes (0: automatic). `other_targets`: columns left out of the features.
     """
-
     require_libraries()
     started = time.perf_counter()
     losses = list(dict.fromkeys(losses))
-    table = prepare_table(frame, target, losses, n_folds)
-    chosen = param_choices(losses, params or {})
-    metric = mx.parse_metric(metric or mx.DEFAULT_METRIC[table.task], table.task)
-    panel = mx.panel_for(table.task, table.y, metric)
-    folds = make_folds(table.y, table.task, n_folds, seed)
-    settings = replace(settings or ProxySettings(), seed=seed)  # one seed for everything
-    deadline = None if time_budget is None else started + time_budget
-    scores, stopped = _measure(table, folds, losses, chosen, panel, settings, deadline, progress)
-    complete = min(len(s) for s in scores.values())
-    skipped = _skipped(scores, complete, len(folds))
-    evidence = [_summarise(loss, chosen[loss], scores[loss][:complete], panel) for loss in losses]
-    ranked = sorted(
-        (e for e in evidence if e.folds_done),
-        key=lambda e: e.mean[metric],
-        reverse=mx.higher_is_better(metric),
+    table = prepare_table(
+        frame, target, losses, n_folds, other_targets=other_targets, target_type=target_type
     )
-    runner_up, rules_first, rules_vs_data = _judge(ranked, evidence, metric, rule_ranking, n_folds)
-    notes = list(table.notes) + scale_notes(table, chosen)
+    chosen = param_choices(losses, params or {})
+    notes = list(table.notes)
+    if metric is None:
+        metric, why = mx.default_metric(table.task, table.y)
+        notes.append(f"deciding metric {metric}: {why} (choose with --metric)")
+    else:
+        metric = mx.parse_metric(metric, table.task)
+    panel = mx.panel_for(table.task, table.y, metric)
+    plan = plan_folds(table.y, table.task, n_folds, seed)
+    if plan.reason:
+        notes.append(f"{plan.k} folds × {plan.repeats} repeats: {plan.reason}")
+    settings = replace(settings or ProxySettings(), seed=seed)  # one seed for everything
+    settings, leaf_note = small_table_settings(settings, plan.folds)
+    if leaf_note:
+        notes.append(leaf_note)
+    if jobs == 0:
+        jobs = auto_jobs(len(table.y), len(plan.folds) * len(losses), len(plan.folds))
+    deadline = None if time_budget is None else time.time() + time_budget
+    scores, stopped = _measure(
+        table, plan.folds, losses, chosen, panel, settings, deadline, progress, jobs
+    )
+    complete = min(len(s) for s in scores.values())
+    skipped = _skipped(scores, complete, len(plan.folds))
+    evidence = [_summarise(loss, chosen[loss], scores[loss][:complete], panel) for loss in losses]
+    better = mx.higher_is_better(metric)
+    ranked = sorted(
+        (e for e in evidence if e.folds_done and math.isfinite(e.mean[metric])),
+        key=lambda e: e.mean[metric],
+        reverse=better,
+    )
+    test_fraction = 1.0 / plan.k
+    judged = judge(ranked, metric, rule_ranking, test_fraction)
+    notes += scale_notes(table, chosen)
     if any(m.endswith("deviance") for m in panel):
         notes.append(f"deviances use predictions floored at {mx.PREDICTION_FLOOR:g}")
     return ValidationResult(
@@ -211,18 +383,23 @@ def cross_validate(
         task=table.task,
         n_rows=len(table.y),
         n_features=table.features.shape[1],
-        n_folds=n_folds,
+        n_folds=plan.k,
+        repeats=plan.repeats,
+        fold_plan=plan.reason,
         seed=seed,
         metric=metric,
-        higher_is_better=mx.higher_is_better(metric),
+        higher_is_better=better,
         panel=panel,
+        engine=settings.describe(),
         proxy_settings=dict(settings.__dict__),
+        jobs=jobs,
         losses=evidence,
         winner=ranked[0].loss if ranked else None,
-        runner_up=runner_up,
+        runner_up=judged.runner_up,
         rule_ranking=list(rule_ranking) if rule_ranking is not None else None,
-        rules_vs_data=rules_vs_data,
-        verdict=verdict(ranked, metric, runner_up, rules_first, rules_vs_data),
+        rules_first=judged.rules_first,
+        rules_vs_data=judged.rules_vs_data,
+        verdict=verdict(ranked, metric, judged, unmeasured or {}),
         skipped=skipped,
         notes=notes,
         stopped_by_budget=stopped,
@@ -232,69 +409,146 @@ def cross_validate(
 
 def _measure(
     table: Table,
-    folds: Sequence[tuple[Any, Any]],
+    folds: Folds,
     losses: Sequence[str],
     chosen: Mapping[str, Mapping[str, ParamUsed]],
     panel: Sequence[str],
     settings: ProxySettings,
     deadline: float | None,
     progress: Progress | None,
+    jobs: int,
 ) -> tuple[dict[str, list[dict[str, float]]], bool]:
-    """Fold by fold, loss by loss: the panel per fit; stops between fits at the deadline."""
-    n_classes = len(table.classes)
-    scores: dict[str, list[dict[str, float]]] = {loss: [] for loss in losses}
+    """Fold jobs (serial, or in `jobs` worker processes); stops between fits at the deadline."""
+    values = {loss: {n: u.value for n, u in chosen[loss].items()} for loss in losses}
     total = len(folds) * len(losses)
+    scores: dict[str, list[dict[str, float]]] = {loss: [] for loss in losses}
     stopped = False
-    for k, (train, test) in enumerate(folds):
-        if deadline is not None and time.perf_counter() >= deadline:
-            stopped = True
-            break
-        x_train, x_test = encode_fold(table, train, test, settings.seed)
-        for i, loss in enumerate(losses):
-            if deadline is not None and time.perf_counter() >= deadline:
-                stopped = True
-                break
-            if progress:
-                progress(k * len(losses) + i, total, f"fold {k + 1} {loss}")
-            values = {name: used.value for name, used in chosen[loss].items()}
-            pred = fit_predict(loss, values, x_train, table.y[train], x_test, settings, n_classes)
-            scores[loss].append({m: mx.score(m, table.y[test], pred, n_classes) for m in panel})
-        if stopped:
-            break
+
+    def work() -> Any:
+        for train, test in folds:
+            if deadline is not None and time.time() >= deadline:
+                return  # nothing more is started
+            x_train, x_test = encode_fold(table, train, test, settings.seed)
+            yield (x_train, table.y[train], x_test, table.y[test])
+
+    def job(x_train: Any, y_train: Any, x_test: Any, y_test: Any) -> Any:
+        return fold_job(
+            x_train,
+            y_train,
+            x_test,
+            y_test,
+            losses,
+            values,
+            panel,
+            settings,
+            table.n_classes,
+            deadline,
+        )
+
+    results: Any
+    if jobs > 1:
+        from joblib import Parallel, delayed
+
+        runner = Parallel(
+            n_jobs=jobs, backend="loky", max_nbytes="1M", mmap_mode="r", return_as="generator"
+        )
+        results = runner(
+            delayed(fold_job)(*data, losses, values, panel, settings, table.n_classes, deadline)
+            for data in work()
+        )
+    else:
+        results = (job(*data) for data in work())
+    done = 0
     if progress:
-        progress(sum(len(s) for s in scores.values()), total, "done")
+        progress(0, total, "fold 1")
+    for k, measured in enumerate(results):
+        for loss, fold_scores in measured.items():
+            scores[loss].append(fold_scores)
+        done += len(measured)
+        if len(measured) < len(losses):
+            stopped = True
+        if progress:
+            progress(done, total, f"fold {k + 2}" if k + 2 <= len(folds) else "done")
+    if done < total:
+        stopped = True
     return scores, stopped
 
 
-def _judge(
+def fold_job(
+    x_train: NDArray[np.float64],
+    y_train: NDArray[Any],
+    x_test: NDArray[np.float64],
+    y_test: NDArray[Any],
+    losses: Sequence[str],
+    values: Mapping[str, Mapping[str, float | None]],
+    panel: Sequence[str],
+    settings: ProxySettings,
+    n_classes: int,
+    deadline: float | None,
+) -> dict[str, dict[str, float]]:
+    """One fold: the panel per loss, losses in order, stopping between two at the deadline.
+
+    Runs in this process or in a worker; a multilabel target trains one proxy per label.
+    """
+    import numpy as np
+
+    data = train_dataset(np.asarray(x_train), settings)
+    out: dict[str, dict[str, float]] = {}
+    for loss in losses:
+        if deadline is not None and time.time() >= deadline:
+            break
+        if y_train.ndim == 2:  # multilabel: one binary proxy per label, same binned features
+            columns = []
+            for j in range(y_train.shape[1]):
+                if y_train[:, j].min() == y_train[:, j].max():  # label constant in this fold
+                    columns.append(np.full(len(x_test), float(y_train[0, j])))
+                    continue
+                proba = fit_predict(loss, values[loss], data, y_train[:, j], x_test, settings, 2)
+                columns.append(proba[:, 1])
+            pred = np.column_stack(columns)
+        else:
+            pred = fit_predict(loss, values[loss], data, y_train, x_test, settings, n_classes)
+        out[loss] = {m: mx.score(m, y_test, pred, n_classes) for m in panel}
+    return out
+
+
+@dataclass(frozen=True)
+class Judgement:
+    runner_up: Comparison | None
+    rules_first: str | None  # the rules' first choice, measured or not
+    rules_measured_first: str | None  # the best-ranked (by the rules) loss that was measured
+    rules_vs_data: Comparison | None  # winner vs rules_measured_first, when they differ
+
+
+def judge(
     ranked: Sequence[LossEvidence],
-    evidence: Sequence[LossEvidence],
     metric: str,
     rule_ranking: Sequence[str] | None,
-    n_folds: int,
-) -> tuple[Comparison | None, str | None, Comparison | None]:
-    """Winner vs runner-up, and winner vs the rules' first pick (when they differ)."""
-    test_fraction = 1.0 / n_folds
+    test_fraction: float,
+) -> Judgement:
+    """Winner vs runner-up, and winner vs the rules' best-ranked measured loss."""
     runner_up = None
     if len(ranked) >= 2:
         a, b = ranked[0], ranked[1]
         runner_up = mx.compare(
             a.loss, b.loss, metric, a.fold_scores[metric], b.fold_scores[metric], test_fraction
         )
-    names = {e.loss for e in evidence}
-    rules_first = next((r for r in rule_ranking or [] if r in names), None)
+    by_name = {e.loss: e for e in ranked}
+    rules = list(rule_ranking or [])
+    rules_first = rules[0] if rules else None
+    measured_first = next((r for r in rules if r in by_name), None)
     rules_vs_data = None
-    if ranked and rules_first and rules_first != ranked[0].loss:
-        first = next(e for e in evidence if e.loss == rules_first)
+    if ranked and measured_first and measured_first != ranked[0].loss:
+        first = by_name[measured_first]
         rules_vs_data = mx.compare(
             ranked[0].loss,
-            rules_first,
+            measured_first,
             metric,
             ranked[0].fold_scores[metric],
             first.fold_scores[metric],
             test_fraction,
         )
-    return runner_up, rules_first, rules_vs_data
+    return Judgement(runner_up, rules_first, measured_first, rules_vs_data)
 
 
 def scale_notes(table: Table, chosen: Mapping[str, Mapping[str, ParamUsed]]) -> list[str]:
@@ -331,9 +585,12 @@ def encode_fold(
 
     from lossadvisor.evidence.preprocess import build_preprocessor
 
-    kind = "continuous" if table.task == "regression" else table.task
+    kind = {"binary": "binary", "multiclass": "multiclass"}.get(table.task, "continuous")
+    y_train = table.y[train]
+    if table.task == "multilabel":
+        y_train = y_train.sum(axis=1).astype(float)  # target encoding by label count
     pre = build_preprocessor(table.features, kind, seed)
-    x_train = pre.fit_transform(table.features.iloc[train], table.y[train])
+    x_train = pre.fit_transform(table.features.iloc[train], y_train)
     x_test = pre.transform(table.features.iloc[test])
     return np.asarray(x_train, dtype=float), np.asarray(x_test, dtype=float)
 
@@ -361,19 +618,28 @@ def _summarise(
     import numpy as np
 
     by_metric = {m: [float(f[m]) for f in folds] for m in panel}
+
+    def mean(v: list[float]) -> float:
+        finite = [x for x in v if math.isfinite(x)]
+        return float(np.mean(finite)) if finite else float("nan")
+
+    def std(v: list[float]) -> float:
+        finite = [x for x in v if math.isfinite(x)]
+        return float(np.std(finite, ddof=1)) if len(finite) > 1 else 0.0
+
     return LossEvidence(
         loss=loss,
         model=proxy_for(loss).model,
         params=dict(params),
         folds_done=len(folds),
         fold_scores=by_metric,
-        mean={m: float(np.mean(v)) if v else float("nan") for m, v in by_metric.items()},
-        std={m: float(np.std(v, ddof=1)) if len(v) > 1 else 0.0 for m, v in by_metric.items()},
+        mean={m: mean(v) for m, v in by_metric.items()},
+        std={m: std(v) for m, v in by_metric.items()},
     )
 
 
 def describe(c: Comparison) -> str:
-    """'by 0.12 ± 0.03 — beyond fold noise' (the difference and its corrected error)."""
+    """'by 0.12 ± 0.03 (5 folds) — beyond fold noise' (the difference and its corrected error)."""
     noise = "beyond fold noise" if c.beyond_noise else "within fold noise"
     return f"by {c.difference:.4g} ± {c.std_error:.2g} ({c.n_folds} folds) — {noise}"
 
@@ -381,27 +647,39 @@ def describe(c: Comparison) -> str:
 def verdict(
     ranked: Sequence[LossEvidence],
     metric: str,
-    runner_up: Comparison | None,
-    rules_first: str | None,
-    rules_vs_data: Comparison | None,
+    judged: Judgement,
+    unmeasured: Mapping[str, str],
 ) -> str:
-    """The plain-words conclusion: winner, fold noise, agreement with the rules."""
+    """The plain-words conclusion, computed from the ranking: winner, fold noise, the rules.
+
+    Every clause states a fact of `ranked` and `judged` (a test checks each one).
+    """
     if not ranked:
         return "Nothing was measured: the time budget ran out before the first fit."
     best = ranked[0]
+    runner_up, measured_first = judged.runner_up, judged.rules_measured_first
     text = f"{best.loss} did best on {metric} ({best.mean[metric]:.4g})"
-    if runner_up is not None and runner_up.worse != rules_first:  # else said below, once
+    if runner_up is not None and runner_up.worse != measured_first:  # else said below, once
         text += f", ahead of {runner_up.worse} {describe(runner_up)}"
     elif runner_up is None and len(ranked) >= 2:
-        text += "; one fold is too few to judge fold noise"
+        text += f"; {ranked[1].loss} came second, and one fold is too few to judge fold noise"
     text += "."
-    if rules_first is None:
+    first = judged.rules_first
+    if first is None:
         return text
-    if rules_first == best.loss:
-        return text + f" The rules ranked {rules_first} first too: the data agree."
-    if rules_vs_data is None:
-        return text + f" The rules ranked {rules_first} first; the data disagree."
+    if first != measured_first:
+        why = unmeasured.get(first, "not among the measured losses")
+        text += f" The rules ranked {first} first; it was not measured ({why})."
+        if measured_first is None:
+            return text
+        lead = f" Of the measured losses the rules ranked {measured_first} highest"
+    else:
+        lead = f" The rules ranked {measured_first} first"
+    if measured_first == best.loss:
+        return text + lead + ": the data agree."
+    if judged.rules_vs_data is None:
+        return text + lead + f"; on your data {best.loss} did better on {metric}."
     return (
-        text + f" The rules ranked {rules_first} first; on your data {best.loss} did better on "
-        f"{metric} {describe(rules_vs_data)}."
+        text + lead + f"; on your data {best.loss} did better on {metric} "
+        f"{describe(judged.rules_vs_data)}."
     )

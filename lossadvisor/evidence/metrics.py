@@ -1,43 +1,69 @@
 """The metrics panel and the fold-noise test.
 
+Metric names are recommend's vocabulary (`facts.METRICS`, synonyms in `facts.METRIC_SYNONYMS`),
+parsed by `context.parse_metric`, so `validate --metric pinball:0.9` and
+`recommend --metric quantile:0.9` mean one thing and reach the rules as the same facts.
+
 Fold noise: the paired differences of two losses over the same folds, with the Nadeau–Bengio
-(2003) corrected standard error se = s·√(1/k + n_test/n_train). The plain paired t-test over
-cross-validation folds is too confident because the training sets overlap; the correction
-widens the error bar by that overlap. "Beyond fold noise" means |t| exceeds the two-sided 95 %
-critical value of Student's t with k − 1 degrees of freedom.
+(2003) corrected standard error se = s·√(1/J + n_test/n_train), J the number of paired fits
+(folds × repeats: Bouckaert & Frank 2004 use the same form for repeated cross-validation). The
+plain paired t-test over cross-validation folds is too confident because the training sets
+overlap; the correction widens the error bar by that overlap. "Beyond fold noise" means |t|
+exceeds the two-sided 95 % critical value of Student's t with J − 1 degrees of freedom.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from lossadvisor.errors import InputError, unknown_name
+from lossadvisor.errors import InputError
 from lossadvisor.evidence.results import Comparison
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-# name -> (higher is better, task family)
-METRICS: dict[str, tuple[bool, str]] = {
-    "mae": (False, "regression"),
-    "rmse": (False, "regression"),
-    "median_ae": (False, "regression"),
-    "r2": (True, "regression"),
-    "poisson_deviance": (False, "regression"),
-    "gamma_deviance": (False, "regression"),
-    "pinball": (False, "regression"),  # written pinball:τ
-    "log_loss": (False, "classification"),
-    "balanced_accuracy": (True, "classification"),
-    "macro_f1": (True, "classification"),
-    "pr_auc": (True, "classification"),
-    "accuracy": (True, "classification"),
+# Target kinds of a validation table (crossval.Table.task).
+TASKS = ("regression", "proportion", "binary", "multiclass", "multilabel")
+CLASSES = ("binary", "multiclass")
+
+
+@dataclass(frozen=True)
+class Metric:
+    higher_is_better: bool
+    tasks: tuple[str, ...]  # the table kinds it can be computed on
+
+
+_NUMERIC = ("regression", "proportion")
+_PROBS = ("proportion", "binary", "multiclass", "multilabel")
+METRICS: dict[str, Metric] = {
+    "mae": Metric(False, _NUMERIC),
+    "mse": Metric(False, _NUMERIC),
+    "rmse": Metric(False, _NUMERIC),
+    "median_absolute_error": Metric(False, _NUMERIC),
+    "mape": Metric(False, ("regression",)),
+    "r2": Metric(True, _NUMERIC),
+    "quantile": Metric(False, ("regression",)),  # written quantile:τ (pinball loss at τ)
+    "poisson_deviance": Metric(False, ("regression",)),
+    "gamma_deviance": Metric(False, ("regression",)),
+    "tweedie_deviance": Metric(False, ("regression",)),  # power 1.5 (TWEEDIE_POWER)
+    "log_loss": Metric(False, _PROBS),
+    "brier": Metric(False, _PROBS),
+    "accuracy": Metric(True, (*CLASSES, "multilabel")),
+    "balanced_accuracy": Metric(True, (*CLASSES, "multilabel")),
+    "f1": Metric(True, (*CLASSES, "multilabel")),  # macro over classes (labels)
+    "roc_auc": Metric(True, (*CLASSES, "multilabel")),
+    "pr_auc": Metric(True, (*CLASSES, "multilabel")),  # macro average precision
+    "micro_f1": Metric(True, ("multilabel",)),
+    "micro_pr_auc": Metric(True, ("multilabel",)),
 }
-DEFAULT_METRIC = {"regression": "mae", "binary": "log_loss", "multiclass": "log_loss"}
+TWEEDIE_POWER = 1.5
 # Deviances need μ > 0; a proxy trained with squared error can predict ≤ 0 for small targets.
 PREDICTION_FLOOR = 1e-6
+PROB_CLIP = 1e-12
 
 # Two-sided 95 % critical values of Student's t, df = 1..30 (standard tables).
 T_CRITICAL_95 = (
@@ -53,81 +79,187 @@ def t_critical(df: int) -> float:
 
 
 def parse_metric(text: str, task: str) -> str:
-    """Check a user metric name ('mae', 'pinball:0.9', ...) against the task; return it."""
-    name, _, arg = text.strip().lower().partition(":")
-    name = {"quantile": "pinball", "average_precision": "pr_auc", "f1": "macro_f1"}.get(name, name)
+    """A user metric ('mae', 'pinball:0.9', 'macro_f1', ...) as its canonical name, checked
+    against the table kind. Parsing is recommend's (`context.parse_metric`)."""
+    from lossadvisor.context import parse_metric as parse_context_metric
+
+    name, tau = parse_context_metric(text)
     if name not in METRICS:
-        raise unknown_name("metric", name, METRICS, where="--metric")
-    family = "regression" if task == "regression" else "classification"
-    if METRICS[name][1] != family:
-        valid = ", ".join(m for m, (_, f) in METRICS.items() if f == family)
-        raise InputError(f"--metric: '{name}' is not a {family} metric. Valid: {valid}.")
-    if name != "pinball":
-        if arg:
-            raise InputError(f"--metric: '{name}' takes no argument. Got '{text}'.")
-        return name
-    try:
-        tau = float(arg)
-    except ValueError:
-        raise InputError(f"--metric: expected pinball:τ with τ in (0, 1). Got '{text}'.") from None
-    if not 0 < tau < 1:
-        raise InputError(f"--metric: expected pinball:τ with τ in (0, 1). Got '{text}'.")
-    return f"pinball:{tau:g}"
+        measurable = ", ".join(m for m, spec in METRICS.items() if task in spec.tasks)
+        raise InputError(
+            f"--metric: '{name}' cannot be measured on a table of one target; "
+            f"measurable here: {measurable}."
+        )
+    if task not in METRICS[name].tasks:
+        valid = ", ".join(m for m, spec in METRICS.items() if task in spec.tasks)
+        raise InputError(f"--metric: '{name}' is not a {task} metric. Valid: {valid}.")
+    return f"quantile:{tau:g}" if name == "quantile" else name
+
+
+def metric_quantile(metric: str) -> float | None:
+    name, _, arg = metric.partition(":")
+    return float(arg) if name == "quantile" else None
 
 
 def higher_is_better(metric: str) -> bool:
-    return METRICS[metric.partition(":")[0]][0]
+    return METRICS[metric.partition(":")[0]].higher_is_better
+
+
+def default_metric(task: str, y: NDArray[Any]) -> tuple[str, str]:
+    """(metric, why) when the user gives none: it follows the target.
+
+    A zero-heavy target never defaults to an absolute error: with most values 0 the median is 0,
+    so "predict 0" wins MAE and the comparison says nothing (it gets a deviance instead).
+    """
+    import numpy as np
+
+    if task != "regression":
+        return "log_loss", f"{task} target: log loss (calibrated probabilities)"
+    if np.all(y > 0):
+        return "gamma_deviance", "strictly positive target: Gamma deviance"
+    if np.all(y >= 0):
+        counts = bool(np.all(np.equal(np.mod(y, 1), 0)))
+        zeros = float(np.mean(y == 0))
+        if counts:
+            return "poisson_deviance", "non-negative whole numbers (counts): Poisson deviance"
+        if zeros >= 0.3:
+            return "tweedie_deviance", (
+                f"{zeros:.0%} zeros with positive amounts: Tweedie deviance (p = "
+                f"{TWEEDIE_POWER:g}), not MAE (predicting 0 would win it)"
+            )
+    return "mae", "real-valued target: mean absolute error"
 
 
 def panel_for(task: str, y: NDArray[Any], metric: str) -> list[str]:
-    """The standard panel for the task (deviances when the target allows), then the user metric."""
+    """The standard panel for the target, then the user metric if it is not in it."""
     import numpy as np
 
     if task == "regression":
-        panel = ["mae", "rmse", "median_ae"]
-        if np.all(y >= 0) and np.all(np.equal(np.mod(y, 1), 0)):
-            panel.append("poisson_deviance")  # counts
+        panel = ["mae", "rmse"]
+        whole = bool(np.all(np.equal(np.mod(y, 1), 0)))
         if np.all(y > 0):
-            panel.append("gamma_deviance")  # positive targets
+            panel.append("gamma_deviance")  # positive amounts
+        elif np.all(y >= 0) and whole:
+            panel.append("poisson_deviance")  # counts
+        if np.all(y >= 0) and np.mean(y == 0) >= 0.3:
+            panel.append("tweedie_deviance")  # zero-heavy
+        if len(panel) == 2:
+            panel.append("median_absolute_error")
+    elif task == "proportion":
+        panel = ["log_loss", "brier", "mae"]
+    elif task == "multilabel":
+        panel = ["log_loss", "brier", "pr_auc", "micro_pr_auc", "f1", "micro_f1"]
     else:
-        panel = ["log_loss", "balanced_accuracy", "macro_f1", "pr_auc"]
+        panel = ["log_loss", "brier", "pr_auc", "balanced_accuracy"]
     return panel if metric in panel else [metric, *panel]
 
 
 def score(metric: str, y_true: NDArray[Any], pred: NDArray[np.float64], n_classes: int) -> float:
-    """One metric on one held-out fold. `pred`: values (regression) or probabilities (n, K)."""
+    """One metric on one held-out fold.
+
+    `pred`: values (regression), probabilities of 1 (proportion, shape (n,)), class
+    probabilities (n, K) (binary/multiclass, `n_classes` = K), or per-label probabilities
+    (n, L) with `y_true` (n, L) of 0/1 (multilabel, `n_classes` = 0).
+    """
+    name, _, arg = metric.partition(":")
+    if y_true.ndim == 2:
+        return _multilabel(name, y_true, pred)
+    if n_classes:
+        return _classes(name, y_true, pred, n_classes)
+    return _numeric(name, arg, y_true, pred)
+
+
+def _numeric(name: str, arg: str, y: NDArray[Any], pred: NDArray[np.float64]) -> float:
     import numpy as np
     from sklearn import metrics as m
 
-    name, _, arg = metric.partition(":")
     if name == "mae":
-        return float(m.mean_absolute_error(y_true, pred))
+        return float(m.mean_absolute_error(y, pred))
+    if name == "mse":
+        return float(m.mean_squared_error(y, pred))
     if name == "rmse":
-        return float(np.sqrt(m.mean_squared_error(y_true, pred)))
-    if name == "median_ae":
-        return float(m.median_absolute_error(y_true, pred))
+        return float(np.sqrt(m.mean_squared_error(y, pred)))
+    if name == "median_absolute_error":
+        return float(m.median_absolute_error(y, pred))
+    if name == "mape":
+        return float(m.mean_absolute_percentage_error(y, pred))
     if name == "r2":
-        return float(m.r2_score(y_true, pred))
+        return float(m.r2_score(y, pred))
+    if name == "quantile":
+        return float(m.mean_pinball_loss(y, pred, alpha=float(arg)))
+    floored = np.maximum(pred, PREDICTION_FLOOR)
     if name == "poisson_deviance":
-        return float(m.mean_poisson_deviance(y_true, np.maximum(pred, PREDICTION_FLOOR)))
+        return float(m.mean_poisson_deviance(y, floored))
     if name == "gamma_deviance":
-        return float(m.mean_gamma_deviance(y_true, np.maximum(pred, PREDICTION_FLOOR)))
-    if name == "pinball":
-        return float(m.mean_pinball_loss(y_true, pred, alpha=float(arg)))
-    labels = list(range(n_classes))
+        return float(m.mean_gamma_deviance(y, floored))
+    if name == "tweedie_deviance":
+        return float(m.mean_tweedie_deviance(y, floored, power=TWEEDIE_POWER))
+    p = np.clip(pred, PROB_CLIP, 1 - PROB_CLIP)  # proportion: probability of 1
+    if name == "log_loss":  # cross-entropy against the soft label y ∈ [0, 1]
+        return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    if name == "brier":
+        return float(np.mean((pred - y) ** 2))
+    raise AssertionError(f"no scorer for {name} on a numeric target")
+
+
+def _classes(name: str, y: NDArray[Any], pred: NDArray[np.float64], k: int) -> float:
+    import numpy as np
+    from sklearn import metrics as m
+
+    labels = list(range(k))
     hard = pred.argmax(axis=1)
+    onehot = np.eye(k)[y.astype(int)]
     if name == "log_loss":
-        return float(m.log_loss(y_true, pred, labels=labels))
+        return float(m.log_loss(y, pred, labels=labels))
+    if name == "brier":  # binary: mean (p − y)²; multiclass: mean Σ_k (p_k − 1[y = k])²
+        if k == 2:
+            return float(np.mean((pred[:, 1] - y) ** 2))
+        return float(np.mean(((pred - onehot) ** 2).sum(axis=1)))
     if name == "balanced_accuracy":
-        return float(m.balanced_accuracy_score(y_true, hard))
+        return float(m.balanced_accuracy_score(y, hard))
     if name == "accuracy":
-        return float(m.accuracy_score(y_true, hard))
-    if name == "macro_f1":
-        return float(m.f1_score(y_true, hard, labels=labels, average="macro", zero_division=0))
-    if n_classes == 2:  # pr_auc: average precision of the positive class
-        return float(m.average_precision_score(y_true, pred[:, 1]))
-    onehot = np.eye(n_classes)[y_true.astype(int)]
-    return float(m.average_precision_score(onehot, pred, average="macro"))
+        return float(m.accuracy_score(y, hard))
+    if name == "f1":
+        return float(m.f1_score(y, hard, labels=labels, average="macro", zero_division=0))
+    if k == 2:
+        if len(set(y.tolist())) < 2:
+            return float("nan")
+        if name == "roc_auc":
+            return float(m.roc_auc_score(y, pred[:, 1]))
+        return float(m.average_precision_score(y, pred[:, 1]))  # pr_auc
+    present = onehot.sum(axis=0) > 0  # a class absent from a small fold has no curve
+    if name == "roc_auc":
+        return float(m.roc_auc_score(onehot[:, present], pred[:, present], average="macro"))
+    return float(m.average_precision_score(onehot[:, present], pred[:, present], average="macro"))
+
+
+def _multilabel(name: str, y: NDArray[Any], pred: NDArray[np.float64]) -> float:
+    """Per-label binary metrics, macro-averaged (micro_*: pooled over all label cells)."""
+    import numpy as np
+    from sklearn import metrics as m
+
+    hard = (pred >= 0.5).astype(int)
+    p = np.clip(pred, PROB_CLIP, 1 - PROB_CLIP)
+    if name == "log_loss":  # mean over labels of the binary log loss
+        return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    if name == "brier":
+        return float(np.mean((pred - y) ** 2))
+    if name == "accuracy":  # per-label accuracy, averaged (subset accuracy is another metric)
+        return float(np.mean(hard == y))
+    if name == "f1":
+        return float(m.f1_score(y, hard, average="macro", zero_division=0))
+    if name == "micro_f1":
+        return float(m.f1_score(y, hard, average="micro", zero_division=0))
+    if name == "micro_pr_auc":
+        return float(m.average_precision_score(y.ravel(), pred.ravel()))
+    both = [j for j in range(y.shape[1]) if 0 < y[:, j].sum() < len(y)]  # labels with a curve
+    if not both:
+        return float("nan")
+    if name == "balanced_accuracy":
+        return float(np.mean([m.balanced_accuracy_score(y[:, j], hard[:, j]) for j in both]))
+    if name == "roc_auc":
+        return float(np.mean([m.roc_auc_score(y[:, j], pred[:, j]) for j in both]))
+    return float(np.mean([m.average_precision_score(y[:, j], pred[:, j]) for j in both]))
 
 
 def compare(
@@ -146,7 +278,11 @@ def compare(
     if k < 2:
         return None
     sign = 1.0 if higher_is_better(metric) else -1.0
-    diffs = [sign * (b - w) for b, w in zip(better_scores[:k], worse_scores[:k], strict=True)]
+    pairs = zip(better_scores[:k], worse_scores[:k], strict=True)
+    diffs = [sign * (b - w) for b, w in pairs if math.isfinite(b) and math.isfinite(w)]
+    k = len(diffs)
+    if k < 2:
+        return None
     mean = sum(diffs) / k
     var = sum((d - mean) ** 2 for d in diffs) / (k - 1)
     correction = 1.0 / k + test_fraction / (1.0 - test_fraction)

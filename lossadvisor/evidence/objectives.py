@@ -40,6 +40,8 @@ class Objective:
     `loss`, `grad` and `hess` are the exact functions (tested against finite differences);
     `boost_hess` is the curvature handed to the booster (exact or its upper bound).
     `link` turns raw scores into predictions: identity, exp, sigmoid or softmax.
+    `start`: the constant fit the booster starts from (median for the robust identity-link
+    losses, the mean for squared error; log mean, logit or log prior for the other links).
     """
 
     name: str
@@ -48,6 +50,7 @@ class Objective:
     hess: Callable[[Array, Array], Array]
     boost_hess: Callable[[Array, Array], Array]
     link: str
+    start: str = "median"
 
 
 def _np():  # type: ignore[no-untyped-def]
@@ -57,6 +60,22 @@ def _np():  # type: ignore[no-untyped-def]
 
 
 # --- regression, identity link: r = z − y ----------------------------------------------------
+
+
+def squared() -> Objective:
+    """Squared error ½r²; gradient r, curvature 1 (LightGBM's own l2 up to its factor ½)."""
+    np = _np()
+
+    def loss(z: Array, y: Array) -> Array:
+        return 0.5 * (z - y) ** 2
+
+    def grad(z: Array, y: Array) -> Array:
+        return z - y
+
+    def hess(z: Array, y: Array) -> Array:
+        return np.ones_like(z)
+
+    return Objective("mse", loss, grad, hess, hess, "identity", start="mean")
 
 
 def huber(delta: float) -> Objective:
@@ -146,6 +165,44 @@ def log_cosh() -> Objective:
 # --- regression, log link: μ = e^z ---------------------------------------------------------
 
 
+def poisson() -> Objective:
+    """Poisson deviance with log link, up to terms free of μ: μ − y·z; gradient μ − y."""
+    np = _np()
+
+    def loss(z: Array, y: Array) -> Array:
+        return np.exp(z) - y * z
+
+    def grad(z: Array, y: Array) -> Array:
+        return np.exp(z) - y
+
+    def hess(z: Array, y: Array) -> Array:
+        return np.exp(z)
+
+    def boost(z: Array, y: Array) -> Array:
+        return np.maximum(hess(z, y), HESSIAN_FLOOR)
+
+    return Objective("poisson", loss, grad, hess, boost, "exp")
+
+
+def gamma_deviance() -> Objective:
+    """Gamma deviance with log link, up to terms free of μ: y/μ + z; gradient 1 − y/μ."""
+    np = _np()
+
+    def loss(z: Array, y: Array) -> Array:
+        return y * np.exp(-z) + z
+
+    def grad(z: Array, y: Array) -> Array:
+        return 1.0 - y * np.exp(-z)
+
+    def hess(z: Array, y: Array) -> Array:
+        return y * np.exp(-z)
+
+    def boost(z: Array, y: Array) -> Array:
+        return np.maximum(hess(z, y), HESSIAN_FLOOR)
+
+    return Objective("gamma", loss, grad, hess, boost, "exp")
+
+
 def tweedie(power: float) -> Objective:
     """Tweedie deviance (p ∉ {1, 2}) with log link; ∂/∂z = 2(μ − y)·μ^(1−p)."""
     np = _np()
@@ -200,6 +257,27 @@ def negative_binomial(dispersion: float) -> Objective:
 
 
 # --- binary classification, logit z, p = σ(z), y ∈ {0, 1} ----------------------------------
+
+
+def logistic(name: str = "bce") -> Objective:
+    """Binary cross-entropy −[y log p + (1 − y) log(1 − p)] on the logit, y ∈ [0, 1] (0/1
+    labels, or proportions for soft_bce); gradient p − y, curvature p(1 − p)."""
+    np = _np()
+
+    def loss(z: Array, y: Array) -> Array:
+        return y * np.logaddexp(0.0, -z) + (1.0 - y) * np.logaddexp(0.0, z)
+
+    def grad(z: Array, y: Array) -> Array:
+        return np.exp(-np.logaddexp(0.0, -z)) - y
+
+    def hess(z: Array, y: Array) -> Array:
+        p = np.exp(-np.logaddexp(0.0, -z))
+        return p * (1.0 - p)
+
+    def boost(z: Array, y: Array) -> Array:
+        return np.maximum(hess(z, y), HESSIAN_FLOOR)
+
+    return Objective(name, loss, grad, hess, boost, "sigmoid")
 
 
 def focal_binary(alpha: float, gamma: float) -> Objective:
@@ -338,14 +416,22 @@ def focal_multiclass(gamma: float, n_classes: int) -> Objective:
     return Objective("focal_multiclass", loss, grad, hess, boost, "softmax")
 
 
-def lightgbm_objective(objective: Objective) -> Callable[[Array, Array], tuple[Array, Array]]:
-    """The `fobj(y_true, raw_pred) -> (grad, hess)` that LightGBM's sklearn API calls.
+def lightgbm_objective(
+    objective: Objective, weight: Array | None = None
+) -> Callable[[Array, Array], tuple[Array, Array]]:
+    """The `fobj(y_true, raw_pred) -> (grad, hess)` the proxy hands LightGBM.
 
     LightGBM adds no starting value for a custom objective, so the proxy passes the loss's
     constant minimiser as `init_score`; the raw scores LightGBM hands over already include it.
+    `weight` (per row): LightGBM does not apply Dataset weights to a custom objective's
+    gradients, so the class-weighted losses multiply both by the row weight here.
     """
 
     def fobj(y_true: Array, raw_pred: Array) -> tuple[Array, Array]:
-        return objective.grad(raw_pred, y_true), objective.boost_hess(raw_pred, y_true)
+        g, h = objective.grad(raw_pred, y_true), objective.boost_hess(raw_pred, y_true)
+        if weight is None:
+            return g, h
+        w = weight if g.ndim == 1 else weight[:, None]
+        return g * w, h * w
 
     return fobj

@@ -45,19 +45,24 @@ class ValidationResult(Frozen):
     """Everything `lossadvisor validate` measured."""
 
     target: str
-    task: str = Field(description="regression | binary | multiclass")
+    task: str = Field(description="regression | proportion | binary | multiclass | multilabel")
     n_rows: int
     n_features: int
     n_folds: int
+    repeats: int = 1
+    fold_plan: str | None = Field(default=None, description="why folds/repeats were adapted")
     seed: int
     metric: str
     higher_is_better: bool
     panel: list[str]
+    engine: str = Field(default="", description="the one engine and its settings, in words")
     proxy_settings: dict[str, Any]
+    jobs: int = 1
     losses: list[LossEvidence]
     winner: str | None
     runner_up: Comparison | None = None
     rule_ranking: list[str] | None = None
+    rules_first: str | None = Field(default=None, description="the rules' first choice")
     rules_vs_data: Comparison | None = None
     verdict: str = Field(description="one plain sentence: winner, noise, agreement with rules")
     skipped: list[str] = Field(default_factory=list, description="'loss fold k' not measured")
@@ -90,5 +95,8 @@ class TuneResult(Frozen):
     improvement: Comparison | None
     trials: list[TrialResult]
     verdict: str
+    exported: str | None = Field(
+        default=None, description="which setting --export wrote (tuned or rule-derived), and why"
+    )
     stopped_by_budget: bool = False
     seconds: float = 0.0

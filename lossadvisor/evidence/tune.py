@@ -19,11 +19,17 @@ from lossadvisor.evidence.crossval import (
     Progress,
     Table,
     encode_fold,
-    make_folds,
     param_choices,
+    plan_folds,
     prepare_table,
+    small_table_settings,
 )
-from lossadvisor.evidence.proxies import ProxySettings, fit_predict, require_libraries
+from lossadvisor.evidence.proxies import (
+    ProxySettings,
+    fit_predict,
+    require_libraries,
+    train_dataset,
+)
 from lossadvisor.evidence.results import ParamUsed, TrialResult, TuneResult
 
 if TYPE_CHECKING:
@@ -117,8 +123,9 @@ def tune_loss(
     metric: str | None = None,
     seed: int = 0,
     time_budget: float | None = None,
-    threads: int = 0,
+    threads: int = 1,
     progress: Progress | None = None,
+    other_targets: Sequence[str] = (),
 ) -> TuneResult:
     """Search `loss`'s parameters and the learning rate; compare the best with the default.
 
@@ -131,13 +138,22 @@ def tune_loss(
         raise InputError(f"--trials must be an integer >= 1. Got {trials} instead.")
     require_libraries()
     started = time.perf_counter()
-    table = prepare_table(frame, target, [loss], n_folds)
+    table = prepare_table(frame, target, [loss], n_folds, other_targets=other_targets)
+    if table.task == "multilabel":
+        raise InputError("tune: multilabel targets are not tuned yet; validate them instead.")
     defaults = param_choices([loss], {loss: dict(params or {})})[loss]
-    metric = mx.parse_metric(metric or mx.DEFAULT_METRIC[table.task], table.task)
-    folds = make_folds(table.y, table.task, n_folds, seed)
+    if metric is None:
+        metric = mx.default_metric(table.task, table.y)[0]
+    else:
+        metric = mx.parse_metric(metric, table.task)
+    plan = plan_folds(table.y, table.task, n_folds, seed)
+    folds = plan.folds
+    base = ProxySettings(seed=seed, threads=threads)
+    base, _ = small_table_settings(base, folds)
     encoded = [encode_fold(table, train, test, seed) for train, test in folds]
-    base_lr = ProxySettings().learning_rate
-    evaluate = _Evaluator(table, folds, encoded, loss, metric, seed, time_budget, started, threads)
+    binned = [train_dataset(x_train, base) for x_train, _ in encoded]  # once, for every trial
+    base_lr = base.learning_rate
+    evaluate = _Evaluator(table, folds, encoded, binned, loss, metric, base, time_budget, started)
     default_values = {name: used.value for name, used in defaults.items()}
     default = evaluate(default_values, base_lr, budgeted=False)  # the baseline is always measured
     results: list[tuple[TrialResult, list[float]]] = [default]
@@ -163,7 +179,7 @@ def tune_loss(
     best = max(results, key=lambda r: r[0].mean if better else -r[0].mean)
     improvement = None
     if best is not default:
-        improvement = mx.compare("tuned", "default", metric, best[1], default[1], 1.0 / n_folds)
+        improvement = mx.compare("tuned", "default", metric, best[1], default[1], 1.0 / plan.k)
     return TuneResult(
         target=target,
         task=table.task,
@@ -171,7 +187,7 @@ def tune_loss(
         search=search,
         metric=metric,
         higher_is_better=better,
-        n_folds=n_folds,
+        n_folds=plan.k,
         seed=seed,
         default=default[0],
         default_sources={name: used.source for name, used in defaults.items()},
@@ -192,34 +208,38 @@ class _Evaluator:
         table: Table,
         folds: Sequence[tuple[Any, Any]],
         encoded: Sequence[tuple[Any, Any]],
+        binned: Sequence[Any],
         loss: str,
         metric: str,
-        seed: int,
+        settings: ProxySettings,
         time_budget: float | None,
         started: float,
-        threads: int,
     ) -> None:
-        self.table, self.folds, self.encoded = table, folds, encoded
-        self.loss, self.metric, self.seed = loss, metric, seed
-        self.time_budget, self.started, self.threads = time_budget, started, threads
+        self.table, self.folds, self.encoded, self.binned = table, folds, encoded, binned
+        self.loss, self.metric, self.settings = loss, metric, settings
+        self.time_budget, self.started = time_budget, started
 
     def __call__(
         self, values: Mapping[str, float | None], lr: float, budgeted: bool = True
     ) -> tuple[TrialResult, list[float]]:
+        from dataclasses import replace
+
         import numpy as np
 
         from lossadvisor.evidence.proxies import resolve_params
 
         checked = resolve_params(self.loss, values)
-        settings = ProxySettings(learning_rate=lr, seed=self.seed, threads=self.threads)
-        n_classes = len(self.table.classes)
+        settings = replace(self.settings, learning_rate=lr)
+        n_classes = self.table.n_classes
         scores: list[float] = []
-        for (train, test), (x_train, x_test) in zip(self.folds, self.encoded, strict=True):
+        for (train, test), (_, x_test), data in zip(
+            self.folds, self.encoded, self.binned, strict=True
+        ):
             spent = time.perf_counter() - self.started
             if budgeted and self.time_budget is not None and spent >= self.time_budget:
                 raise _BudgetSpent
             pred = fit_predict(
-                self.loss, checked, x_train, self.table.y[train], x_test, settings, n_classes
+                self.loss, checked, data, self.table.y[train], x_test, settings, n_classes
             )
             scores.append(mx.score(self.metric, self.table.y[test], pred, n_classes))
         trial = TrialResult(
@@ -285,6 +305,21 @@ def _bayes(
 
     # The default counts as the first of the trials.
     study.optimize(objective, n_trials=max((trials or DEFAULT_TRIALS) - 1, 0))
+
+
+def export_choice(result: TuneResult) -> tuple[bool, str]:
+    """Whether --export writes the tuned setting (it must win beyond fold noise), and why."""
+    from lossadvisor.evidence.crossval import describe
+
+    c = result.improvement
+    if c is not None and c.beyond_noise and c.difference > 0:
+        return True, f"wrote the tuned setting: it beat the default {describe(c)}"
+    if c is None:
+        return False, "kept the rule-derived/default setting: no trial beat it"
+    return False, (
+        f"kept the rule-derived/default setting: the tuned one was better {describe(c)}, "
+        f"which is not a measured gain"
+    )
 
 
 def _verdict(

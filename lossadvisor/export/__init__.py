@@ -10,13 +10,15 @@ Nothing here imports torch, keras or the GBDT libraries.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from lossadvisor.errors import unknown_name
-from lossadvisor.export import gbdt, hydra, keras, lightning, native, sklearn
+from lossadvisor.errors import InputError, unknown_name
+from lossadvisor.export import gbdt, hydra, keras, lightning, native, schedule, sklearn
 from lossadvisor.export.choice import LossChoice, choose
 from lossadvisor.export.common import header
-from lossadvisor.export.mapping import Frameworks, load_frameworks
+from lossadvisor.export.labels import class_labels, header_block, reorder
+from lossadvisor.export.mapping import FORMAT_FRAMEWORK, Frameworks, load_frameworks
 from lossadvisor.export.native import load_native
 from lossadvisor.export.write import COMMENT_KEY, dump_yaml, plain, write_yaml
 from lossadvisor.models import Recommendation
@@ -27,12 +29,16 @@ FORMATS = ("native", "hydra", "lightning", "lightgbm", "xgboost", "sklearn", "ke
 
 
 def _body(
-    rec: Recommendation, fmt: str, choices: list[LossChoice], frameworks: Frameworks
+    rec: Recommendation,
+    fmt: str,
+    choices: list[LossChoice],
+    frameworks: Frameworks,
+    steps: int | None,
 ) -> tuple[dict[str, Any], list[str]]:
     if fmt == "hydra":
-        return hydra.build(rec, choices, frameworks)
+        return hydra.build(rec, choices, frameworks, steps)
     if fmt == "lightning":
-        return lightning.build(rec, choices, frameworks)
+        return lightning.build(rec, choices, frameworks, steps)
     if fmt == "keras":
         return keras.build(rec, choices, frameworks)
     if fmt == "sklearn":
@@ -40,17 +46,83 @@ def _body(
     return gbdt.build(rec, choices, frameworks, fmt)
 
 
+# Target types whose labels are classes; any other target is described by its task.
+CLASS_TARGETS = ("binary", "multiclass", "multilabel")
+
+
+def _target_kind(rec: Recommendation, choice: LossChoice) -> str | None:
+    if choice.head is not None:
+        return choice.task
+    target_type = rec.facts.get("target_type")
+    if target_type in CLASS_TARGETS:
+        return str(target_type)
+    task = rec.facts.get("task", rec.context.get("task"))
+    return str(task) if task is not None else None
+
+
+def with_labels(
+    rec: Recommendation,
+    fmt: str,
+    choices: list[LossChoice],
+    frameworks: Frameworks,
+    class_order: Sequence[str] | None,
+) -> tuple[list[LossChoice], list[dict[str, Any]]]:
+    """Each choice with its classes (per-class params re-ordered) and its header `labels:` block.
+
+    A multi-head recommendation applies `class_order` to the heads whose classes it names.
+    """
+    framework = FORMAT_FRAMEWORK[fmt]
+    out: list[LossChoice] = []
+    blocks: list[dict[str, Any]] = []
+    ordered = False
+    for choice in choices:
+        kind = frameworks.label_encodings.kind(framework, choice.loss, _target_kind(rec, choice))
+        single = choice.head is None
+        data_classes = rec.classes if single else []
+        positive = rec.positive_class if single else None
+        order = class_order
+        if order is not None and not single:
+            own = class_labels(choice.params, data_classes, positive, kind, None, choice.label())
+            if own is None or set(own.classes) != {label.strip() for label in order}:
+                order = None
+        labels = class_labels(choice.params, data_classes, positive, kind, order, choice.label())
+        ordered = ordered or (order is not None and labels is not None)
+        if labels is not None:
+            params = reorder(choice.params, labels, data_classes)
+            choice = choice.model_copy(update={"params": params, "labels": labels})
+        out.append(choice)
+        meaning = frameworks.label_encodings.kinds.get(kind, kind)
+        blocks.append(header_block(kind, meaning, labels))
+    if class_order is not None and not ordered:
+        raise InputError(
+            "--class-order: no head of this recommendation has the classes " + ",".join(class_order)
+        )
+    return out, blocks
+
+
 def export_recommendation(
-    rec: Recommendation, fmt: str, pick: str | None = None, rules_digest: str | None = None
+    rec: Recommendation,
+    fmt: str,
+    pick: str | None = None,
+    rules_digest: str | None = None,
+    class_order: Sequence[str] | None = None,
+    steps: int | None = None,
 ) -> dict[str, Any]:
-    """The export of `rec` in `fmt` as plain data; InputError if the loss has no form in fmt."""
+    """The export of `rec` in `fmt` as plain data; InputError if the loss has no form in fmt.
+
+    `class_order` lists the classes in the order the user's label encoder uses; per-class
+    values (class weights, per-class α) follow it, and the header states it. `steps` is the
+    schedule's step count for hydra (trainer.max_steps, else left `???`) and lightning.
+    """
     if fmt not in FORMATS:
         raise unknown_name("export format", fmt, FORMATS, "--format")
     if fmt == "native":
         return native.build(rec, pick, rules_digest)
-    choices = choose(rec, pick)
-    body, notes = _body(rec, fmt, choices, load_frameworks())
-    block = header(rec, fmt, choices, rules_digest, notes)
+    schedule.check_steps(steps)
+    frameworks = load_frameworks()
+    choices, label_blocks = with_labels(rec, fmt, choose(rec, pick), frameworks, class_order)
+    body, notes = _body(rec, fmt, choices, frameworks, steps)
+    block = header(rec, fmt, choices, rules_digest, notes, label_blocks)
     if fmt == "lightning":
         # LightningCLI rejects unknown top-level keys: the provenance goes in as comments.
         return plain({COMMENT_KEY: dump_yaml({"lossadvisor": block}), **body})

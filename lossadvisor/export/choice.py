@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from lossadvisor.errors import InputError, did_you_mean
+from lossadvisor.export.labels import ClassLabels
 from lossadvisor.models import ParamAdvice, RankedLoss, Recommendation
 
 
@@ -19,6 +20,8 @@ class LossChoice(BaseModel):
     params: dict[str, Any]
     head: str | None = None
     weight: float = 1.0
+    task: str | None = None  # a head's task; None = the recommendation's target
+    labels: ClassLabels | None = None  # the classes the per-class params use, in their order
 
     def label(self) -> str:
         """How messages name it: 'head seg (dice_ce)' or 'huber'."""
@@ -50,7 +53,12 @@ def choose(rec: Recommendation, pick: str | None = None) -> list[LossChoice]:
             )
         return [
             LossChoice(
-                loss=h.loss, name=h.loss, params=_values(h.params), head=h.name, weight=h.weight
+                loss=h.loss,
+                name=h.loss,
+                params=_values(h.params),
+                head=h.name,
+                weight=h.weight,
+                task=h.task,
             )
             for h in rec.heads
         ]

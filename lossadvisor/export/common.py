@@ -40,7 +40,7 @@ def loss_args(
             f"formats that have it: {have}"
         )
     entry = resolve(entries[framework], facts, choice.label(), fmt)
-    return entry, build_args(entry, choice.params, facts, choice.label(), fmt)
+    return entry, build_args(entry, choice.params, facts, choice.label(), fmt, choice.labels)
 
 
 def optimizer_args(
@@ -75,12 +75,14 @@ def header(
     choices: list[LossChoice],
     rules_digest: str | None,
     notes: list[str],
+    labels: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The `lossadvisor:` block of a tool export: where the config came from, and caveats."""
     from lossadvisor import __version__
 
     block: dict[str, Any] = {"format": fmt, "version": __version__, "rules_digest": rules_digest}
-    if len(choices) == 1 and choices[0].head is None:
+    single = len(choices) == 1 and choices[0].head is None
+    if single:
         block["loss"] = choices[0].loss
     else:
         block["heads"] = {c.head: c.loss for c in choices}
@@ -91,5 +93,10 @@ def header(
     block["optimizer"] = rec.optimizer.name
     if rec.optimizer.schedule:
         block["schedule"] = dict(rec.optimizer.schedule)
+    if labels:
+        # the label encoding the loss expects, and the classes its per-class values use
+        block["labels"] = (
+            labels[0] if single else {c.head: b for c, b in zip(choices, labels, strict=True)}
+        )
     block["notes"] = notes
     return block

@@ -1,13 +1,14 @@
 """Hydra: `loss:` and `optimizer:` nodes that `hydra.utils.instantiate` builds as they are.
 
 loss = instantiate(cfg.loss); optimizer = instantiate(cfg.optimizer)(model.parameters())
+scheduler = instantiate(cfg.lr_scheduler)(optimizer)   # total_steps: ${trainer.max_steps}
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from lossadvisor.export import multitask
+from lossadvisor.export import multitask, schedule
 from lossadvisor.export.choice import LossChoice
 from lossadvisor.export.common import loss_args, optimizer_args
 from lossadvisor.export.mapping import Frameworks, TensorValue
@@ -38,7 +39,10 @@ def loss_node(
 
 
 def build(
-    rec: Recommendation, choices: list[LossChoice], frameworks: Frameworks
+    rec: Recommendation,
+    choices: list[LossChoice],
+    frameworks: Frameworks,
+    steps: int | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """The hydra config body and the notes gathered while building it."""
     notes: list[str] = []
@@ -55,4 +59,5 @@ def build(
     entry, built = optimizer_args(frameworks, rec.optimizer, "hydra", rec.facts)
     notes.extend(built.notes)
     optimizer = node(entry.target, built.args, _partial_=True)
-    return {"loss": loss, "optimizer": optimizer}, notes
+    scheduler = schedule.hydra_nodes(rec.optimizer, steps, notes)
+    return {"loss": loss, "optimizer": optimizer, **scheduler}, notes

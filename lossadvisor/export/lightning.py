@@ -2,7 +2,8 @@
 
 The loss goes under `model:` as the init argument `loss_fn` (LightningCLI(YourModule) where
 YourModule.__init__ takes `loss_fn: torch.nn.Module`); the optimizer is LightningCLI's
-top-level `optimizer:` group. jsonargparse cannot build tensors, so losses with tensor
+top-level `optimizer:` group and the schedule its `lr_scheduler:` group (export/schedule.py).
+jsonargparse cannot build tensors, so losses with tensor
 arguments point to lossadvisor's list-taking wrappers.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from lossadvisor.errors import InputError
-from lossadvisor.export import multitask
+from lossadvisor.export import multitask, schedule
 from lossadvisor.export.choice import LossChoice
 from lossadvisor.export.common import loss_args, optimizer_args
 from lossadvisor.export.mapping import Frameworks, TensorValue
@@ -34,7 +35,10 @@ def loss_node(
 
 
 def build(
-    rec: Recommendation, choices: list[LossChoice], frameworks: Frameworks
+    rec: Recommendation,
+    choices: list[LossChoice],
+    frameworks: Frameworks,
+    steps: int | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """The LightningCLI config body and notes."""
     notes: list[str] = []
@@ -52,4 +56,5 @@ def build(
     notes.append(
         "model.loss_fn is the init argument of your LightningModule (type hint torch.nn.Module)"
     )
-    return {"model": {"loss_fn": loss}, "optimizer": optimizer}, notes
+    scheduler = schedule.lightning_nodes(rec.optimizer, steps, notes)
+    return {"model": {"loss_fn": loss}, "optimizer": optimizer, **scheduler}, notes

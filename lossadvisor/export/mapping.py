@@ -7,7 +7,7 @@ each a small documented function (value, facts) -> framework arguments.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from lossadvisor.errors import InputError
+from lossadvisor.export.labels import ClassLabels, LabelEncodings
 from lossadvisor.facts import FactValue
 from lossadvisor.resources import rules_dir
 
@@ -87,6 +88,7 @@ class Frameworks(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     losses: dict[str, dict[Framework, Entry]]
     optimizers: dict[str, dict[Framework, Entry]]
+    label_encodings: LabelEncodings = Field(default_factory=LabelEncodings)
 
     def formats_with_loss(self, loss: str) -> list[str]:
         """Export formats that have an implementation of `loss` (native always does)."""
@@ -176,6 +178,7 @@ def build_args(
     facts: Mapping[str, FactValue],
     what: str,
     fmt: str,
+    labels: ClassLabels | None = None,
 ) -> BuiltArgs:
     """Framework arguments from lossadvisor params: fixed ones, then facts, then mapped params."""
     args: dict[str, Any] = dict(entry.fixed)
@@ -204,7 +207,7 @@ def build_args(
         if spec.convert is None:
             args[spec.to] = value
             continue
-        converted, note = CONVERSIONS[spec.convert](value, spec.to, facts, what)
+        converted, note = CONVERSIONS[spec.convert](value, spec.to, facts, what, labels)
         args.update(converted)
         if note:
             notes.append(f"{what}: {note}")
@@ -217,7 +220,11 @@ def build_args(
 
 # --- conversions ------------------------------------------------------------------------------
 
-Conversion = Callable[[Any, str, Mapping[str, FactValue], str], tuple[dict[str, Any], str | None]]
+# (value, framework argument, facts, what for messages, the classes the values use)
+Conversion = Callable[
+    [Any, str, Mapping[str, FactValue], str, ClassLabels | None],
+    tuple[dict[str, Any], str | None],
+]
 
 
 def _numbers(value: Any, what: str) -> list[float]:
@@ -232,21 +239,33 @@ def _numbers(value: Any, what: str) -> list[float]:
 
 
 def _tensor(
-    value: Any, to: str, facts: Mapping[str, FactValue], what: str
+    value: Any,
+    to: str,
+    facts: Mapping[str, FactValue],
+    what: str,
+    labels: ClassLabels | None = None,
 ) -> tuple[dict[str, Any], str | None]:
     """Numbers a torch loss wants as a Tensor (pos_weight, class weights)."""
     return {to: TensorValue(values=_numbers(value, what))}, None
 
 
 def _list(
-    value: Any, to: str, facts: Mapping[str, FactValue], what: str
+    value: Any,
+    to: str,
+    facts: Mapping[str, FactValue],
+    what: str,
+    labels: ClassLabels | None = None,
 ) -> tuple[dict[str, Any], str | None]:
     """A plain list of numbers (a {class: weight} mapping gives its values in order)."""
     return {to: _numbers(value, what)}, None
 
 
 def _scalar(
-    value: Any, to: str, facts: Mapping[str, FactValue], what: str
+    value: Any,
+    to: str,
+    facts: Mapping[str, FactValue],
+    what: str,
+    labels: ClassLabels | None = None,
 ) -> tuple[dict[str, Any], str | None]:
     """One number; a one-element list is unwrapped (GBDT scale_pos_weight is a single float)."""
     numbers = _numbers(value, what)
@@ -256,7 +275,11 @@ def _scalar(
 
 
 def _huber_epsilon(
-    value: Any, to: str, facts: Mapping[str, FactValue], what: str
+    value: Any,
+    to: str,
+    facts: Mapping[str, FactValue],
+    what: str,
+    labels: ClassLabels | None = None,
 ) -> tuple[dict[str, Any], str | None]:
     """HuberRegressor's epsilon multiplies its fitted residual scale: ε = δ / mad_sigma (≥ 1)."""
     sigma = facts.get("mad_sigma")
@@ -274,43 +297,79 @@ def _huber_epsilon(
 
 
 def _pos_weight_to_alpha(
-    value: Any, to: str, facts: Mapping[str, FactValue], what: str
+    value: Any,
+    to: str,
+    facts: Mapping[str, FactValue],
+    what: str,
+    labels: ClassLabels | None = None,
 ) -> tuple[dict[str, Any], str | None]:
     """Focal-style α with α/(1−α) = pos_weight: α = w / (1 + w)."""
     (w,) = _scalar(value, to, facts, what)[0].values()
     return {to: w / (1 + w)}, f"{to} = pos_weight/(1+pos_weight) = {w:.6g}/{1 + w:.6g}"
 
 
-def _class_label(key: Any) -> Any:
-    """Class labels as the data has them: '3' -> 3 so sklearn matches integer labels."""
-    if isinstance(key, str):
-        try:
-            return int(key)
-        except ValueError:
-            return key
-    return key
+def _typed_labels(keys: Sequence[Any]) -> dict[Any, Any]:
+    """Each label as scikit-learn will see it in y: the same type for all of them.
+
+    Labels that all spell integers ('0', '3') become ints and all-numeric ones floats, because a
+    numeric column is read as numbers; anything else stays the string it is ('No', 'Yes').
+    """
+    text = [str(k) for k in keys]
+    try:
+        as_int = [int(t) for t in text]
+    except ValueError:
+        as_int = []
+    if as_int and all(str(n) == t for n, t in zip(as_int, text, strict=True)):
+        return dict(zip(keys, as_int, strict=True))
+    try:
+        return dict(zip(keys, [float(t) for t in text], strict=True))
+    except ValueError:
+        return {k: str(k) for k in keys}
 
 
 def _class_weight_dict(
-    value: Any, to: str, facts: Mapping[str, FactValue], what: str
+    value: Any,
+    to: str,
+    facts: Mapping[str, FactValue],
+    what: str,
+    labels: ClassLabels | None = None,
 ) -> tuple[dict[str, Any], str | None]:
-    """scikit-learn class_weight: {label: weight}; a list means labels 0..K−1."""
+    """scikit-learn class_weight: {label: weight} keyed by the user's labels, in class order.
+
+    A plain list is one weight per class in the order of `labels` (positions when unnamed).
+    """
     if isinstance(value, Mapping):
-        return {to: {_class_label(k): float(v) for k, v in value.items()}}, None
+        typed = _typed_labels(list(value))
+        return {to: {typed[k]: float(v) for k, v in value.items()}}, None
     weights = _numbers(value, what)
+    if labels is not None and labels.named and len(labels.classes) == len(weights):
+        typed = _typed_labels(labels.classes)
+        return {to: {typed[c]: w for c, w in zip(labels.classes, weights, strict=True)}}, None
     return {to: dict(enumerate(weights))}, f"{to} keys assume class labels 0..{len(weights) - 1}"
 
 
 def _pos_weight_class_weight(
-    value: Any, to: str, facts: Mapping[str, FactValue], what: str
+    value: Any,
+    to: str,
+    facts: Mapping[str, FactValue],
+    what: str,
+    labels: ClassLabels | None = None,
 ) -> tuple[dict[str, Any], str | None]:
-    """scikit-learn class_weight for a binary target: {0: 1, 1: pos_weight}."""
+    """scikit-learn class_weight for a binary target: {negative: 1, positive: pos_weight}."""
     (w,) = _scalar(value, to, facts, what)[0].values()
+    if labels is not None and labels.positive is not None and len(labels.classes) == 2:
+        typed = _typed_labels(labels.classes)
+        negative, positive = labels.classes
+        return {to: {typed[negative]: 1.0, typed[positive]: w}}, None
     return {to: {0: 1.0, 1: w}}, f"{to} assumes labels 0 (negative) and 1 (positive)"
 
 
 def _per_class_only(
-    value: Any, to: str, facts: Mapping[str, FactValue], what: str
+    value: Any,
+    to: str,
+    facts: Mapping[str, FactValue],
+    what: str,
+    labels: ClassLabels | None = None,
 ) -> tuple[dict[str, Any], str | None]:
     """Keep α only as a per-class list: MONAI reads a scalar α as background-vs-rest."""
     if isinstance(value, list | tuple | Mapping):
@@ -322,7 +381,11 @@ def _per_class_only(
 
 
 def _split_betas(
-    value: Any, to: str, facts: Mapping[str, FactValue], what: str
+    value: Any,
+    to: str,
+    facts: Mapping[str, FactValue],
+    what: str,
+    labels: ClassLabels | None = None,
 ) -> tuple[dict[str, Any], str | None]:
     """torch `betas` [b1, b2] -> Keras beta_1, beta_2."""
     numbers = _numbers(value, what)
@@ -332,7 +395,11 @@ def _split_betas(
 
 
 def _smooth_both(
-    value: Any, to: str, facts: Mapping[str, FactValue], what: str
+    value: Any,
+    to: str,
+    facts: Mapping[str, FactValue],
+    what: str,
+    labels: ClassLabels | None = None,
 ) -> tuple[dict[str, Any], str | None]:
     """One smoothing constant -> MONAI smooth_nr and smooth_dr (numerator, denominator)."""
     return {"smooth_nr": float(value), "smooth_dr": float(value)}, None

@@ -8,6 +8,8 @@ from rich.text import Text
 
 from lossadvisor.evidence.results import LossEvidence, TuneResult, ValidationResult
 
+SHOWN_TRIALS = 15
+
 
 def _cell(e: LossEvidence, metric: str) -> str:
     if not e.folds_done:
@@ -26,9 +28,10 @@ def _params(e: LossEvidence) -> str:
 def validation_view(result: ValidationResult) -> RenderableType:
     """Per-loss mean ± std over folds of every panel metric, the winner marked, the verdict."""
     arrow = "↑" if result.higher_is_better else "↓"
+    repeats = f" × {result.repeats} repeats" if result.repeats > 1 else ""
     title = (
         f"'{result.target}' ({result.task}, {result.n_rows:,} rows, {result.n_features} "
-        f"features): {result.n_folds}-fold cross-validation, seed {result.seed}"
+        f"features): {result.n_folds}-fold cross-validation{repeats}, seed {result.seed}"
     )
     table = Table(title=title, title_justify="left")
     table.add_column("loss")
@@ -46,10 +49,12 @@ def validation_view(result: ValidationResult) -> RenderableType:
             str(e.folds_done),
         )
     parts: list[RenderableType] = [table, Text(result.verdict)]
+    if result.engine:
+        parts.append(Text(f"  every loss: {result.engine}", style="dim"))
     for e in result.losses:
         sources = {f"{n}: {u.source}" for n, u in e.params.items()}
-        if sources:
-            parts.append(Text(f"  {e.loss} ({e.model}) — " + "; ".join(sorted(sources))))
+        tail = " — " + "; ".join(sorted(sources)) if sources else ""
+        parts.append(Text(f"  {e.loss}: {e.model}{tail}"))
     if result.stopped_by_budget:
         parts.append(Text("Stopped by --time-budget; not measured:", style="yellow"))
     for item in result.skipped:
@@ -71,7 +76,7 @@ def tune_view(result: TuneResult) -> RenderableType:
     table.add_column("learning rate", justify="right")
     table.add_column(f"{result.metric} {arrow}", justify="right")
     ordered = sorted(result.trials, key=lambda t: t.mean, reverse=result.higher_is_better)
-    for trial in ordered[:15]:
+    for trial in ordered[:SHOWN_TRIALS]:
         setting = ", ".join(f"{k}={v:.4g}" for k, v in trial.params.items()) or "(no parameter)"
         if trial == result.default:
             setting += "  [default]"
@@ -81,7 +86,19 @@ def tune_view(result: TuneResult) -> RenderableType:
             f"{trial.learning_rate:.3g}",
             f"{trial.mean:.4g} ± {trial.std:.2g}",
         )
-    parts: list[RenderableType] = [table, Text(result.verdict)]
+    parts: list[RenderableType] = [table]
+    hidden = len(ordered) - SHOWN_TRIALS
+    if hidden > 0:
+        parts.append(
+            Text(
+                f"  {SHOWN_TRIALS} best of {len(ordered)} settings shown, {hidden} hidden "
+                f"(--json lists all)",
+                style="dim",
+            )
+        )
+    parts.append(Text(result.verdict))
+    if result.exported:
+        parts.append(Text(f"  --export: {result.exported}"))
     for name, source in result.default_sources.items():
         parts.append(Text(f"  default {name}: {source}", style="dim"))
     return Group(*parts)

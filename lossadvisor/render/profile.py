@@ -16,6 +16,23 @@ _PERCENT = {
     "outlier_ratio_iqr",
     "zero_ratio",
     "low_density_ratio",
+    # vision shares (lossadvisor.vision)
+    "foreground_ratio",
+    "image_foreground_mean",
+    "image_foreground_p10",
+    "image_foreground_p50",
+    "image_foreground_p90",
+    "empty_mask_ratio",
+    "rarest_class_pixel_ratio",
+    "small_object_ratio",
+    "boundary_ratio",
+    "label_overlap_ratio",
+    "ignore_ratio",
+    "small_box_ratio",
+    "medium_box_ratio",
+    "large_box_ratio",
+    "crowd_ratio",
+    "empty_image_ratio",
 }
 _MAX_CLASSES_SHOWN = 12
 
@@ -81,7 +98,10 @@ def render_profile(profile: DatasetProfile) -> Group:
 def _estimate_note(target: TargetProfile) -> str:
     rows = int(target.facts.get("n_rows") or 0)
     notes = []
-    if target.sample_size is not None:
+    if target.sample_size is not None and "n_files" in target.facts:
+        files = int(target.facts.get("n_files") or 0)
+        notes.append(f"from a seeded uniform sample of {target.sample_size:,} of {files:,} files")
+    elif target.sample_size is not None:
         notes.append(f"from a uniform sample of {target.sample_size:,} of {rows:,} rows")
     if "n_unique" in target.estimated:
         notes.append("n_unique from a distinct-count sketch (about 2 % error)")

@@ -48,10 +48,10 @@ def test_regression_metrics_against_numpy() -> None:
     r = pred - y
     assert mx.score("mae", y, pred, 0) == pytest.approx(np.abs(r).mean())
     assert mx.score("rmse", y, pred, 0) == pytest.approx(np.sqrt((r**2).mean()))
-    assert mx.score("median_ae", y, pred, 0) == pytest.approx(np.median(np.abs(r)))
+    assert mx.score("median_absolute_error", y, pred, 0) == pytest.approx(np.median(np.abs(r)))
     u = y - pred
     pin = np.maximum(0.9 * u, (0.9 - 1) * u).mean()
-    assert mx.score("pinball:0.9", y, pred, 0) == pytest.approx(pin)
+    assert mx.score("quantile:0.9", y, pred, 0) == pytest.approx(pin)
     with np.errstate(divide="ignore", invalid="ignore"):
         term = np.where(y > 0, y * np.log(y / pred), 0.0)
     assert mx.score("poisson_deviance", y, pred, 0) == pytest.approx((2 * (term - y + pred)).mean())
@@ -76,8 +76,8 @@ def test_panel_adds_deviances_only_when_the_target_allows() -> None:
     assert "poisson_deviance" in mx.panel_for("regression", counts, "mae")
     assert "gamma_deviance" not in mx.panel_for("regression", counts, "mae")
     signed = np.array([-1.0, 0.5, 2.0])
-    assert mx.panel_for("regression", signed, "mae") == ["mae", "rmse", "median_ae"]
-    assert mx.panel_for("regression", signed, "pinball:0.9")[0] == "pinball:0.9"
+    assert mx.panel_for("regression", signed, "mae") == ["mae", "rmse", "median_absolute_error"]
+    assert mx.panel_for("regression", signed, "quantile:0.9")[0] == "quantile:0.9"
 
 
 @pytest.mark.parametrize(
@@ -85,8 +85,9 @@ def test_panel_adds_deviances_only_when_the_target_allows() -> None:
     [
         ("maee", "regression", "Did you mean 'mae'"),
         ("log_loss", "regression", "not a regression metric"),
-        ("pinball:1.5", "regression", r"τ in \(0, 1\)"),
-        ("mae:3", "regression", "takes no argument"),
+        ("pinball:1.5", "regression", "strictly between 0 and 1"),
+        ("mae:3", "regression", "only 'quantile' takes a level"),
+        ("iou", "binary", "cannot be measured on a table"),
     ],
 )
 def test_bad_metrics_are_input_errors(text: str, task: str, message: str) -> None:
@@ -94,6 +95,49 @@ def test_bad_metrics_are_input_errors(text: str, task: str, message: str) -> Non
         mx.parse_metric(text, task)
 
 
-def test_metric_aliases() -> None:
-    assert mx.parse_metric("quantile:0.9", "regression") == "pinball:0.9"
+def test_metric_synonyms_are_recommends_names() -> None:
+    from lossadvisor.context import make_context
+
+    assert mx.parse_metric("pinball:0.9", "regression") == "quantile:0.9"
+    assert mx.parse_metric("quantile:0.9", "regression") == "quantile:0.9"
+    assert mx.parse_metric("macro_f1", "binary") == mx.parse_metric("f1", "binary") == "f1"
     assert mx.parse_metric("average_precision", "binary") == "pr_auc"
+    assert mx.parse_metric("median_ae", "regression") == "median_absolute_error"
+    # recommend reads the same words as the same facts
+    pinball = make_context(metric="pinball:0.9")
+    assert (pinball.metric, pinball.metric_quantile) == ("quantile", 0.9)
+    assert make_context(metric="macro_f1").metric == "f1"
+
+
+def test_brier_multilabel_and_proportion_scores_against_numpy() -> None:
+    y = np.array([0, 1, 1, 0])
+    proba = np.array([[0.9, 0.1], [0.3, 0.7], [0.6, 0.4], [0.5, 0.5]])
+    assert mx.score("brier", y, proba, 2) == pytest.approx(np.mean((proba[:, 1] - y) ** 2))
+    soft = np.array([0.2, 0.5, 0.9])
+    p = np.array([0.25, 0.4, 0.8])
+    expected = -np.mean(soft * np.log(p) + (1 - soft) * np.log(1 - p))
+    assert mx.score("log_loss", soft, p, 0) == pytest.approx(expected)
+    labels = np.array([[1, 0], [0, 1], [1, 1], [0, 0]])
+    probs = np.array([[0.8, 0.3], [0.4, 0.6], [0.7, 0.2], [0.1, 0.4]])
+    hard = probs >= 0.5
+    tp = (hard & (labels == 1)).sum()
+    fp = (hard & (labels == 0)).sum()
+    fn = (~hard & (labels == 1)).sum()
+    assert mx.score("micro_f1", labels, probs, 0) == pytest.approx(2 * tp / (2 * tp + fp + fn))
+    per_label = [
+        -np.mean(labels[:, j] * np.log(probs[:, j]) + (1 - labels[:, j]) * np.log(1 - probs[:, j]))
+        for j in range(2)
+    ]
+    assert mx.score("log_loss", labels, probs, 0) == pytest.approx(np.mean(per_label))
+
+
+def test_zero_heavy_targets_never_default_to_mae() -> None:
+    rng = np.random.default_rng(0)
+    amounts = np.where(rng.random(500) < 0.7, 0.0, rng.gamma(2.0, 3.0, 500))
+    assert np.median(np.abs(amounts)) == 0.0  # predicting 0 would win MAE
+    assert mx.default_metric("regression", amounts)[0] == "tweedie_deviance"
+    counts = rng.poisson(0.3, 500).astype(float)
+    assert mx.default_metric("regression", counts)[0] == "poisson_deviance"
+    assert mx.default_metric("regression", amounts + 1.0)[0] == "gamma_deviance"
+    assert mx.default_metric("regression", rng.normal(size=50))[0] == "mae"
+    assert "tweedie_deviance" in mx.panel_for("regression", amounts, "tweedie_deviance")

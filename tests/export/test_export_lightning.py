@@ -26,10 +26,18 @@ class TinyModule:
 
 
 def parser() -> ArgumentParser:
-    """The two groups LightningCLI builds: the model's init args and the optimizer subclass."""
+    """The groups LightningCLI builds: the model's init args, the optimizer and lr_scheduler
+    subclasses (built later with the optimizer, as LightningCLI does) and the trainer's epochs."""
     p = ArgumentParser(exit_on_error=False)
     p.add_class_arguments(TinyModule, "model")
     p.add_subclass_arguments(torch.optim.Optimizer, "optimizer", skip={"params"}, instantiate=False)
+    p.add_subclass_arguments(
+        (torch.optim.lr_scheduler.LRScheduler, torch.optim.lr_scheduler.ReduceLROnPlateau),
+        "lr_scheduler",
+        skip={"optimizer"},
+        instantiate=False,
+    )
+    p.add_argument("--trainer.max_epochs", type=int | None, default=None)
     return p
 
 
@@ -68,7 +76,8 @@ def test_family_exports_parse_and_train(family: str, tmp_path: Path) -> None:
     text = path.read_text()
     # provenance is kept as comments: LightningCLI rejects unknown top-level keys
     assert text.startswith("# lossadvisor:")
-    assert set(yaml.safe_load(text)) == {"model", "optimizer"}
+    scheduled = {"lr_scheduler", "trainer"} if rec.optimizer.schedule else set()
+    assert set(yaml.safe_load(text)) == {"model", "optimizer", *scheduled}
 
 
 def test_tensor_arguments_use_the_list_wrapper(tmp_path: Path) -> None:

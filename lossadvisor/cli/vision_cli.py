@@ -1,0 +1,65 @@
+"""What `profile` and `recommend` share for vision DATA: the file progress bar, the skipped
+files report, and the one-line table header. Imports numpy only when called."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lossadvisor.vision.profile import VisionProfile
+
+# A bar is worth drawing only for folders that take a moment.
+_PROGRESS_MIN_FILES = 50
+
+
+@contextmanager
+def file_progress(quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar over files on stderr, only when stderr is a terminal."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "profiling",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("files", total=None)
+
+        def update(done: int, total: int) -> None:
+            if total >= _PROGRESS_MIN_FILES:
+                progress.update(task, completed=done, total=total)
+
+        yield update
+
+
+def run_vision(
+    data: str, task: str | None, sample_files: int | None, seed: int, quiet: bool
+) -> VisionProfile:
+    """Profile vision DATA with a progress bar over its files."""
+    from lossadvisor.vision.profile import profile_vision
+
+    with file_progress(quiet) as progress:
+        return profile_vision(data, task, sample_files=sample_files, seed=seed, progress=progress)
+
+
+def report_skipped(result: VisionProfile) -> None:
+    """One line per skipped file or annotation kind, on stderr, then the count."""
+    for line in result.skipped:
+        print(f"lossadvisor: warning: {line}", file=sys.stderr)
+
+
+def header(result: VisionProfile) -> str:
+    profile = result.profile
+    return (
+        f"{profile.source} ({profile.format}, {result.task}): {profile.n_rows:,} images; "
+        f"{profile.target_choice}"
+    )
