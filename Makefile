@@ -36,6 +36,7 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/rules_load.py
 	$(BIN)/python benchmarks/validate_speed.py
+	$(BIN)/python benchmarks/vision_speed.py
 
 examples: $(VENV)/.test-installed
 	$(BIN)/python examples/make_examples.py

@@ -18,7 +18,7 @@ def export_command(
         ...,
         "--format",
         "-f",
-        help="native, hydra, lightning, lightgbm, xgboost, sklearn or keras.",
+        help="native, hydra, lightning, lightgbm, xgboost, sklearn, sklearn_hydra or keras.",
     ),
     output: str = typer.Option("-", "--output", "-o", help="Output file; - (default) = stdout."),
     pick: str | None = typer.Option(
@@ -36,6 +36,12 @@ def export_command(
         "--steps",
         metavar="N",
         help="Scheduler steps of the run (hydra: trainer.max_steps; lightning: epochs).",
+    ),
+    model: str | None = typer.Option(
+        None,
+        "--model",
+        metavar="linear",
+        help="sklearn: the estimator (linear = a standardised, unpenalised GLM; the default).",
     ),
     vendor_dir: str | None = typer.Option(
         None,
@@ -66,6 +72,7 @@ def export_command(
         rules_digest=header.get("rules_digest"),
         class_order=order,
         steps=steps,
+        model=model,
     )
     written = ""
     if vendor_dir is not None:

@@ -45,12 +45,43 @@ def boundary(labels: NDArray[np.generic]) -> NDArray[np.bool_]:
     return edge
 
 
+def pixel_counts(flat: NDArray[Any]) -> NDArray[np.int64]:
+    """np.bincount(flat), up to the largest label present.
+
+    uint8 labels are counted two at a time: a uint16 view of pixel pairs has half as many
+    values to widen to intp (bincount's cost), and the 256×256 pair histogram's row and column
+    sums are the counts of the first and second pixel of each pair.
+    """
+    if flat.dtype != np.uint8 or flat.size < 2 or not flat.flags.c_contiguous:
+        return np.bincount(flat)
+    even = flat.size - flat.size % 2
+    pairs = np.bincount(flat[:even].view(np.uint16), minlength=1 << 16).reshape(256, 256)
+    counts = (pairs.sum(axis=0) + pairs.sum(axis=1)).astype(np.int64)
+    if even < flat.size:
+        counts[flat[-1]] += 1
+    present = np.flatnonzero(counts)
+    return counts[: int(present[-1]) + 1] if present.size else counts[:1]
+
+
 def component_sizes(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
-    """Sizes of the connected components of a boolean mask (face connectivity)."""
+    """Sizes of the connected components of a boolean mask (face connectivity).
+
+    Labelled inside the mask's bounding box, into an intp array that bincount takes without
+    a copy: small classes then cost little.
+    """
     from scipy import ndimage
 
-    labelled, n = ndimage.label(mask)
-    if n == 0:
+    box = []
+    for axis in range(mask.ndim):
+        other = tuple(a for a in range(mask.ndim) if a != axis)
+        hits = np.flatnonzero(mask.any(axis=other))
+        if not hits.size:
+            return np.zeros(0, dtype=np.int64)
+        box.append(slice(int(hits[0]), int(hits[-1]) + 1))
+    crop = mask[tuple(box)]
+    labelled = np.empty(crop.shape, dtype=np.intp)
+    n = ndimage.label(crop, output=labelled)
+    if not n:
         return np.zeros(0, dtype=np.int64)
     return np.bincount(labelled.ravel(), minlength=n + 1)[1:].astype(np.int64)
 
@@ -135,7 +166,7 @@ class MaskStats:
             # are subtracted from it again; they are never boundary or objects.
             labels = np.where(labels < 0, 0, labels)
         flat = labels.ravel()
-        counts = np.bincount(flat)
+        counts = pixel_counts(flat)
         if n_negative:
             counts[0] -= n_negative
         present = np.flatnonzero(counts)
@@ -159,26 +190,17 @@ class MaskStats:
         self.edges[: on_edge.size] += on_edge
         self._components(labels, present)
 
-    def _components(self, labels: NDArray[np.generic], present: NDArray[np.int64]) -> None:
-        from scipy import ndimage
-
+    def _components(self, labels: NDArray[Any], present: NDArray[np.int64]) -> None:
         found = 0
         found_255 = 0
-        wanted = [int(c) for c in present if c != 0]
-        if wanted:
-            # Each class is labelled inside its own bounding box: small classes cost little.
-            boxes = ndimage.find_objects(labels)
-            for c in wanted:
-                box = boxes[c - 1]
-                if box is None:
-                    continue
-                sizes = component_sizes(labels[box] == c)
-                if c == IGNORE_CANDIDATE:
-                    self.objects_255.add(sizes, self.rng)
-                    found_255 += int(sizes.size)
-                else:
-                    self.objects.add(sizes, self.rng)
-                    found += int(sizes.size)
+        for c in (int(c) for c in present if c != 0):
+            sizes = component_sizes(labels == c)
+            if c == IGNORE_CANDIDATE:
+                self.objects_255.add(sizes, self.rng)
+                found_255 += int(sizes.size)
+            else:
+                self.objects.add(sizes, self.rng)
+                found += int(sizes.size)
         self.objects.per_image.append(found)
         self.objects_255.per_image.append(found_255)
 

@@ -159,7 +159,7 @@ def interpret(array: NDArray[np.generic], name: str, volume: bool = False) -> Ma
         raise FileProblem("an empty array")
     # uint8 stays uint8 (bincount and comparisons are fastest on it); the rest become int64.
     labels: NDArray[Any] = array if array.dtype == np.uint8 else array.astype(np.int64)
-    if labels.size and int(labels.max()) > MAX_LABEL:
+    if labels.dtype != np.uint8 and labels.size and int(labels.max()) > MAX_LABEL:
         raise FileProblem(f"labels up to {int(labels.max())}: instance ids, not class labels")
     return Mask(name=name, labels=labels)
 

@@ -157,3 +157,13 @@ def test_median_frequency_weights_follow_eigen_and_fergus(tmp_path: Path) -> Non
     want = [median / freq[c] if c in freq else 1.0 for c in range(12)]  # ids 0..11, in id order
     assert list(got.value) == [str(i) for i in range(12)]
     assert all(close(got.value[str(i)], w) for i, w in enumerate(want)), (got.value, want)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 1001, 4096])
+def test_pair_counting_of_uint8_labels_equals_bincount(n: int) -> None:
+    from lossadvisor.vision.mask_stats import pixel_counts
+
+    rng = np.random.default_rng(n)
+    for top in (1, 7, 255):
+        flat = rng.integers(0, top + 1, size=n).astype(np.uint8)
+        assert pixel_counts(flat).tolist() == np.bincount(flat).tolist()
