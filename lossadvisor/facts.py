@@ -38,6 +38,13 @@ Task = Literal[
     "sequence",
     "distillation",
     "multimodal",
+    # Issue 12: coarse tasks for families whose losses fit none of the above. The words
+    # users type (object_detection, face_recognition, ...) map onto these in rules/tasks.yaml.
+    "ranking",
+    "survival",
+    "representation",
+    "generative",
+    "dense_regression",
     "ordinal",
 ]
 TASKS: tuple[str, ...] = get_args(Task)
@@ -49,6 +56,16 @@ ModelOutput = Literal[
     "boxes",
     "mask_logits",
     "token_logits",
+    # Issue 12 (synonyms in rules/tasks.yaml, section model_outputs)
+    "embeddings",
+    "heatmaps",
+    "frame_logits",
+    "quantiles",
+    "images",
+    "noise",
+    "distribution_params",
+    "scores",
+    "risk_scores",
 ]
 MODEL_OUTPUTS: tuple[str, ...] = get_args(ModelOutput)
 METRICS = (
@@ -74,6 +91,30 @@ METRICS = (
     "perplexity",
     "bleu",
     "brier",
+    # Issue 12: the metrics of the task families (synonyms in rules/tasks.yaml, section metrics).
+    "mask_map",
+    "miou",
+    "ndcg",
+    "mrr",
+    "wer",
+    "cer",
+    "rouge",
+    "psnr",
+    "ssim",
+    "abs_rel",
+    "oks_ap",
+    "nme",
+    "top1_accuracy",
+    "top5_accuracy",
+    "pearson",
+    "spearman",
+    "crps",
+    "concordance_index",
+    "fid",
+    "recall_at_k",
+    "tar_at_far",
+    "exact_match",
+    "seqeval_f1",
 )
 # What users also type for the same metric (recommend, validate and tune share them).
 METRIC_SYNONYMS = {
@@ -93,7 +134,13 @@ OPTIMIZERS = ("sgd", "adam", "adamw", "lamb", "rmsprop", "adadelta")
 TAILS = ("light", "moderate", "heavy")
 MULTITASK_KINDS = ("main_auxiliary", "multimodal", "shared_backbone")
 LossFamily = Literal[
-    "regression", "classification", "segmentation", "detection", "distribution", "sequence"
+    "regression",
+    "classification",
+    "segmentation",
+    "detection",
+    "distribution",
+    "sequence",
+    "ranking",  # issue 12
 ]
 LOSS_FAMILIES: tuple[str, ...] = get_args(LossFamily)
 
@@ -264,6 +311,36 @@ _SPECS: tuple[FactSpec, ...] = (
         "boolean",
         "context",
         "the heads use losses of different families/scales",
+    ),
+    # --- issue 12: task vocabulary (choices come from rules/tasks.yaml, like `loss` from the
+    # catalog, so that a family is one YAML record)
+    _f(
+        "task_family",
+        "choice",
+        "context",
+        "the task family a --task word resolved to (rules/tasks.yaml)",
+        choices=(),
+    ),
+    _f(
+        "architecture",
+        "choice",
+        "context",
+        "model architecture family (detection: anchor_based, anchor_free, two_stage, "
+        "set_prediction; backbones: cnn, transformer; ...), rules/tasks.yaml",
+        choices=(),
+    ),
+    _f(
+        "head_task",
+        "choice",
+        "context",
+        "what one head of a multi-head model predicts (box, objectness, class, mask, ...)",
+        choices=(),
+    ),
+    _f(
+        "heads_preset",
+        "boolean",
+        "context",
+        "the heads come from the reference preset of the task family (rules/tasks.yaml)",
     ),
     # --- set by recommend between passes ------------------------------------------------------
     _f(

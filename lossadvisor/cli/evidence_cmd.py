@@ -206,7 +206,7 @@ def validate(
     \b
     Examples:
       lossadvisor validate claims.csv --target claims
-      lossadvisor validate house.csv -t price --losses mse,huber,mae --metric mae --json
+      lossadvisor validate house.csv -t price --losses mse,huber,mae --json
       lossadvisor validate returns.csv -t ret --metric pinball:0.9
     """
     from lossadvisor.evidence.proxies import require_libraries
@@ -352,8 +352,8 @@ def tune(
     \b
     Examples:
       lossadvisor tune house.csv -t price --loss huber
-      lossadvisor tune fraud.csv -t label --loss focal_binary --search bayes --trials 40 \\
-          --metric pr_auc --export focal.yaml
+      lossadvisor tune fraud.csv -t label --loss focal_binary --search bayes \\
+          --trials 40 --metric pr_auc --export focal.yaml
     """
     from lossadvisor.evidence.advice import with_tuned
     from lossadvisor.evidence.proxies import proxy_for, require_libraries

@@ -176,8 +176,15 @@ def recommend(
     ),
     task: str | None = typer.Option(
         None,
-        help="regression, binary, multiclass, multilabel, ordinal, segmentation, detection, "
-        "keypoints, sequence, distillation, multimodal. Inferred from the target when omitted.",
+        help="A task family or one of its synonyms (object_detection, ner, ranking, "
+        "face_recognition, diffusion, ...; `lossadvisor tasks` lists them). Inferred from "
+        "the target when omitted.",
+    ),
+    architecture: str | None = typer.Option(
+        None,
+        help="Model architecture: anchor_free, anchor_based, two_stage, set_prediction, cnn, "
+        "transformer, heatmap, ctc, ... (or yolov8, retinanet, detr, vit, ...); selects the "
+        "reference recipe and heads.",
     ),
     model_output: str | None = typer.Option(
         None,
@@ -206,7 +213,9 @@ def recommend(
         [],
         "--head",
         metavar="NAME:TASK[:WEIGHT]",
-        help="NAME:TASK[:WEIGHT]; repeat for each head of a multi-task model.",
+        help="NAME:TASK[:WEIGHT]; repeat for each head of a multi-task model. TASK is a task "
+        "or a head task: box, objectness, centerness, class, mask, embedding, "
+        "keypoint_heatmap, ...",
     ),
     rules: list[str] = typer.Option(
         [], "--rules", metavar="FILE", help="Extra rule file(s), loaded last."
@@ -220,7 +229,9 @@ def recommend(
     fmt: str = typer.Option(
         "native", "--format", help="native, hydra, lightning, lightgbm, xgboost, sklearn, keras."
     ),
-    pick: str | None = typer.Option(None, help="Export this loss instead of the top one."),
+    pick: str | None = typer.Option(
+        None, metavar="LOSS", help="Export this loss instead of the top one."
+    ),
     force: bool = typer.Option(False, "--force", help="Replace an existing --export file."),
     sample_files: int | None = typer.Option(
         None, "--sample-files", metavar="N", help="Masks/annotations: read a seeded sample of N."
@@ -230,16 +241,19 @@ def recommend(
     """Recommend a loss, its hyperparameters and an optimizer, with the reasons.
 
     Verdicts: recommended (rank 1); alternative (score > 0 and within max(3 points, half the
-    top score) of the top); avoid (the rest); excluded (a rule excluded it, or it does not
-    serve the task / target type). --json keeps the whole ranking; --top only trims the table.
+    top score) of the top); weaker (score > 0 but further behind, or no rule scored it down);
+    avoid (score <= 0 and a rule scored it down); excluded (a rule excluded it, or it does not
+    serve the task / target type). The why column shows each loss's strongest signed rule
+    contributions. --json keeps the whole ranking; --top only trims the table.
 
     \b
     Examples:
       lossadvisor recommend claims.csv --target claims
       lossadvisor recommend --task segmentation --foreground-ratio 0.02
       lossadvisor recommend masks/ --task segmentation --priority recall
-      lossadvisor recommend instances.json --task detection --export cfg.yaml --format hydra
-      lossadvisor recommend --head boxes:detection --head cls:multiclass:0.5 --json
+      lossadvisor recommend instances.json --task detection --export cfg.yaml \\
+          --format hydra
+      lossadvisor recommend --head box:detection --head cls:multiclass:0.5 --json
     """
     from lossadvisor.context import make_context
     from lossadvisor.recommend import dump_json
@@ -254,7 +268,10 @@ def recommend(
         from lossadvisor.outfile import refuse_existing
 
         refuse_existing(export, force)  # before profiling the data, not after it
+    base = load_rulebase(rules)
     context = make_context(
+        vocabulary=base.vocabulary,
+        architecture=architecture,
         task=task,
         model_output=model_output,
         metric=metric,
@@ -267,7 +284,6 @@ def recommend(
     )
     if data is None and profile is None and context.task is None and not context.heads:
         raise InputError("recommend needs something to go on: give DATA (with --target) or --task.")
-    base = load_rulebase(rules)
     vision = _vision_data(data, target, profile, context.task, sample_files, quiet)
     first: TargetProfile | None
     others: list[TargetProfile] = []

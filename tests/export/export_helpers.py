@@ -264,7 +264,11 @@ def boxes(generator: Any, n: int) -> Any:
 def torch_inputs(loss: str, multiclass: bool = False, seed: int = 0) -> tuple[Any, list[Any]]:
     """(prediction leaf with requires_grad, [other forward args]) shaped for `loss`."""
     import torch
+    from task_loss_inputs import task_inputs
 
+    found = task_inputs(loss, seed)  # the task-family losses of issue 12
+    if found is not None:
+        return found
     g = torch.Generator().manual_seed(seed)
     k = 3
     if loss in SEGMENTATION:
@@ -332,9 +336,12 @@ def torch_inputs(loss: str, multiclass: bool = False, seed: int = 0) -> tuple[An
 def run_once(loss_fn: Any, loss: str, multiclass: bool = False) -> Any:
     """One forward + backward; returns (loss value, gradient of the prediction)."""
     import torch
+    from task_loss_inputs import LOG_SOFTMAX_FIRST
 
     pred, rest = torch_inputs(loss, multiclass)
     first = torch.log_softmax(pred, dim=1) if loss == "kl_div" else pred
+    if loss in LOG_SOFTMAX_FIRST:
+        first = torch.log_softmax(pred, dim=-1)
     value = loss_fn(first, *rest)
     value.backward()
     return value, pred.grad

@@ -119,8 +119,9 @@ def test_json_is_deterministic_and_has_the_documented_keys(data_dir: Path) -> No
 def test_without_data_only_json_on_stdout() -> None:
     proc = run("recommend", "--task", "segmentation", "--json", check=True)
     doc = json.loads(proc.stdout)
-    assert doc["facts"] == {"task": "segmentation"}
-    assert doc["context"] == {"task": "segmentation"}
+    # the task word also names its family (rules/tasks.yaml), which the practice rules read
+    assert doc["facts"] == {"task": "segmentation", "task_family": "segmentation"}
+    assert doc["context"] == {"task": "segmentation", "task_family": "segmentation"}
 
 
 def test_text_report_shows_ranking_rationale_and_optimizer() -> None:
