@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 FactValue = float | int | bool | str | None
 FactKind = Literal["number", "integer", "boolean", "choice"]
-FactOrigin = Literal["profile", "context", "stage"]
+FactOrigin = Literal["profile", "conditional", "context", "stage"]
 
 TargetType = Literal[
     "binary",
@@ -269,6 +269,29 @@ _SPECS: tuple[FactSpec, ...] = (
         minimum=0,
         maximum=1,
     ),
+    _f("medcouple", "number", "profile", "robust skewness in [-1, 1] (Brys et al. 2004); one gross error barely moves it", minimum=-1, maximum=1),
+    _f("bowley_skewness", "number", "profile", "quartile skewness (Q3 + Q1 - 2 Q2) / (Q3 - Q1)", minimum=-1, maximum=1),
+    _f("outlier_ratio_adjusted", "number", "profile", "share outside the skew-adjusted boxplot fences (Hubert & Vandervieren 2008)", minimum=0, maximum=1),
+    _f("has_exposure", "boolean", "profile", "an exposure column (--exposure, or a column named exposure) scales the target"),
+    # --- conditional: residuals of a cross-fitted baseline (docs/conditional-facts.md) ------------
+    _f("baseline_fitted", "boolean", "conditional", "a cross-fitted baseline on the feature columns was fitted (the conditional facts exist)"),
+    _f("baseline_r2", "number", "conditional", "out-of-fold R² of the baseline (share of the target's variance the features explain)", maximum=1),
+    _f("baseline_deviance_explained", "number", "conditional", "out-of-fold deviance explained by the baseline (Poisson deviance for counts and amounts, log-loss for classes)", maximum=1),
+    _f("resid_mad_sigma", "number", "conditional", "1.4826 x MAD of the out-of-fold residuals y - fit (target units)", minimum=0),
+    _f("resid_outlier_ratio", "number", "conditional", "share of residuals with robust z > 3.5 (standardised by the fitted variance function, scaled by their own MAD)", minimum=0, maximum=1),
+    _f("resid_tail_index", "number", "conditional", "Hill tail index of |standardised residual - median|", minimum=0),
+    _f("resid_tail", "choice", "conditional", "tail heaviness of the residuals", choices=TAILS),
+    _f("resid_skewness", "number", "conditional", "classical skewness of the standardised residuals"),
+    _f("resid_medcouple", "number", "conditional", "medcouple of the standardised residuals", minimum=-1, maximum=1),
+    _f("heteroscedasticity", "number", "conditional", "R² of the Koenker-Breusch-Pagan auxiliary regression of the squared standardised residual on the fit and the features (0 = constant spread)", minimum=0, maximum=1),
+    _f("heteroscedasticity_p", "number", "conditional", "p-value of the Koenker (studentised) Breusch-Pagan test", minimum=0, maximum=1),
+    _f("variance_power", "number", "conditional", "slope of log Var(y | fit) on log mean(y | fit) over bins of fitted values (0 Gaussian, 1 Poisson, 2 Gamma)"),
+    _f("variance_power_low", "number", "conditional", "lower end of the 95 % interval of variance_power"),
+    _f("variance_power_high", "number", "conditional", "upper end of the 95 % interval of variance_power"),
+    _f("conditional_dispersion", "number", "conditional", "Pearson χ² / (n - 1) under the fitted Poisson mean (1 = Poisson; counts)", minimum=0),
+    _f("nb_alpha", "number", "conditional", "negative-binomial α (Var = μ + αμ²) by maximum likelihood given the fitted means", minimum=0),
+    _f("zero_excess_poisson", "number", "conditional", "observed zeros / zeros the fitted Poisson predicts", minimum=0),
+    _f("zero_excess_nb", "number", "conditional", "observed zeros / zeros the fitted negative binomial predicts", minimum=0),
     _f(
         "foreground_ratio",
         "number",

@@ -36,6 +36,24 @@ class Frozen(BaseModel):
 # --- profile ---------------------------------------------------------------------------------
 
 
+class ConditionalInfo(Frozen):
+    """Provenance of the conditional facts: which baseline, on which rows and features."""
+
+    model: str | None = Field(
+        description="the cross-fitted baseline, e.g. 'HistGradientBoostingRegressor(loss=poisson)'"
+        " (None: no baseline was fitted; `note` says why)"
+    )
+    resampling: str | None = Field(default=None, description="how out-of-fold fits were made")
+    n_rows: int = Field(default=0, description="rows the baseline was fitted and scored on")
+    sampled: bool = Field(default=False, description="the rows are a seeded sample of the file")
+    features: list[str] = Field(default_factory=list)
+    excluded: dict[str, str] = Field(
+        default_factory=dict, description="column -> why it is not a feature"
+    )
+    exposure: str | None = Field(default=None, description="the exposure column, if any")
+    note: str = ""
+
+
 class TargetProfile(Frozen):
     """Everything measured about one target column."""
 
@@ -52,6 +70,9 @@ class TargetProfile(Frozen):
     )
     levels: list[str] | None = Field(
         default=None, description="ordinal targets: every level, lowest first"
+    )
+    conditional: ConditionalInfo | None = Field(
+        default=None, description="provenance of the conditional (residual) facts"
     )
     class_images: dict[str, int] | None = Field(
         default=None, description="vision: images (masks) in which each class appears"

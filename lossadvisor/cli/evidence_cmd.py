@@ -59,7 +59,12 @@ def _advice(
         )
     source = None if typed.profile is not None else data
     first, _ = _targets(
-        source, [target], typed.profile, context.task, typed.target_type, typed.order
+        source,
+        [target],
+        typed.profile,
+        context.task,
+        target_type=typed.target_type,
+        order=typed.order,
     )
     return recommend(base, context, first), base
 

@@ -12,10 +12,17 @@ from typing import TYPE_CHECKING
 import typer
 
 from lossadvisor.cli.app import app
+from lossadvisor.cli.feature_opts import (
+    ExposureOption,
+    FeaturesOption,
+    NoFeaturesOption,
+    feature_options,
+)
 from lossadvisor.errors import InputError, unknown_name
 
 if TYPE_CHECKING:
     from lossadvisor.models import Recommendation, TargetProfile
+    from lossadvisor.profile.options import FeatureOptions
     from lossadvisor.vision.profile import VisionProfile
 
 
@@ -24,10 +31,13 @@ def _targets(
     targets: list[str],
     profile_path: str | None,
     task: str | None,
+    features: FeatureOptions | None = None,
     target_type: str | None = None,
     order: str | None = None,
 ) -> tuple[TargetProfile | None, list[TargetProfile]]:
     """Profile DATA (or read --profile) and return the first target and the others.
+
+    `features` controls the conditional pass (default: on, every other column).
 
     When --task fits the target but not its measured type (integer codes measured as counts,
     numeric classes to regress), DATA is profiled again with the type the task needs.
@@ -50,10 +60,16 @@ def _targets(
     else:
         from lossadvisor.profile import profile_dataset
         from lossadvisor.profile.infer import parse_order
+        from lossadvisor.profile.options import FeatureOptions
 
+        features = features or FeatureOptions()
         assert data is not None
         levels = parse_order(order) if order is not None else None
-        chosen = list(profile_dataset(data, targets, target_type=target_type, order=levels).targets)
+        chosen = list(
+            profile_dataset(
+                data, targets, target_type=target_type, features=features, order=levels
+            ).targets
+        )
         retype = _retype(task, chosen)
         if forced and retype is not None:
             first = chosen[0]
@@ -67,7 +83,9 @@ def _targets(
                 f"twice: pass --target-type {retype}."
             )
         if retype is not None:
-            chosen = list(profile_dataset(data, targets, target_type=retype).targets)
+            chosen = list(
+                profile_dataset(data, targets, target_type=retype, features=features).targets
+            )
     if not chosen:
         raise InputError(f"{data or profile_path}: the profile holds no target.")
     if profile_path is not None and _retype(task, chosen) is not None:
@@ -233,6 +251,9 @@ def recommend(
         None, metavar="LOSS", help="Export this loss instead of the top one."
     ),
     force: bool = typer.Option(False, "--force", help="Replace an existing --export file."),
+    features: FeaturesOption = None,
+    no_features: NoFeaturesOption = False,
+    exposure: ExposureOption = None,
     sample_files: int | None = typer.Option(
         None, "--sample-files", metavar="N", help="Masks/annotations: read a seeded sample of N."
     ),
@@ -284,6 +305,9 @@ def recommend(
     )
     if data is None and profile is None and context.task is None and not context.heads:
         raise InputError("recommend needs something to go on: give DATA (with --target) or --task.")
+    options = feature_options(features, no_features, exposure)
+    if data is None and (features is not None or no_features or exposure is not None):
+        raise InputError("--features, --no-features and --exposure need DATA to read columns from.")
     vision = _vision_data(data, target, profile, context.task, sample_files, quiet)
     first: TargetProfile | None
     others: list[TargetProfile] = []
@@ -294,7 +318,9 @@ def recommend(
     elif sample_files is not None:
         raise InputError("--sample-files applies to mask folders and annotation files.")
     else:
-        first, others = _targets(data, target, profile, context.task, target_type, order)
+        first, others = _targets(
+            data, target, profile, context.task, options, target_type=target_type, order=order
+        )
     rec = run(base, context, first, top=top, extra_profiles=others)
     if export is not None:
         _export(rec, base.digest, export, fmt, pick, force)

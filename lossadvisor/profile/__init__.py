@@ -20,6 +20,7 @@ from lossadvisor.models import DatasetProfile, TargetProfile
 if TYPE_CHECKING:
     import pyarrow
 
+    from lossadvisor.profile.options import FeatureOptions
     from lossadvisor.profile.stats import Partial
 
 TARGET_NAMES = ("target", "label", "y", "class", "outcome")
@@ -35,6 +36,7 @@ def profile_dataset(
     encoding: str = "utf-8",
     progress: Callable[[int], None] | None = None,
     engine: str = "pyarrow",
+    features: FeatureOptions | None = None,
     order: Sequence[str] | None = None,
 ) -> DatasetProfile:
     """Profile the target column(s) of a data file ("-" = stdin) in one streaming pass.
@@ -42,6 +44,8 @@ def profile_dataset(
     `progress` is called with the bytes of the file read so far. `engine="dask"` computes the
     same partials per dask partition (the `dask` extra; slower on one machine, for clusters).
     `order`: the levels of an ordinal target, lowest first (`--order "a,b,c"`).
+    `features` controls the conditional pass (a cross-fitted baseline on the other columns and
+    the facts of its residuals; `profile/conditional.py`); None leaves it out.
     Raises InputError for any problem with the data or the options.
     """
     from lossadvisor import io
@@ -69,11 +73,21 @@ def profile_dataset(
                 from lossadvisor.errors import unknown_name
 
                 raise unknown_name("engine", engine, ("pyarrow", "dask"), where="--engine")
+            profile = _assemble(
+                source, fmt, chosen, choice, partials, target_type, storage, order
+            )
+            if features is not None:
+                from lossadvisor.profile.conditional import conditional_profiles
+
+                targets_with = conditional_profiles(
+                    path, source, fmt, encoding, header, profile.targets, features
+                )
+                profile = profile.model_copy(update={"targets": targets_with})
         except InputError as err:
             if path == source:
                 raise
             raise InputError(str(err).replace(path, "stdin")) from None
-    return _assemble(source, fmt, chosen, choice, partials, target_type, storage, order)
+    return profile
 
 
 @contextlib.contextmanager

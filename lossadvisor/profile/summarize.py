@@ -16,6 +16,8 @@ Definitions worth knowing (all in the user's units):
   on simulated data with k = sqrt(n): Student-t(3) and lognormal(sigma=1) read heavy, Gaussian
   and t(10) light, exponential and gamma(2) moderate, at n from 500 to 10^6.
 - low_density_ratio: see `low_density_ratio`.
+- medcouple, bowley_skewness, outlier_ratio_adjusted: robust shape (`profile/robust.py`): one
+  gross error barely moves them, where it can dominate the classical skewness.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lossadvisor.facts import FactValue
+from lossadvisor.profile import robust
 from lossadvisor.profile.infer import label_set_counts, multilabel_delimiter
 from lossadvisor.profile.sketch import FloatArray
 from lossadvisor.profile.stats import EXTREMES_K, LabelPartial, NumericPartial, Partial
@@ -181,6 +184,12 @@ def _numeric_facts(p: NumericPartial, target_type: str, out: Summary) -> dict[st
     facts["outlier_ratio"] = robust_outlier_ratio(sample, median, mad_sigma)
     facts["outlier_ratio_iqr"] = iqr_outlier_ratio(sample)
     facts["low_density_ratio"] = low_density_ratio(sample, mad_sigma)
+    mc = robust.medcouple(sample)
+    facts["medcouple"] = mc
+    facts["bowley_skewness"] = robust.bowley_skewness(sample)
+    facts["outlier_ratio_adjusted"] = robust.adjusted_outlier_ratio(sample, mc)
+    if not p.reservoir.exact or sample.size > robust.MEDCOUPLE_SAMPLE:
+        out.estimated.append("medcouple")
     if not p.reservoir.exact:
         out.estimated += [
             "median",
@@ -189,6 +198,8 @@ def _numeric_facts(p: NumericPartial, target_type: str, out: Summary) -> dict[st
             "outlier_ratio",
             "outlier_ratio_iqr",
             "low_density_ratio",
+            "bowley_skewness",
+            "outlier_ratio_adjusted",
         ]
         out.sample_size = int(sample.size)
 
