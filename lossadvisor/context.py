@@ -40,8 +40,10 @@ TASKS_FOR_TARGET_TYPE: dict[str, tuple[str, ...]] = {
     "count": ("regression", "multiclass"),  # small integer labels may be classes (digits 0..9)
     "proportion": ("regression",),  # soft labels: the catalog's soft_bce serves regression
     "positive_continuous": ("regression",),
+    # ordered levels may also be trained as unordered classes, or regressed on level numbers
+    "ordinal": ("ordinal", "multiclass", "regression"),
 }
-TABULAR_TASKS = ("regression", "binary", "multiclass", "multilabel")
+TABULAR_TASKS = ("regression", "binary", "multiclass", "multilabel", "ordinal")
 
 # Without --task the measured target type decides the task.
 TASK_OF_TARGET_TYPE: dict[str, str] = {
@@ -52,6 +54,7 @@ TASK_OF_TARGET_TYPE: dict[str, str] = {
     "count": "regression",
     "proportion": "regression",
     "positive_continuous": "regression",
+    "ordinal": "ordinal",
 }
 
 
@@ -329,7 +332,17 @@ def check_task(task: str, target_type: str, target: str, numeric: bool) -> None:
         return
     allowed = TASKS_FOR_TARGET_TYPE.get(target_type, ())
     if task in allowed or (target_type == "multiclass" and numeric and task == "regression"):
+        if task == "regression" and target_type == "ordinal" and not numeric:
+            raise InputError(
+                f"--task regression needs numbers; target '{target}' has text levels. "
+                "Use --task ordinal or multiclass."
+            )
         return
+    if task == "ordinal":
+        raise InputError(
+            f"--task ordinal needs the order of target '{target}' (measured as {target_type}): "
+            'give --order "lowest,...,highest" or --target-type ordinal.'
+        )
     fits = ", ".join(allowed)
     raise InputError(
         f"--task {task} contradicts target '{target}', measured as {target_type} "
@@ -356,9 +369,9 @@ def retype_for_task(task: str, target_type: str) -> str | None:
     """The target type to re-profile with when --task fits the target but not its measured
     type (integer codes measured as counts, 0/1 trained as two classes, numeric classes
     regressed), or None when the measured type already serves the task."""
-    if task == "multiclass" and target_type in ("binary", "count"):
+    if task == "multiclass" and target_type in ("binary", "count", "ordinal"):
         return "multiclass"
-    if task == "regression" and target_type == "multiclass":
+    if task == "regression" and target_type in ("multiclass", "ordinal"):
         return "continuous"
     return None
 

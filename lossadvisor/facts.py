@@ -24,6 +24,7 @@ TargetType = Literal[
     "count",
     "proportion",
     "positive_continuous",
+    "ordinal",
 ]
 TARGET_TYPES: tuple[str, ...] = get_args(TargetType)
 Task = Literal[
@@ -44,6 +45,7 @@ Task = Literal[
     "representation",
     "generative",
     "dense_regression",
+    "ordinal",
 ]
 TASKS: tuple[str, ...] = get_args(Task)
 ModelOutput = Literal[

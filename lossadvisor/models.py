@@ -68,6 +68,9 @@ class TargetProfile(Frozen):
     readings: dict[str, str] = Field(
         default_factory=dict, description="fact -> plain-words reading"
     )
+    levels: list[str] | None = Field(
+        default=None, description="ordinal targets: every level, lowest first"
+    )
     conditional: ConditionalInfo | None = Field(
         default=None, description="provenance of the conditional (residual) facts"
     )

@@ -45,7 +45,13 @@ def profile_command(
         None,
         "--target-type",
         help="Override the inferred type: binary, multiclass, multilabel, "
-        "continuous, count, proportion, positive_continuous.",
+        "continuous, count, proportion, positive_continuous, ordinal.",
+    ),
+    order: str | None = typer.Option(
+        None,
+        "--order",
+        metavar="A,B,C",
+        help='The levels of an ordinal target, lowest first: --order "low,medium,high".',
     ),
     sample_size: int = typer.Option(
         100_000,
@@ -90,8 +96,10 @@ def profile_command(
       lossadvisor profile instances.json --task detection
     """
     from lossadvisor.profile import dump_profile, profile_dataset
+    from lossadvisor.profile.infer import parse_order
     from lossadvisor.vision import is_vision_source
 
+    levels = parse_order(order) if order is not None else None
     if output == "-" and as_json:
         raise InputError("-o - and --json both write to stdout; pick one.")
     options = feature_options(features, no_features, exposure)
@@ -116,6 +124,7 @@ def profile_command(
             progress=progress,
             engine=engine,
             features=options,
+            order=levels,
         )
     if output is not None:
         write_text(dump_profile(profile), output, force)

@@ -32,6 +32,8 @@ def _targets(
     profile_path: str | None,
     task: str | None,
     features: FeatureOptions | None = None,
+    target_type: str | None = None,
+    order: str | None = None,
 ) -> tuple[TargetProfile | None, list[TargetProfile]]:
     """Profile DATA (or read --profile) and return the first target and the others.
 
@@ -39,9 +41,16 @@ def _targets(
 
     When --task fits the target but not its measured type (integer codes measured as counts,
     numeric classes to regress), DATA is profiled again with the type the task needs.
+    --target-type / --order fix the type instead (then --task must fit it).
     """
     if data is not None and profile_path is not None:
         raise InputError("give DATA or --profile, not both.")
+    forced = target_type is not None or order is not None
+    if forced and data is None:
+        raise InputError(
+            "--target-type and --order apply when profiling DATA; a saved --profile keeps the "
+            "type it was profiled with (re-run lossadvisor profile with them)."
+        )
     if data is None and profile_path is None:
         if targets:
             raise InputError("--target needs DATA (or --profile) to read the column from.")
@@ -50,17 +59,28 @@ def _targets(
         chosen = _saved_targets(profile_path, targets)
     else:
         from lossadvisor.profile import profile_dataset
+        from lossadvisor.profile.infer import parse_order
         from lossadvisor.profile.options import FeatureOptions
 
         features = features or FeatureOptions()
         assert data is not None
-        chosen = list(profile_dataset(data, targets, features=features).targets)
+        levels = parse_order(order) if order is not None else None
+        chosen = list(
+            profile_dataset(
+                data, targets, target_type=target_type, features=features, order=levels
+            ).targets
+        )
         retype = _retype(task, chosen)
+        if forced and retype is not None:
+            first = chosen[0]
+            raise InputError(
+                f"--task {task} needs target '{first.name}' as {retype}, but --target-type/"
+                f"--order make it {first.target_type}; drop one of them."
+            )
         if retype is not None and data == "-":
             raise InputError(
                 f"--task {task} needs the target profiled as {retype}, and stdin cannot be read "
-                f"twice: run `lossadvisor profile - --target-type {retype} -o profile.yaml` "
-                f"and pass --profile profile.yaml."
+                f"twice: pass --target-type {retype}."
             )
         if retype is not None:
             chosen = list(
@@ -160,6 +180,17 @@ def recommend(
         "--profile",
         metavar="FILE",
         help="Read a saved profile (lossadvisor profile -o) instead of DATA.",
+    ),
+    target_type: str | None = typer.Option(
+        None,
+        "--target-type",
+        help="Override the inferred target type (as in lossadvisor profile).",
+    ),
+    order: str | None = typer.Option(
+        None,
+        "--order",
+        metavar="A,B,C",
+        help='The levels of an ordinal target, lowest first: --order "low,medium,high".',
     ),
     task: str | None = typer.Option(
         None,
@@ -287,7 +318,9 @@ def recommend(
     elif sample_files is not None:
         raise InputError("--sample-files applies to mask folders and annotation files.")
     else:
-        first, others = _targets(data, target, profile, context.task, options)
+        first, others = _targets(
+            data, target, profile, context.task, options, target_type=target_type, order=order
+        )
     rec = run(base, context, first, top=top, extra_profiles=others)
     if export is not None:
         _export(rec, base.digest, export, fmt, pick, force)

@@ -37,11 +37,13 @@ def profile_dataset(
     progress: Callable[[int], None] | None = None,
     engine: str = "pyarrow",
     features: FeatureOptions | None = None,
+    order: Sequence[str] | None = None,
 ) -> DatasetProfile:
     """Profile the target column(s) of a data file ("-" = stdin) in one streaming pass.
 
     `progress` is called with the bytes of the file read so far. `engine="dask"` computes the
     same partials per dask partition (the `dask` extra; slower on one machine, for clusters).
+    `order`: the levels of an ordinal target, lowest first (`--order "a,b,c"`).
     `features` controls the conditional pass (a cross-fitted baseline on the other columns and
     the facts of its residuals; `profile/conditional.py`); None leaves it out.
     Raises InputError for any problem with the data or the options.
@@ -58,19 +60,22 @@ def profile_dataset(
         try:
             header = io.read_columns_header(path, fmt, encoding)
             chosen, choice = choose_targets(header, targets, source)
+            storage: dict[str, bool | None] = {}
             if engine == "dask":
                 from lossadvisor.profile.distributed import dask_partials
 
                 partials = dask_partials(path, fmt, chosen, encoding, sample_size)
             elif engine == "pyarrow":
-                partials = _stream(
+                partials, storage = _stream(
                     path, source, fmt, chosen, header, encoding, sample_size, progress
                 )
             else:
                 from lossadvisor.errors import unknown_name
 
                 raise unknown_name("engine", engine, ("pyarrow", "dask"), where="--engine")
-            profile = _assemble(source, fmt, chosen, choice, partials, target_type)
+            profile = _assemble(
+                source, fmt, chosen, choice, partials, target_type, storage, order
+            )
             if features is not None:
                 from lossadvisor.profile.conditional import conditional_profiles
 
@@ -140,8 +145,12 @@ def _stream(
     encoding: str,
     sample_size: int,
     progress: Callable[[int], None] | None,
-) -> dict[str, Partial]:
-    """One pass over the file; a column whose later values are not numbers is re-read as text."""
+) -> tuple[dict[str, Partial], dict[str, bool | None]]:
+    """One pass over the file; a column whose later values are not numbers is re-read as text.
+
+    Also returns, per numeric column, whether its values were stored as integers (CSV: the type
+    pyarrow infers from the first block; Parquet/JSONL: the schema), evidence for infer.py.
+    """
     import pyarrow as pa
 
     from lossadvisor.io import ColumnTypeError, infer_column_types
@@ -149,14 +158,27 @@ def _stream(
     inferred = infer_column_types(path, columns, fmt, encoding, header)
     # No first block (a header without rows): try numbers; the row check comes later.
     numeric = {c: _is_numeric(inferred[c]) if c in inferred else True for c in columns}
+    storage = {c: _integer_storage(inferred[c]) if c in inferred else None for c in columns}
     while True:
         types = {c: (pa.float64() if numeric[c] else pa.string()) for c in columns}
         try:
-            return _one_pass(path, fmt, columns, header, types, encoding, sample_size, progress)
+            partials = _one_pass(path, fmt, columns, header, types, encoding, sample_size, progress)
+            return partials, storage
         except ColumnTypeError as err:
             if not numeric.get(err.column, False):
                 raise InputError(str(err).replace(path, source)) from None
             numeric[err.column] = False
+
+
+def _integer_storage(dtype: pyarrow.DataType) -> bool | None:
+    """True for integer columns, False for float/decimal ones, None otherwise."""
+    import pyarrow as pa
+
+    if pa.types.is_integer(dtype):
+        return True
+    if pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
+        return False
+    return None
 
 
 def _one_pass(
@@ -187,7 +209,8 @@ def _one_pass(
             column = batch.column(name)
             running = partials.get(name)
             if pa.types.is_string(types[name]) or not _is_numeric(column.type):
-                column = column.cast(pa.string()) if not pa.types.is_string(column.type) else column
+                if not pa.types.is_string(column.type) and not pa.types.is_dictionary(column.type):
+                    column = column.cast(pa.string())
                 partials[name] = _update_labels(running, column, pc, stats)
                 continue
             values = float_values(column.cast(pa.float64()))
@@ -219,7 +242,14 @@ def float_values(column: Any) -> Any:
 
 
 def _update_labels(running: Any, column: Any, pc: Any, stats: Any) -> Any:
+    import pyarrow as pa
+
     n_rows, n_missing = len(column), column.null_count
+    levels = None
+    if pa.types.is_dictionary(column.type):
+        if column.type.ordered:  # a pandas ordered categorical: the dictionary is its order
+            levels = tuple(str(v) for v in column.dictionary.to_pylist())
+        column = column.cast(pa.string())
     counts: dict[str, int] = {}
     if running is None or running.value_counts is not None:
         vc = pc.value_counts(column)
@@ -228,7 +258,7 @@ def _update_labels(running: Any, column: Any, pc: Any, stats: Any) -> Any:
         ):
             if value is not None:
                 counts[value] = count
-    chunk = stats.label_partial_from_counts(n_rows, n_missing, counts)
+    chunk = stats.label_partial_from_counts(n_rows, n_missing, counts, levels)
     return chunk if running is None else stats.merge_labels(running, chunk)
 
 
@@ -239,6 +269,8 @@ def _assemble(
     choice: str,
     partials: dict[str, Partial],
     forced_type: str | None,
+    storage: dict[str, bool | None] | None = None,
+    order: Sequence[str] | None = None,
 ) -> DatasetProfile:
     from lossadvisor.profile import infer, summarize
     from lossadvisor.profile.readings import readings
@@ -247,6 +279,10 @@ def _assemble(
     n_rows = partials[columns[0]].n_rows
     if n_rows == 0:
         raise InputError(f"{source}: the file has a header but no rows.")
+    if order is not None and len(columns) > 1:
+        raise InputError("--order gives the levels of one target; profile one --target with it.")
+    if order is not None and forced_type not in (None, "ordinal"):
+        raise InputError(f"--order makes the target ordinal; drop --target-type {forced_type}.")
     inferred: list[tuple[str, str, int, bool]] = []
     for name in columns:
         p = partials[name]
@@ -262,11 +298,13 @@ def _assemble(
                 "there is nothing to learn."
             )
         skew = summarize.skewness_of(p) if isinstance(p, NumericPartial) else None
-        if forced_type is not None:
+        if order is not None:
+            kind, reason = "ordinal", f"given with --order ({' < '.join(order)})"
+        elif forced_type is not None:
             infer.check_override(forced_type, p, n_unique, name)
             kind, reason = forced_type, "given with --target-type"
         else:
-            kind, reason = infer.infer_type(p, n_unique, skew, name)
+            kind, reason = infer.infer_type(p, n_unique, skew, name, (storage or {}).get(name))
         inferred.append((kind, reason, n_unique, estimated))
     if forced_type is None and infer.multilabel_group([k for k, *_ in inferred]):
         inferred = [
@@ -275,7 +313,8 @@ def _assemble(
         ]
     profiles = []
     for name, (kind, reason, n_unique, estimated) in zip(columns, inferred, strict=True):
-        s = summarize.summarize(partials[name], kind, n_unique, estimated)
+        levels = infer.ordinal_levels(partials[name], order, name) if kind == "ordinal" else None
+        s = summarize.summarize(partials[name], kind, n_unique, estimated, levels)
         profiles.append(
             TargetProfile(
                 name=name,
@@ -287,6 +326,7 @@ def _assemble(
                 estimated=s.estimated,
                 sample_size=s.sample_size,
                 readings=readings(s.facts),
+                levels=list(levels) if levels is not None else None,
             )
         )
     return DatasetProfile(

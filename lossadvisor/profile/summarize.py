@@ -23,7 +23,7 @@ Definitions worth knowing (all in the user's units):
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,8 +91,18 @@ def label_of(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def summarize(partial: Partial, target_type: str, n_unique: int, unique_estimated: bool) -> Summary:
-    """All facts that apply to `target_type`, from a finished partial."""
+def summarize(
+    partial: Partial,
+    target_type: str,
+    n_unique: int,
+    unique_estimated: bool,
+    levels: Sequence[str] | None = None,
+) -> Summary:
+    """All facts that apply to `target_type`, from a finished partial.
+
+    Ordinal targets (`levels`, lowest first) get the class facts with the counts in level
+    order, n_classes = every level (observed or not), and the numeric facts when numeric.
+    """
     out = Summary()
     out.facts["target_type"] = target_type
     out.facts["n_rows"] = partial.n_rows
@@ -104,6 +114,13 @@ def summarize(partial: Partial, target_type: str, n_unique: int, unique_estimate
         out.class_counts = _class_counts(partial, target_type)
         out.facts.update(class_facts(out.class_counts, partial.n, target_type))
         return out
+    if target_type == "ordinal":
+        counts = _class_counts(partial, target_type)
+        out.class_counts = {level: counts[level] for level in levels or () if level in counts}
+        out.facts.update(class_facts(out.class_counts, partial.n, target_type))
+        out.facts["n_classes"] = len(levels or ())
+        if not isinstance(partial, NumericPartial):
+            return out
     assert isinstance(partial, NumericPartial)
     out.facts.update(_numeric_facts(partial, target_type, out))
     return out

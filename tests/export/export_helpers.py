@@ -245,6 +245,12 @@ SEGMENTATION = {
     "jaccard",
 }
 BOXES = {"giou", "diou", "ciou"}
+ORDINAL = {"cumulative_link", "coral"}
+
+
+def facts_for(loss: str) -> dict[str, Any]:
+    """The profile facts an export of `loss` needs (ordinal losses: the number of levels)."""
+    return {"n_classes": 3} if loss in ORDINAL else {}
 
 
 def boxes(generator: Any, n: int) -> Any:
@@ -287,6 +293,11 @@ def torch_inputs(loss: str, multiclass: bool = False, seed: int = 0) -> tuple[An
         if loss == "soft_bce":
             return pred.requires_grad_(), [torch.rand(8, 1, generator=g)]
         return pred.requires_grad_(), [(torch.rand(8, 1, generator=g) > 0.5).float()]
+    if loss in ORDINAL:  # K = 3 levels: one score (cumulative link) or K − 1 logits (CORAL)
+        width = k - 1 if loss == "coral" else 1
+        return torch.randn(8, width, generator=g).requires_grad_(), [
+            torch.randint(0, k, (8,), generator=g)
+        ]
     if loss in CLASS_INDEX:
         return torch.randn(8, k, generator=g).requires_grad_(), [
             torch.randint(0, k, (8,), generator=g)
