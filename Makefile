@@ -15,12 +15,14 @@ $(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e ".[dev,validate,export-check,dask,vision]"
+	$(BIN)/pip install -q -e ".[dev,validate,export-check,dask,vision,report]"
 	touch $@ $(VENV)/.demo-installed
 
 demo: $(VENV)/.demo-installed
 	$(BIN)/lossadvisor profile examples/insurance_claims.csv --target claims
 	$(BIN)/lossadvisor recommend examples/insurance_claims.csv --target claims
+	@echo "lossadvisor is installed at $(CURDIR)/$(BIN)/lossadvisor;" \
+		"run '. $(BIN)/activate' to put it on PATH (README: Running it)."
 
 test: $(VENV)/.test-installed lint typecheck unit
 

@@ -8,6 +8,7 @@ Nothing here imports numpy or pandas: `recommend --task X` must start at bare-Py
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
@@ -25,6 +26,9 @@ from lossadvisor.facts import (
 )
 from lossadvisor.models import Frozen
 
+if TYPE_CHECKING:
+    from lossadvisor.vocabulary import Vocabulary
+
 # Tasks whose target is one tabular column, and the measured target types each accepts.
 # Tasks not listed (segmentation, detection, keypoints, sequence, distillation, multimodal)
 # describe the model's output rather than one column, so no column type contradicts them.
@@ -36,8 +40,10 @@ TASKS_FOR_TARGET_TYPE: dict[str, tuple[str, ...]] = {
     "count": ("regression", "multiclass"),  # small integer labels may be classes (digits 0..9)
     "proportion": ("regression",),  # soft labels: the catalog's soft_bce serves regression
     "positive_continuous": ("regression",),
+    # ordered levels may also be trained as unordered classes, or regressed on level numbers
+    "ordinal": ("ordinal", "multiclass", "regression"),
 }
-TABULAR_TASKS = ("regression", "binary", "multiclass", "multilabel")
+TABULAR_TASKS = ("regression", "binary", "multiclass", "multilabel", "ordinal")
 
 # Without --task the measured target type decides the task.
 TASK_OF_TARGET_TYPE: dict[str, str] = {
@@ -48,6 +54,7 @@ TASK_OF_TARGET_TYPE: dict[str, str] = {
     "count": "regression",
     "proportion": "regression",
     "positive_continuous": "regression",
+    "ordinal": "ordinal",
 }
 
 
@@ -57,6 +64,8 @@ class HeadSpec(Frozen):
     name: str
     task: str
     weight: float | None = None
+    head_task: str | None = None
+    task_family: str | None = None
 
 
 class Context(Frozen):
@@ -72,6 +81,11 @@ class Context(Frozen):
     foreground_ratio: float | None = None
     multitask_kind: str | None = None
     heads: list[HeadSpec] = Field(default_factory=list)
+    task_family: str | None = None
+    architecture: str | None = None
+    task_word: str | None = Field(
+        default=None, description="the --task word as typed, when it was a synonym"
+    )
 
     def facts(self) -> dict[str, FactValue]:
         """The given options as rule facts (n_heads when there is more than one head)."""
@@ -86,6 +100,8 @@ class Context(Frozen):
             "batch_size",
             "foreground_ratio",
             "multitask_kind",
+            "task_family",
+            "architecture",
         ):
             value = getattr(self, name)
             if value is not None:
@@ -122,11 +138,32 @@ def make_context(
     foreground_ratio: float | None = None,
     multitask_kind: str | None = None,
     heads: list[str] | None = None,
+    architecture: str | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> Context:
     """Validate raw option strings (as typed on the command line) into a Context.
 
-    Raises InputError with one line naming the option, the bad value and the closest names.
+    With the rule base's `vocabulary` (rules/tasks.yaml), --task, --head, --metric,
+    --model-output and --architecture accept the words users type (synonyms); without it only
+    the fact vocabulary's own names. Raises InputError with one line naming the option, the
+    bad value and the closest names.
     """
+    if vocabulary is not None:
+        return _make_context_with_words(
+            vocabulary,
+            task=task,
+            model_output=model_output,
+            metric=metric,
+            priority=priority,
+            optimizer=optimizer,
+            batch_size=batch_size,
+            foreground_ratio=foreground_ratio,
+            multitask_kind=multitask_kind,
+            heads=heads,
+            architecture=architecture,
+        )
+    if architecture is not None:
+        raise InputError("--architecture needs the rule base's vocabulary (rules/tasks.yaml).")
     metric_name, quantile = parse_metric(metric) if metric is not None else (None, None)
     if batch_size is not None and batch_size < 1:
         raise out_of_range("batch size", "an integer >= 1", batch_size, where="--batch-size")
@@ -150,6 +187,71 @@ def make_context(
         ),
         heads=head_specs,
     )
+
+
+def _make_context_with_words(
+    vocabulary: Vocabulary,
+    *,
+    task: str | None,
+    model_output: str | None,
+    metric: str | None,
+    priority: str | None,
+    optimizer: str | None,
+    batch_size: int | None,
+    foreground_ratio: float | None,
+    multitask_kind: str | None,
+    heads: list[str] | None,
+    architecture: str | None,
+) -> Context:
+    """make_context with the words of rules/tasks.yaml resolved to the rule base's ids."""
+    family = vocabulary.resolve_task(task) if task is not None else None
+    output = (
+        vocabulary.resolve_term("model_outputs", model_output, "--model-output")
+        if model_output is not None
+        else None
+    )
+    arch = (
+        vocabulary.resolve_term("architectures", architecture, "--architecture")
+        if architecture is not None
+        else None
+    )
+    metric_text = None
+    if metric is not None:
+        name, sep, rest = metric.strip().partition(":")
+        resolved = vocabulary.resolve_term("metrics", _metric_word(name), "--metric")
+        metric_text = f"{resolved}{sep}{rest}"
+    base = make_context(
+        task=family.task if family is not None else None,
+        model_output=output,
+        metric=metric_text,
+        priority=priority,
+        optimizer=optimizer,
+        batch_size=batch_size,
+        foreground_ratio=foreground_ratio,
+        multitask_kind=multitask_kind,
+    )
+    head_specs = [parse_head(text, vocabulary) for text in heads or []]
+    names = [h.name for h in head_specs]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise InputError(f"--head: each head needs its own name. Got '{duplicates[0]}' twice.")
+    word = task if family is not None and task is not None and task != family.id else None
+    return base.model_copy(
+        update={
+            "heads": head_specs,
+            "task_family": family.id if family is not None else None,
+            "architecture": arch,
+            "task_word": word,
+        }
+    )
+
+
+def _metric_word(name: str) -> str:
+    """'NDCG@10' -> 'NDCG' (the cut-off does not change which loss fits), 'mAP@50' -> 'mAP50'."""
+    head, at, tail = name.partition("@")
+    if not at:
+        return name
+    return head + tail if head.strip().lower() == "map" else head
 
 
 def parse_metric(text: str) -> tuple[str, float | None]:
@@ -179,12 +281,26 @@ def parse_metric(text: str) -> tuple[str, float | None]:
     return name, tau
 
 
-def parse_head(text: str) -> HeadSpec:
-    """'NAME:TASK[:WEIGHT]' -> HeadSpec; the weight must be a positive number."""
+def parse_head(text: str, vocabulary: Vocabulary | None = None) -> HeadSpec:
+    """'NAME:TASK[:WEIGHT]' -> HeadSpec; the weight must be a positive number.
+
+    With the vocabulary, TASK may be a head task (box, objectness, class, mask, embedding,
+    keypoint_heatmap, ...) or any task-family word; the head then trains as that coarse task.
+    """
     parts = [p.strip() for p in text.split(":")]
     if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
         raise InputError(f"--head: expected NAME:TASK or NAME:TASK:WEIGHT. Got '{text}'.")
     name, task = parts[0], parts[1]
+    head_task: str | None = None
+    task_family: str | None = None
+    if vocabulary is not None:
+        head_task, family = vocabulary.resolve_head_task(task, where=f"--head {text}")
+        if head_task is not None:
+            spec = vocabulary.head_task(head_task)
+            assert spec is not None
+            task = spec.task
+        elif family is not None:
+            task, task_family = family.task, family.id
     if task not in TASKS:
         raise unknown_name("task", task, TASKS, where=f"--head {text}")
     weight: float | None = None
@@ -197,7 +313,9 @@ def parse_head(text: str) -> HeadSpec:
             ) from None
         if not 0 < weight < float("inf"):
             raise out_of_range("head weight", "a positive number", weight, f"--head {text}")
-    return HeadSpec(name=name, task=task, weight=weight)
+    return HeadSpec(
+        name=name, task=task, weight=weight, head_task=head_task, task_family=task_family
+    )
 
 
 def infer_task(target_type: str) -> str:
@@ -214,7 +332,17 @@ def check_task(task: str, target_type: str, target: str, numeric: bool) -> None:
         return
     allowed = TASKS_FOR_TARGET_TYPE.get(target_type, ())
     if task in allowed or (target_type == "multiclass" and numeric and task == "regression"):
+        if task == "regression" and target_type == "ordinal" and not numeric:
+            raise InputError(
+                f"--task regression needs numbers; target '{target}' has text levels. "
+                "Use --task ordinal or multiclass."
+            )
         return
+    if task == "ordinal":
+        raise InputError(
+            f"--task ordinal needs the order of target '{target}' (measured as {target_type}): "
+            'give --order "lowest,...,highest" or --target-type ordinal.'
+        )
     fits = ", ".join(allowed)
     raise InputError(
         f"--task {task} contradicts target '{target}', measured as {target_type} "
@@ -241,9 +369,9 @@ def retype_for_task(task: str, target_type: str) -> str | None:
     """The target type to re-profile with when --task fits the target but not its measured
     type (integer codes measured as counts, 0/1 trained as two classes, numeric classes
     regressed), or None when the measured type already serves the task."""
-    if task == "multiclass" and target_type in ("binary", "count"):
+    if task == "multiclass" and target_type in ("binary", "count", "ordinal"):
         return "multiclass"
-    if task == "regression" and target_type == "multiclass":
+    if task == "regression" and target_type in ("multiclass", "ordinal"):
         return "continuous"
     return None
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 FactValue = float | int | bool | str | None
 FactKind = Literal["number", "integer", "boolean", "choice"]
-FactOrigin = Literal["profile", "context", "stage"]
+FactOrigin = Literal["profile", "conditional", "context", "stage"]
 
 TargetType = Literal[
     "binary",
@@ -24,6 +24,7 @@ TargetType = Literal[
     "count",
     "proportion",
     "positive_continuous",
+    "ordinal",
 ]
 TARGET_TYPES: tuple[str, ...] = get_args(TargetType)
 Task = Literal[
@@ -37,6 +38,14 @@ Task = Literal[
     "sequence",
     "distillation",
     "multimodal",
+    # Issue 12: coarse tasks for families whose losses fit none of the above. The words
+    # users type (object_detection, face_recognition, ...) map onto these in rules/tasks.yaml.
+    "ranking",
+    "survival",
+    "representation",
+    "generative",
+    "dense_regression",
+    "ordinal",
 ]
 TASKS: tuple[str, ...] = get_args(Task)
 ModelOutput = Literal[
@@ -47,6 +56,16 @@ ModelOutput = Literal[
     "boxes",
     "mask_logits",
     "token_logits",
+    # Issue 12 (synonyms in rules/tasks.yaml, section model_outputs)
+    "embeddings",
+    "heatmaps",
+    "frame_logits",
+    "quantiles",
+    "images",
+    "noise",
+    "distribution_params",
+    "scores",
+    "risk_scores",
 ]
 MODEL_OUTPUTS: tuple[str, ...] = get_args(ModelOutput)
 METRICS = (
@@ -72,6 +91,30 @@ METRICS = (
     "perplexity",
     "bleu",
     "brier",
+    # Issue 12: the metrics of the task families (synonyms in rules/tasks.yaml, section metrics).
+    "mask_map",
+    "miou",
+    "ndcg",
+    "mrr",
+    "wer",
+    "cer",
+    "rouge",
+    "psnr",
+    "ssim",
+    "abs_rel",
+    "oks_ap",
+    "nme",
+    "top1_accuracy",
+    "top5_accuracy",
+    "pearson",
+    "spearman",
+    "crps",
+    "concordance_index",
+    "fid",
+    "recall_at_k",
+    "tar_at_far",
+    "exact_match",
+    "seqeval_f1",
 )
 # What users also type for the same metric (recommend, validate and tune share them).
 METRIC_SYNONYMS = {
@@ -91,7 +134,13 @@ OPTIMIZERS = ("sgd", "adam", "adamw", "lamb", "rmsprop", "adadelta")
 TAILS = ("light", "moderate", "heavy")
 MULTITASK_KINDS = ("main_auxiliary", "multimodal", "shared_backbone")
 LossFamily = Literal[
-    "regression", "classification", "segmentation", "detection", "distribution", "sequence"
+    "regression",
+    "classification",
+    "segmentation",
+    "detection",
+    "distribution",
+    "sequence",
+    "ranking",  # issue 12
 ]
 LOSS_FAMILIES: tuple[str, ...] = get_args(LossFamily)
 
@@ -220,6 +269,29 @@ _SPECS: tuple[FactSpec, ...] = (
         minimum=0,
         maximum=1,
     ),
+    _f("medcouple", "number", "profile", "robust skewness in [-1, 1] (Brys et al. 2004); one gross error barely moves it", minimum=-1, maximum=1),
+    _f("bowley_skewness", "number", "profile", "quartile skewness (Q3 + Q1 - 2 Q2) / (Q3 - Q1)", minimum=-1, maximum=1),
+    _f("outlier_ratio_adjusted", "number", "profile", "share outside the skew-adjusted boxplot fences (Hubert & Vandervieren 2008)", minimum=0, maximum=1),
+    _f("has_exposure", "boolean", "profile", "an exposure column (--exposure, or a column named exposure) scales the target"),
+    # --- conditional: residuals of a cross-fitted baseline (docs/conditional-facts.md) ------------
+    _f("baseline_fitted", "boolean", "conditional", "a cross-fitted baseline on the feature columns was fitted (the conditional facts exist)"),
+    _f("baseline_r2", "number", "conditional", "out-of-fold R² of the baseline (share of the target's variance the features explain)", maximum=1),
+    _f("baseline_deviance_explained", "number", "conditional", "out-of-fold deviance explained by the baseline (Poisson deviance for counts and amounts, log-loss for classes)", maximum=1),
+    _f("resid_mad_sigma", "number", "conditional", "1.4826 x MAD of the out-of-fold residuals y - fit (target units)", minimum=0),
+    _f("resid_outlier_ratio", "number", "conditional", "share of residuals with robust z > 3.5 (standardised by the fitted variance function, scaled by their own MAD)", minimum=0, maximum=1),
+    _f("resid_tail_index", "number", "conditional", "Hill tail index of |standardised residual - median|", minimum=0),
+    _f("resid_tail", "choice", "conditional", "tail heaviness of the residuals", choices=TAILS),
+    _f("resid_skewness", "number", "conditional", "classical skewness of the standardised residuals"),
+    _f("resid_medcouple", "number", "conditional", "medcouple of the standardised residuals", minimum=-1, maximum=1),
+    _f("heteroscedasticity", "number", "conditional", "R² of the Koenker-Breusch-Pagan auxiliary regression of the squared standardised residual on the fit and the features (0 = constant spread)", minimum=0, maximum=1),
+    _f("heteroscedasticity_p", "number", "conditional", "p-value of the Koenker (studentised) Breusch-Pagan test", minimum=0, maximum=1),
+    _f("variance_power", "number", "conditional", "slope of log Var(y | fit) on log mean(y | fit) over bins of fitted values (0 Gaussian, 1 Poisson, 2 Gamma)"),
+    _f("variance_power_low", "number", "conditional", "lower end of the 95 % interval of variance_power"),
+    _f("variance_power_high", "number", "conditional", "upper end of the 95 % interval of variance_power"),
+    _f("conditional_dispersion", "number", "conditional", "Pearson χ² / (n - 1) under the fitted Poisson mean (1 = Poisson; counts)", minimum=0),
+    _f("nb_alpha", "number", "conditional", "negative-binomial α (Var = μ + αμ²) by maximum likelihood given the fitted means", minimum=0),
+    _f("zero_excess_poisson", "number", "conditional", "observed zeros / zeros the fitted Poisson predicts", minimum=0),
+    _f("zero_excess_nb", "number", "conditional", "observed zeros / zeros the fitted negative binomial predicts", minimum=0),
     _f(
         "foreground_ratio",
         "number",
@@ -262,6 +334,36 @@ _SPECS: tuple[FactSpec, ...] = (
         "boolean",
         "context",
         "the heads use losses of different families/scales",
+    ),
+    # --- issue 12: task vocabulary (choices come from rules/tasks.yaml, like `loss` from the
+    # catalog, so that a family is one YAML record)
+    _f(
+        "task_family",
+        "choice",
+        "context",
+        "the task family a --task word resolved to (rules/tasks.yaml)",
+        choices=(),
+    ),
+    _f(
+        "architecture",
+        "choice",
+        "context",
+        "model architecture family (detection: anchor_based, anchor_free, two_stage, "
+        "set_prediction; backbones: cnn, transformer; ...), rules/tasks.yaml",
+        choices=(),
+    ),
+    _f(
+        "head_task",
+        "choice",
+        "context",
+        "what one head of a multi-head model predicts (box, objectness, class, mask, ...)",
+        choices=(),
+    ),
+    _f(
+        "heads_preset",
+        "boolean",
+        "context",
+        "the heads come from the reference preset of the task family (rules/tasks.yaml)",
     ),
     # --- set by recommend between passes ------------------------------------------------------
     _f(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from lossadvisor.facts import FactValue
 
@@ -18,8 +18,40 @@ RECOMMENDATION_SCHEMA_VERSION = 1
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    def to_dict(self) -> dict[str, Any]:
+        """The model as plain JSON-able data (what --json prints, as a dict)."""
+        return self.model_dump(mode="json")
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The model as JSON text, as --json prints it."""
+        return self.model_dump_json(indent=indent)
+
+    def _repr_html_(self) -> str:
+        """A compact card for Jupyter (render/cards.py)."""
+        from lossadvisor.render.cards import card
+
+        return card(self)
+
 
 # --- profile ---------------------------------------------------------------------------------
+
+
+class ConditionalInfo(Frozen):
+    """Provenance of the conditional facts: which baseline, on which rows and features."""
+
+    model: str | None = Field(
+        description="the cross-fitted baseline, e.g. 'HistGradientBoostingRegressor(loss=poisson)'"
+        " (None: no baseline was fitted; `note` says why)"
+    )
+    resampling: str | None = Field(default=None, description="how out-of-fold fits were made")
+    n_rows: int = Field(default=0, description="rows the baseline was fitted and scored on")
+    sampled: bool = Field(default=False, description="the rows are a seeded sample of the file")
+    features: list[str] = Field(default_factory=list)
+    excluded: dict[str, str] = Field(
+        default_factory=dict, description="column -> why it is not a feature"
+    )
+    exposure: str | None = Field(default=None, description="the exposure column, if any")
+    note: str = ""
 
 
 class TargetProfile(Frozen):
@@ -35,6 +67,12 @@ class TargetProfile(Frozen):
     sample_size: int | None = Field(default=None, description="rows behind the estimated facts")
     readings: dict[str, str] = Field(
         default_factory=dict, description="fact -> plain-words reading"
+    )
+    levels: list[str] | None = Field(
+        default=None, description="ordinal targets: every level, lowest first"
+    )
+    conditional: ConditionalInfo | None = Field(
+        default=None, description="provenance of the conditional (residual) facts"
     )
     class_images: dict[str, int] | None = Field(
         default=None, description="vision: images (masks) in which each class appears"
@@ -55,11 +93,33 @@ class DatasetProfile(Frozen):
     n_rows: int
     target_choice: str = Field(description="which rule picked the target(s)")
     targets: list[TargetProfile]
+    # A uniform sample of each numeric target's values, kept by the Python API for the plots;
+    # never serialised (the profile document stays the facts).
+    _values: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    def attach_values(self, values: dict[str, Any]) -> None:
+        self._values = dict(values)
+
+    def values_of(self, target: str) -> Any | None:
+        """The sampled values of a numeric target (a NumPy array), or None."""
+        return self._values.get(target)
+
+    def plot_target(self, target: str | None = None) -> Any:
+        """A matplotlib Figure: the target's histogram with fitted candidate densities, or its
+        class bars (the `report` extra)."""
+        from lossadvisor.render.plots import target_figure
+
+        chosen = next((t for t in self.targets if target in (None, t.name)), None)
+        if chosen is None:
+            from lossadvisor.errors import unknown_name
+
+            raise unknown_name("target", str(target), [t.name for t in self.targets])
+        return target_figure(chosen, self.values_of(chosen.name))
 
 
 # --- recommendation --------------------------------------------------------------------------
 
-Verdict = Literal["recommended", "alternative", "avoid", "excluded"]
+Verdict = Literal["recommended", "alternative", "weaker", "avoid", "excluded"]
 
 
 class Contribution(Frozen):
@@ -144,3 +204,25 @@ class Recommendation(Frozen):
     positive_class: str | None = Field(
         default=None, description="binary targets: the label the class-prior parameters treat as 1"
     )
+    # The profiled target and a sample of its values, kept by the Python API for the plots.
+    _target: TargetProfile | None = PrivateAttr(default=None)
+    _values: Any = PrivateAttr(default=None)
+
+    def attach_target(self, target: TargetProfile, values: Any | None) -> None:
+        self._target, self._values = target, values
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The deterministic JSON of `recommend --json` (sorted keys)."""
+        import json
+
+        return json.dumps(self.to_dict(), sort_keys=True, indent=indent, ensure_ascii=False) + "\n"
+
+    def plot_target(self) -> Any:
+        """A matplotlib Figure: the target's histogram with the densities of the ranked
+        candidate families fitted to it, or its class bars (the `report` extra)."""
+        from lossadvisor.errors import InputError
+        from lossadvisor.render.plots import target_figure
+
+        if self._target is None:
+            raise InputError("plot_target needs a recommendation made from data.")
+        return target_figure(self._target, self._values, self)

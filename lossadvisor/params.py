@@ -110,6 +110,16 @@ def _why_absent(inputs: DerivationInputs, what: str) -> str:
 
 
 def _robust_scale(inputs: DerivationInputs, symbol: str, loss: str) -> Derived | Missing:
+    resid = _number(inputs.facts, "resid_mad_sigma")
+    if resid is not None and resid > 0:
+        # The residual scale is the one Huber's constant refers to (y | x, not y).
+        value = HUBER_EFFICIENCY_K * resid
+        return Derived(
+            value=num(value),
+            derivation=f"{symbol} = {HUBER_EFFICIENCY_K} × resid_mad_sigma = "
+            f"{HUBER_EFFICIENCY_K} × {show(resid)} = {show(value)} (Huber's 95 % Gaussian "
+            f"efficiency{loss}; the scale of the cross-fitted baseline's out-of-fold residuals)",
+        )
     sigma = _number(inputs.facts, "mad_sigma")
     if sigma is None or sigma <= 0:
         why = (
@@ -125,7 +135,8 @@ def _robust_scale(inputs: DerivationInputs, symbol: str, loss: str) -> Derived |
     return Derived(
         value=num(value),
         derivation=f"{symbol} = {HUBER_EFFICIENCY_K} × mad_sigma = {HUBER_EFFICIENCY_K} × "
-        f"{show(sigma)} = {show(value)} (Huber's 95 % Gaussian efficiency{loss})",
+        f"{show(sigma)} = {show(value)} (Huber's 95 % Gaussian efficiency{loss}; the scale of "
+        f"the target's marginal distribution — no feature columns, so no residuals)",
     )
 
 
@@ -291,13 +302,25 @@ def class_weights_effective(inputs: DerivationInputs) -> Derived | Missing:
 
 
 def tweedie_power_shape(inputs: DerivationInputs) -> Derived | Missing:
-    """Variance power p from the zero share and dispersion (compound Poisson–Gamma moments).
+    """Variance power p: the measured mean–variance slope of the baseline's residuals when it
+    exists, else from the zero share and dispersion (compound Poisson–Gamma moments).
 
     For 1 < p < 2 the Tweedie law has P(Y = 0) = exp(−λ) with λ = μ^(2−p) / (φ(2 − p)), and
     Var = φ·μ^p, so λ = μ² / (Var·(2 − p)). With Var = dispersion × μ and λ = −ln zero_ratio,
     p = 2 − μ / (dispersion · (−ln zero_ratio)). Poisson counts (dispersion 1, zeros e^−μ) give 1.
     """
     f = inputs.facts
+    power = _number(f, "variance_power")
+    if power is not None:
+        value = min(max(power, 1.01), 1.99)
+        clamp = "" if value == power else f", clamped from {show(power)} into [1.01, 1.99]"
+        return Derived(
+            value=num(value),
+            derivation=f"p = variance_power = {show(value)}{clamp} (slope of log Var(y | fit) on "
+            f"log mean(y | fit) over bins of the cross-fitted baseline, 95 % interval "
+            f"{show(_number(f, 'variance_power_low') or 0)}–"
+            f"{show(_number(f, 'variance_power_high') or 0)}; Park 1966, Var = φ·μ^p)",
+        )
     mean, disp, zeros = _number(f, "mean"), _number(f, "dispersion_index"), _number(f, "zero_ratio")
     std = _number(f, "std")
     if disp is None and std is not None and mean:
@@ -377,12 +400,22 @@ def tversky_from_foreground(inputs: DerivationInputs) -> Derived | Missing:
 
 
 def nb_alpha_moments(inputs: DerivationInputs) -> Derived | Missing:
-    """Negative-binomial α by the method of moments: Var = μ + αμ², so α = (D − 1) / μ.
+    """Negative-binomial α: the conditional maximum-likelihood α when the baseline measured it,
+    else by the method of moments on the marginal: Var = μ + αμ², so α = (D − 1) / μ.
 
     D is the dispersion index Var/μ. D ≤ 1 leaves no extra-Poisson spread to model (α → 0 is
     Poisson), so the derivation then keeps the current value and says why.
     """
     f = inputs.facts
+    conditional = _number(f, "nb_alpha")
+    if conditional is not None and conditional > 0:
+        return Derived(
+            value=num(conditional),
+            derivation=f"α = {show(conditional)} by maximum likelihood given the cross-fitted "
+            f"baseline's means (conditional dispersion "
+            f"{show(_number(f, 'conditional_dispersion') or 0)}; heterogeneity the features "
+            f"explain is not counted; Cameron & Trivedi 2013, ch. 3)",
+        )
     mean, disp = _number(f, "mean"), _number(f, "dispersion_index")
     if mean is None or disp is None:
         why = _why_absent(inputs, "mean and dispersion_index")

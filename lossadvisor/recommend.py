@@ -11,7 +11,8 @@ The pipeline, one small pure function per step:
 
 Verdicts: rank 1 is `recommended`; any other candidate with a positive score within a margin
 of the top score is an `alternative` (the margin is the larger of `ALTERNATIVE_POINTS` points
-and `ALTERNATIVE_SHARE` of the top score); the rest are `avoid`;
+and `ALTERNATIVE_SHARE` of the top score); one with a positive score further behind, or that no
+rule scored down, is `weaker`; one at score <= 0 that a rule scored down is `avoid`;
 losses a rule excluded, or whose catalog entry does not serve the task / target type, are
 `excluded` and listed last. The Recommendation keeps the full ranking; `top` only limits what
 the CLI prints. No numpy/pandas here: `recommend --task X` must start at bare-Python speed.
@@ -26,7 +27,7 @@ from typing import Any
 from lossadvisor.classes import class_fields
 from lossadvisor.context import Context, HeadSpec, check_task, infer_task, numeric_target
 from lossadvisor.errors import InputError, out_of_range
-from lossadvisor.facts import FactValue
+from lossadvisor.facts import FACTS, FactValue
 from lossadvisor.models import (
     BalancingAdvice,
     Caution,
@@ -51,10 +52,12 @@ from lossadvisor.params import (
 )
 from lossadvisor.rules.engine import Evaluation, evaluate
 from lossadvisor.rules.schema import RuleBase
+from lossadvisor.vocabulary import Preset
 
 ALTERNATIVE_POINTS = 3.0
 ALTERNATIVE_SHARE = 0.5
 N_REASONS = 2
+NO_RULE = "no rule about it"
 OPTIMIZER_TABLE = "optimizer"
 MULTITASK_TABLE = "multitask"
 # Context facts every head of a multi-task model shares (the rest describe the main task).
@@ -134,15 +137,24 @@ def misfit(base: RuleBase, loss: str, facts: Mapping[str, FactValue]) -> str | N
     return None
 
 
-def reasons_for(ledger: Sequence[Contribution], verdict: str, gap: float = 0.0) -> list[str]:
-    """Strongest positive `because` texts (ties with the last kept); for avoid the strongest
-    negative one."""
-    if verdict == "avoid":
-        negatives = sorted((c for c in ledger if c.delta < 0), key=lambda c: c.delta)
-        if negatives:
-            return [negatives[0].because]
-        return [f"scores {show(gap)} points below the recommended loss"]
-    return strongest(ledger) or ["no rule scores it up; it ranks here on score and catalog order"]
+def signed_reason(contribution: Contribution) -> str:
+    """'+4 task.segmentation.base: because ...' (a minus sign, not a hyphen, for negatives)."""
+    delta = f"{contribution.delta:+g}".replace("-", "−")
+    return f"{delta} {contribution.rule_id}: {contribution.because}"
+
+
+def reasons_for(ledger: Sequence[Contribution], verdict: str) -> list[str]:
+    """The N_REASONS strongest contributions to this loss's score, signed, with their rule ids.
+
+    Strongest means largest |delta|; on a tie the contribution that explains the verdict comes
+    first (a negative one for `avoid`, a positive one otherwise), then load order.
+    """
+    scored = [c for c in ledger if c.delta != 0]
+    if not scored:
+        return [NO_RULE]
+    against = verdict == "avoid"
+    ordered = sorted(scored, key=lambda c: (-abs(c.delta), (c.delta > 0) == against))
+    return [signed_reason(c) for c in ordered[:N_REASONS]]
 
 
 def strongest(ledger: Sequence[Contribution]) -> list[str]:
@@ -153,13 +165,16 @@ def strongest(ledger: Sequence[Contribution]) -> list[str]:
     return [c.because for c in kept]
 
 
-def verdict_for(rank: int, score: float, top_score: float) -> Verdict:
-    """recommended / alternative / avoid, from the rank and the distance to the top score."""
+def verdict_for(rank: int, score: float, top_score: float, scored_down: bool = True) -> Verdict:
+    """recommended / alternative / weaker / avoid, from the rank, the distance to the top score
+    and whether some rule scored the loss down (`scored_down`)."""
     if rank == 1:
         return "recommended"
     margin = max(ALTERNATIVE_POINTS, ALTERNATIVE_SHARE * abs(top_score))
     if score > 0 and score >= top_score - margin:
         return "alternative"
+    if score > 0 or not scored_down:
+        return "weaker"
     return "avoid"
 
 
@@ -189,15 +204,15 @@ def rank_losses(
     top_score = -candidates[0][0] if candidates else 0.0
     for rank, (neg_score, _, loss) in enumerate(candidates, start=1):
         score = -neg_score + 0.0
-        verdict = verdict_for(rank, score, top_score)
         ledger = list(evaluation.loss_ledger[loss])
+        verdict = verdict_for(rank, score, top_score, any(c.delta < 0 for c in ledger))
         ranking.append(
             RankedLoss(
                 loss=loss,
                 name=base.losses[loss].name,
                 score=score,
                 verdict=verdict,
-                reasons=reasons_for(ledger, verdict, gap=top_score - score),
+                reasons=reasons_for(ledger, verdict),
                 ledger=ledger,
             )
         )
@@ -323,6 +338,20 @@ def _setting_notes(base: RuleBase, fired: Collection[str], method: str, kind: st
     return notes
 
 
+def _schedule_notes(base: RuleBase, fired: Collection[str], method: str) -> list[str]:
+    """'schedule name = "poly", power = 0.9 (rule X)' for every fired rule that sets one."""
+    notes = []
+    for rule in base.rules:
+        advice = rule.optimizer
+        if rule.id not in fired or advice is None or method not in advice.schedule:
+            continue
+        changes = ", ".join(
+            f"{k} = {json.dumps(v)}" for k, v in sorted(advice.schedule[method].items())
+        )
+        notes.append(f"schedule {changes} (rule {rule.id})")
+    return notes
+
+
 def choose_optimizer(
     base: RuleBase, facts: Mapping[str, FactValue], top_loss: str, first_pass: Evaluation
 ) -> tuple[OptimizerAdvice, Evaluation]:
@@ -339,8 +368,15 @@ def choose_optimizer(
     ledger = ledgers.get(name, [])
     spec = base.optimizers[name]
     settings = dict(spec.defaults)
-    for evaluation in (first_pass, second):
+    schedule = dict(spec.schedule)
+    # The optimizer table's generic advice first, then the first pass's: only the practice
+    # table advises optimizers there, and a reference recipe is more specific than a rule of thumb.
+    for evaluation in (second, first_pass):
         settings.update(evaluation.optimizer_settings.get(name, {}))
+        override = evaluation.optimizer_schedules.get(name, {})
+        if "name" in override and override["name"] != schedule.get("name"):
+            schedule = {}  # another schedule: the catalog's keys (milestones, gamma) do not apply
+        schedule.update(override)
     fired = set(first_pass.fired) | set(second.fired)
     reasons = strongest(ledger)
     if scores[best] > scores[name]:
@@ -350,6 +386,7 @@ def choose_optimizer(
         ]
         reasons += [f"against {name}: {c.because}" for c in ledger if c.delta < 0]
     reasons += _setting_notes(base, fired, name, "optimizer")
+    reasons += _schedule_notes(base, fired, name)
     if not reasons and name == requested:
         reasons = [f"you chose {name}; no rule adjusts it for {top_loss}: catalog defaults"]
     elif not reasons:
@@ -357,7 +394,7 @@ def choose_optimizer(
     advice = OptimizerAdvice(
         name=name,
         settings=dict(sorted(settings.items())),
-        schedule=dict(spec.schedule),
+        schedule=dict(sorted(schedule.items())),
         requested=name == requested,
         reasons=reasons,
         ledger=list(ledger),
@@ -409,7 +446,16 @@ def head_inputs(
 
 
 def _head_from_spec(spec: HeadSpec, shared: Mapping[str, FactValue], context: Context) -> HeadInput:
-    head_facts = {**shared, "task": spec.task}
+    head_facts: dict[str, FactValue] = {**shared, "task": spec.task}
+    # The model's family and architecture describe every head; a head given as a family word
+    # (--head cls:text_classification) brings its own family.
+    family = spec.task_family or context.task_family
+    if family is not None:
+        head_facts["task_family"] = family
+    if context.architecture is not None:
+        head_facts["architecture"] = context.architecture
+    if spec.head_task is not None:
+        head_facts["head_task"] = spec.head_task
     if spec.task == "segmentation" and context.foreground_ratio is not None:
         head_facts["foreground_ratio"] = context.foreground_ratio
     return HeadInput(name=spec.name, facts=head_facts, weight=spec.weight)
@@ -465,6 +511,83 @@ def choose_balancing(
     return advice, evaluation
 
 
+# --- 5b. task families and their reference presets ------------------------------------------
+
+
+def apply_family(
+    base: RuleBase,
+    context: Context,
+    facts: dict[str, FactValue],
+    profile: TargetProfile | None,
+) -> None:
+    """Fill the facts a --task family implies (rules/tasks.yaml) where nothing measured or
+    given says otherwise; InputError when DATA contradicts the family's target types."""
+    if context.task_family is None:
+        return
+    family = base.vocabulary.family(context.task_family)
+    if family is None:
+        return
+    if (
+        profile is not None
+        and family.target_types
+        and profile.target_type not in family.target_types
+    ):
+        fits = ", ".join(family.target_types)
+        raise InputError(
+            f"--task {context.task_word or family.id} ({family.name}) contradicts target "
+            f"'{profile.name}', measured as {profile.target_type} (it needs a {fits} "
+            "target); drop --task or pick another target."
+        )
+    for name, value in family.implies.items():
+        if profile is not None and FACTS[name].origin == "profile":
+            continue  # measured facts win
+        facts.setdefault(name, value)
+
+
+def choose_preset(base: RuleBase, facts: Mapping[str, FactValue]) -> Preset | None:
+    """The family's reference multi-head preset for the given architecture (else the first)."""
+    family_id = facts.get("task_family")
+    family = base.vocabulary.family(family_id) if isinstance(family_id, str) else None
+    if family is None or not family.presets:
+        return None
+    architecture = facts.get("architecture")
+    for preset in family.presets:
+        if preset.architecture is not None and preset.architecture == architecture:
+            return preset
+    if architecture is not None and any(p.architecture for p in family.presets):
+        return None  # an architecture without a reference preset: no heads invented
+    return family.presets[0]
+
+
+def preset_heads(base: RuleBase, preset: Preset) -> list[HeadAdvice]:
+    """One HeadAdvice per head of the reference preset, with its loss, weight and parameters."""
+    heads = []
+    for head in preset.heads:
+        spec = base.losses[head.loss]
+        params = catalog_defaults(spec.params)
+        for name, value in head.params.items():
+            params[name] = ParamAdvice(value=value, derivation=f"reference preset: {preset.name}")
+        head_task = base.vocabulary.head_task(head.head_task)
+        reasons = [
+            f"{preset.name}: {spec.name} with weight {show(head.weight)} "
+            f"({'; '.join(r.text() for r in preset.references)})",
+            preset.source,
+        ]
+        if head.note:
+            reasons.insert(1, head.note)
+        heads.append(
+            HeadAdvice(
+                name=head.name,
+                task=head_task.task if head_task is not None else head.head_task,
+                loss=head.loss,
+                params=dict(sorted(params.items())),
+                weight=head.weight,
+                reasons=reasons,
+            )
+        )
+    return heads
+
+
 # --- 6. cautions -----------------------------------------------------------------------------
 
 
@@ -498,6 +621,7 @@ def recommend(
     if extra_profiles and profile is None:
         raise InputError("extra target profiles need a first profile.")
     facts = gather_facts(context, profile)
+    apply_family(base, context, facts, profile)
     profiles = [profile, *extra_profiles] if profile is not None else []
     heads_in = head_inputs(context, profiles, facts)
     if heads_in:
@@ -517,6 +641,22 @@ def recommend(
 
     heads: list[HeadAdvice] = []
     balancing: BalancingAdvice | None = None
+    preset = None if heads_in or extra_profiles else choose_preset(base, facts)
+    if preset is not None:
+        heads = preset_heads(base, preset)
+        balance_facts = {
+            **_shared(facts),
+            "n_heads": len(heads),
+            "heads_preset": True,
+            "heads_mixed_families": len({base.losses[h.loss].family for h in heads}) > 1,
+        }
+        balancing, balance_eval = choose_balancing(base, balance_facts)
+        if balancing.method == "fixed":
+            weights = {h.name: h.weight for h in heads}
+            balancing = balancing.model_copy(
+                update={"settings": {**balancing.settings, "weights": weights}}
+            )
+        evaluations.append(balance_eval)
     if heads_in:
         families = []
         for head in heads_in:

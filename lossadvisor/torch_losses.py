@@ -24,7 +24,9 @@ __all__ = [
     "BarronLoss",
     "BerHuLoss",
     "CIoULoss",
+    "CoralLoss",
     "CrossEntropyLossFromList",
+    "CumulativeLinkLoss",
     "DIoULoss",
     "DistillationKLLoss",
     "FocalTverskyLoss",
@@ -262,6 +264,104 @@ class CrossEntropyLossFromList(nn.CrossEntropyLoss):
             reduction=reduction,
             label_smoothing=label_smoothing,
         )
+
+
+# --- ordinal -----------------------------------------------------------------------------------
+
+
+def _level_targets(target: Tensor, num_classes: int) -> Tensor:
+    """Class indices 0..K−1 as a flat long tensor; ValueError outside the levels."""
+    levels = target.reshape(-1).long()
+    if levels.numel() and (int(levels.min()) < 0 or int(levels.max()) >= num_classes):
+        raise ValueError(f"ordinal targets must be level indices in [0, {num_classes - 1}]")
+    return levels
+
+
+class CumulativeLinkLoss(nn.Module):
+    """Negative log-likelihood of the cumulative logit (proportional-odds) model.
+
+    McCullagh (1980): P(y ≤ k | x) = σ(θ_k − g(x)) for K − 1 ordered cut points θ. The model
+    emits one real score g per sample, shape (N,) or (N, 1); the target is the level index
+    0..K−1. The cut points are parameters of this module — θ_0 = c, θ_k = θ_{k−1} +
+    softplus(d_k), so they stay ordered under any gradient step — and must be given to the
+    optimizer with the model's (`list(model.parameters()) + list(loss.parameters())`).
+    Level probabilities: `level_probabilities(g)`.
+    """
+
+    def __init__(
+        self, num_classes: int, cutpoint_spacing: float = 1.0, reduction: str = "mean"
+    ) -> None:
+        super().__init__()
+        if int(num_classes) != num_classes or num_classes < 2:
+            raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
+        if not cutpoint_spacing > 0:
+            raise ValueError(f"cutpoint_spacing must be > 0, got {cutpoint_spacing!r}")
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+        self.num_classes = int(num_classes)
+        self.reduction = reduction
+        k = self.num_classes - 1
+        # centred start: θ = spacing · (0, 1, ..., K−2) − spacing · (K−2)/2
+        self.first = nn.Parameter(torch.tensor(-cutpoint_spacing * (k - 1) / 2.0))
+        gap = math.log(math.expm1(cutpoint_spacing))  # softplus⁻¹(spacing)
+        self.gaps = nn.Parameter(torch.full((k - 1,), gap))
+
+    def cutpoints(self) -> Tensor:
+        """θ_0 < … < θ_{K−2}."""
+        steps = torch.nn.functional.softplus(self.gaps)
+        return torch.cat([self.first.reshape(1), self.first + torch.cumsum(steps, 0)])
+
+    def log_likelihood(self, input: Tensor, target: Tensor) -> Tensor:
+        """log P(y = target | g) per sample."""
+        g = input.reshape(-1)
+        y = _level_targets(target, self.num_classes)
+        theta = self.cutpoints()
+        inf = torch.tensor(float("inf"), dtype=g.dtype, device=g.device)
+        bounds = torch.cat([-inf.reshape(1), theta.to(g.dtype), inf.reshape(1)])
+        upper, lower = bounds[y + 1], bounds[y]  # θ_y and θ_{y−1} (±∞ at the ends)
+        # σ(a) − σ(b) = σ(a)·σ(−b)·(1 − e^{−(a − b)}), stable for a > b in logs
+        a, b = upper - g, lower - g
+        gap_term = torch.where(
+            torch.isinf(upper) | torch.isinf(lower),
+            torch.zeros_like(g),
+            torch.log(-torch.expm1(-(upper - lower))),
+        )
+        return torch.nn.functional.logsigmoid(a) + torch.nn.functional.logsigmoid(-b) + gap_term
+
+    def level_probabilities(self, input: Tensor) -> Tensor:
+        """(N, K) probabilities of each level."""
+        g = input.reshape(-1, 1)
+        cdf = torch.sigmoid(self.cutpoints().reshape(1, -1) - g)
+        ones, zeros = torch.ones_like(g), torch.zeros_like(g)
+        return torch.cat([cdf, ones], 1) - torch.cat([zeros, cdf], 1)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return _reduce(-self.log_likelihood(input, target), self.reduction)
+
+
+class CoralLoss(nn.Module):
+    """CORAL (Cao, Mirjalili & Raschka 2020): K − 1 binary tasks "y > k" on logits (N, K − 1).
+
+    The logits must come from a rank-consistent last layer: one shared weight vector and K − 1
+    biases, z_k = g + b_k (coral-pytorch's CoralLayer). The target is the level index 0..K−1;
+    the loss is the summed binary cross-entropy over the K − 1 tasks, per sample; the predicted
+    level is the number of σ(z_k) above 0.5.
+    """
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+        self.reduction = reduction
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        if input.dim() != 2 or input.shape[1] < 1:
+            raise ValueError("CORAL logits must have shape (N, K − 1)")
+        y = _level_targets(target, input.shape[1] + 1)
+        ks = torch.arange(input.shape[1], device=input.device)
+        above = (y.reshape(-1, 1) > ks.reshape(1, -1)).to(input.dtype)
+        bce = torch.nn.functional.binary_cross_entropy_with_logits(input, above, reduction="none")
+        return _reduce(bce.sum(1), self.reduction)
 
 
 class DistillationKLLoss(nn.Module):

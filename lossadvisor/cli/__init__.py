@@ -14,7 +14,7 @@ import signal
 import sys
 import threading
 
-from lossadvisor.cli.app import app
+from lossadvisor.cli.app import app, build_command  # noqa: F401 (app: for tests and plugins)
 from lossadvisor.errors import InputError, one_line
 
 # Importing a command module registers its commands on `app` (one line per module).
@@ -24,6 +24,8 @@ from lossadvisor.cli import recommend_cmd  # noqa: F401
 from lossadvisor.cli import profile_cmd  # noqa: F401
 from lossadvisor.cli import export_cmd  # noqa: F401
 from lossadvisor.cli import evidence_cmd  # noqa: F401
+from lossadvisor.cli import report_cmd  # noqa: F401
+from lossadvisor.cli import tasks_cmd  # noqa: F401
 # isort: on
 
 try:  # typer >= 0.20 vendors click, whose exceptions are not click's own
@@ -51,7 +53,7 @@ def main() -> None:
             if signum is not None:
                 signal.signal(signum, _exit_on_signal)
     try:
-        code = app(standalone_mode=False)
+        code = build_command()(standalone_mode=False)
         sys.stdout.flush()
     except InputError as err:
         _fail(str(err))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import typer
@@ -30,17 +31,41 @@ def _read(data: str) -> pd.DataFrame:
     return read_dataframe(data)
 
 
+@dataclass(frozen=True)
+class _Typing:
+    """How validate learns the target's type: --target-type, --order, or a saved --profile."""
+
+    target_type: str | None = None
+    order: str | None = None
+    profile: str | None = None
+
+
 def _advice(
-    data: str, target: str, context: Context, rules: list[str]
+    data: str, target: str, context: Context, rules: list[str], typed: _Typing | None = None
 ) -> tuple[Recommendation, RuleBase]:
     """profile -> recommend for this target, with recommend's own context and target handling
-    (the rule side of the comparison is what `recommend DATA -t TARGET ...` ranks)."""
+    (the rule side of the comparison is what `recommend DATA -t TARGET ...` ranks); --profile
+    replaces the profiling, --target-type / --order fix the type as they do for recommend."""
     from lossadvisor.cli.recommend_cmd import _targets
     from lossadvisor.recommend import recommend
     from lossadvisor.rules.load import load_rulebase
 
+    typed = typed or _Typing()
     base = load_rulebase(rules)
-    first, _ = _targets(data, [target], None, context.task)
+    if typed.profile is not None and (typed.target_type or typed.order):
+        raise InputError(
+            "--target-type and --order apply when profiling DATA; a saved --profile keeps the "
+            "type it was profiled with."
+        )
+    source = None if typed.profile is not None else data
+    first, _ = _targets(
+        source,
+        [target],
+        typed.profile,
+        context.task,
+        target_type=typed.target_type,
+        order=typed.order,
+    )
     return recommend(base, context, first), base
 
 
@@ -142,6 +167,21 @@ def validate(
     target: list[str] = typer.Option(
         ..., "--target", "-t", metavar="COL", help="Target column; repeat for one result each."
     ),
+    target_type: str | None = typer.Option(
+        None, "--target-type", help="Override the inferred target type (as in profile)."
+    ),
+    order: str | None = typer.Option(
+        None,
+        "--order",
+        metavar="A,B,C",
+        help='The levels of an ordinal target, lowest first: --order "low,medium,high".',
+    ),
+    profile: str | None = typer.Option(
+        None,
+        "--profile",
+        metavar="FILE",
+        help="Take the rules' facts from a saved profile (lossadvisor profile -o).",
+    ),
     top: int = typer.Option(3, help="Validate the top K losses the rules recommend."),
     losses: str | None = typer.Option(
         None, metavar="a,b,c", help="Validate these loss ids instead of the top K."
@@ -171,7 +211,7 @@ def validate(
     \b
     Examples:
       lossadvisor validate claims.csv --target claims
-      lossadvisor validate house.csv -t price --losses mse,huber,mae --metric mae --json
+      lossadvisor validate house.csv -t price --losses mse,huber,mae --json
       lossadvisor validate returns.csv -t ret --metric pinball:0.9
     """
     from lossadvisor.evidence.proxies import require_libraries
@@ -202,6 +242,7 @@ def validate(
                 seed,
                 threads,
                 jobs,
+                _Typing(target_type, order, profile),
             )
             for name in targets
         ]
@@ -236,6 +277,7 @@ def _validate(
     seed: int,
     threads: int,
     jobs: int,
+    typed: _Typing | None = None,
 ) -> ValidationResult:
     from lossadvisor.evidence.advice import rule_params, rule_ranking, top_losses, unmeasured
     from lossadvisor.evidence.crossval import cross_validate
@@ -249,7 +291,7 @@ def _validate(
     params = {}
     rec = None
     try:
-        rec, _ = _advice(data, target, context, rules)
+        rec, _ = _advice(data, target, context, rules, typed)
         ranking, params = rule_ranking(rec), rule_params(rec)
     except InputError as err:
         if chosen is None:
@@ -315,8 +357,8 @@ def tune(
     \b
     Examples:
       lossadvisor tune house.csv -t price --loss huber
-      lossadvisor tune fraud.csv -t label --loss focal_binary --search bayes --trials 40 \\
-          --metric pr_auc --export focal.yaml
+      lossadvisor tune fraud.csv -t label --loss focal_binary --search bayes \\
+          --trials 40 --metric pr_auc --export focal.yaml
     """
     from lossadvisor.evidence.advice import with_tuned
     from lossadvisor.evidence.proxies import proxy_for, require_libraries

@@ -18,7 +18,7 @@ def export_command(
         ...,
         "--format",
         "-f",
-        help="native, hydra, lightning, lightgbm, xgboost, sklearn or keras.",
+        help="native, hydra, lightning, lightgbm, xgboost, sklearn, sklearn_hydra or keras.",
     ),
     output: str = typer.Option("-", "--output", "-o", help="Output file; - (default) = stdout."),
     pick: str | None = typer.Option(
@@ -41,6 +41,12 @@ def export_command(
         "--steps",
         metavar="N",
         help="Scheduler steps of the run (hydra: trainer.max_steps; lightning: epochs).",
+    ),
+    model: str | None = typer.Option(
+        None,
+        "--model",
+        metavar="linear",
+        help="sklearn: the estimator (linear = a standardised, unpenalised GLM; the default).",
     ),
     vendor_dir: str | None = typer.Option(
         None,
@@ -78,6 +84,7 @@ def export_command(
         class_order=order,
         steps=steps,
         base=base,
+        model=model,
     )
     written = ""
     if vendor_dir is not None:

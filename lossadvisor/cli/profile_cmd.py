@@ -9,6 +9,12 @@ from typing import TYPE_CHECKING
 import typer
 
 from lossadvisor.cli.app import app
+from lossadvisor.cli.feature_opts import (
+    ExposureOption,
+    FeaturesOption,
+    NoFeaturesOption,
+    feature_options,
+)
 from lossadvisor.errors import InputError
 from lossadvisor.outfile import refuse_existing, write_text
 
@@ -39,7 +45,13 @@ def profile_command(
         None,
         "--target-type",
         help="Override the inferred type: binary, multiclass, multilabel, "
-        "continuous, count, proportion, positive_continuous.",
+        "continuous, count, proportion, positive_continuous, ordinal.",
+    ),
+    order: str | None = typer.Option(
+        None,
+        "--order",
+        metavar="A,B,C",
+        help='The levels of an ordinal target, lowest first: --order "low,medium,high".',
     ),
     sample_size: int = typer.Option(
         100_000,
@@ -58,6 +70,9 @@ def profile_command(
     engine: str = typer.Option(
         "pyarrow", "--engine", help="pyarrow (streaming, default) or dask (same statistics)."
     ),
+    features: FeaturesOption = None,
+    no_features: NoFeaturesOption = False,
+    exposure: ExposureOption = None,
     task: str | None = typer.Option(
         None,
         "--task",
@@ -81,10 +96,13 @@ def profile_command(
       lossadvisor profile instances.json --task detection
     """
     from lossadvisor.profile import dump_profile, profile_dataset
+    from lossadvisor.profile.infer import parse_order
     from lossadvisor.vision import is_vision_source
 
+    levels = parse_order(order) if order is not None else None
     if output == "-" and as_json:
         raise InputError("-o - and --json both write to stdout; pick one.")
+    options = feature_options(features, no_features, exposure)
     if output is not None:
         refuse_existing(output, force)  # before the long read, not after it
     if task in ("segmentation", "detection") or is_vision_source(data):
@@ -105,6 +123,8 @@ def profile_command(
             encoding=encoding,
             progress=progress,
             engine=engine,
+            features=options,
+            order=levels,
         )
     if output is not None:
         write_text(dump_profile(profile), output, force)

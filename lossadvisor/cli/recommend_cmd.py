@@ -12,24 +12,46 @@ from typing import TYPE_CHECKING
 import typer
 
 from lossadvisor.cli.app import app
+from lossadvisor.cli.feature_opts import (
+    ExposureOption,
+    FeaturesOption,
+    NoFeaturesOption,
+    feature_options,
+)
 from lossadvisor.errors import InputError, unknown_name
 
 if TYPE_CHECKING:
     from lossadvisor.models import Recommendation, TargetProfile
+    from lossadvisor.profile.options import FeatureOptions
     from lossadvisor.rules.schema import RuleBase
     from lossadvisor.vision.profile import VisionProfile
 
 
 def _targets(
-    data: str | None, targets: list[str], profile_path: str | None, task: str | None
+    data: str | None,
+    targets: list[str],
+    profile_path: str | None,
+    task: str | None,
+    features: FeatureOptions | None = None,
+    target_type: str | None = None,
+    order: str | None = None,
 ) -> tuple[TargetProfile | None, list[TargetProfile]]:
     """Profile DATA (or read --profile) and return the first target and the others.
 
+    `features` controls the conditional pass (default: on, every other column).
+
     When --task fits the target but not its measured type (integer codes measured as counts,
     numeric classes to regress), DATA is profiled again with the type the task needs.
+    --target-type / --order fix the type instead (then --task must fit it).
     """
     if data is not None and profile_path is not None:
         raise InputError("give DATA or --profile, not both.")
+    forced = target_type is not None or order is not None
+    if forced and data is None:
+        raise InputError(
+            "--target-type and --order apply when profiling DATA; a saved --profile keeps the "
+            "type it was profiled with (re-run lossadvisor profile with them)."
+        )
     if data is None and profile_path is None:
         if targets:
             raise InputError("--target needs DATA (or --profile) to read the column from.")
@@ -38,18 +60,33 @@ def _targets(
         chosen = _saved_targets(profile_path, targets)
     else:
         from lossadvisor.profile import profile_dataset
+        from lossadvisor.profile.infer import parse_order
+        from lossadvisor.profile.options import FeatureOptions
 
+        features = features or FeatureOptions()
         assert data is not None
-        chosen = list(profile_dataset(data, targets).targets)
+        levels = parse_order(order) if order is not None else None
+        chosen = list(
+            profile_dataset(
+                data, targets, target_type=target_type, features=features, order=levels
+            ).targets
+        )
         retype = _retype(task, chosen)
+        if forced and retype is not None:
+            first = chosen[0]
+            raise InputError(
+                f"--task {task} needs target '{first.name}' as {retype}, but --target-type/"
+                f"--order make it {first.target_type}; drop one of them."
+            )
         if retype is not None and data == "-":
             raise InputError(
                 f"--task {task} needs the target profiled as {retype}, and stdin cannot be read "
-                f"twice: run `lossadvisor profile - --target-type {retype} -o profile.yaml` "
-                f"and pass --profile profile.yaml."
+                f"twice: pass --target-type {retype}."
             )
         if retype is not None:
-            chosen = list(profile_dataset(data, targets, target_type=retype).targets)
+            chosen = list(
+                profile_dataset(data, targets, target_type=retype, features=features).targets
+            )
     if not chosen:
         raise InputError(f"{data or profile_path}: the profile holds no target.")
     if profile_path is not None and _retype(task, chosen) is not None:
@@ -145,10 +182,28 @@ def recommend(
         metavar="FILE",
         help="Read a saved profile (lossadvisor profile -o) instead of DATA.",
     ),
+    target_type: str | None = typer.Option(
+        None,
+        "--target-type",
+        help="Override the inferred target type (as in lossadvisor profile).",
+    ),
+    order: str | None = typer.Option(
+        None,
+        "--order",
+        metavar="A,B,C",
+        help='The levels of an ordinal target, lowest first: --order "low,medium,high".',
+    ),
     task: str | None = typer.Option(
         None,
-        help="regression, binary, multiclass, multilabel, segmentation, detection, "
-        "keypoints, sequence, distillation, multimodal. Inferred from the target when omitted.",
+        help="A task family or one of its synonyms (object_detection, ner, ranking, "
+        "face_recognition, diffusion, ...; `lossadvisor tasks` lists them). Inferred from "
+        "the target when omitted.",
+    ),
+    architecture: str | None = typer.Option(
+        None,
+        help="Model architecture: anchor_free, anchor_based, two_stage, set_prediction, cnn, "
+        "transformer, heatmap, ctc, ... (or yolov8, retinanet, detr, vit, ...); selects the "
+        "reference recipe and heads.",
     ),
     model_output: str | None = typer.Option(
         None,
@@ -177,7 +232,9 @@ def recommend(
         [],
         "--head",
         metavar="NAME:TASK[:WEIGHT]",
-        help="NAME:TASK[:WEIGHT]; repeat for each head of a multi-task model.",
+        help="NAME:TASK[:WEIGHT]; repeat for each head of a multi-task model. TASK is a task "
+        "or a head task: box, objectness, centerness, class, mask, embedding, "
+        "keypoint_heatmap, ...",
     ),
     rules: list[str] = typer.Option(
         [], "--rules", metavar="FILE", help="Extra rule file(s), loaded last."
@@ -191,8 +248,13 @@ def recommend(
     fmt: str = typer.Option(
         "native", "--format", help="native, hydra, lightning, lightgbm, xgboost, sklearn, keras."
     ),
-    pick: str | None = typer.Option(None, help="Export this loss instead of the top one."),
+    pick: str | None = typer.Option(
+        None, metavar="LOSS", help="Export this loss instead of the top one."
+    ),
     force: bool = typer.Option(False, "--force", help="Replace an existing --export file."),
+    features: FeaturesOption = None,
+    no_features: NoFeaturesOption = False,
+    exposure: ExposureOption = None,
     sample_files: int | None = typer.Option(
         None, "--sample-files", metavar="N", help="Masks/annotations: read a seeded sample of N."
     ),
@@ -201,16 +263,19 @@ def recommend(
     """Recommend a loss, its hyperparameters and an optimizer, with the reasons.
 
     Verdicts: recommended (rank 1); alternative (score > 0 and within max(3 points, half the
-    top score) of the top); avoid (the rest); excluded (a rule excluded it, or it does not
-    serve the task / target type). --json keeps the whole ranking; --top only trims the table.
+    top score) of the top); weaker (score > 0 but further behind, or no rule scored it down);
+    avoid (score <= 0 and a rule scored it down); excluded (a rule excluded it, or it does not
+    serve the task / target type). The why column shows each loss's strongest signed rule
+    contributions. --json keeps the whole ranking; --top only trims the table.
 
     \b
     Examples:
       lossadvisor recommend claims.csv --target claims
       lossadvisor recommend --task segmentation --foreground-ratio 0.02
       lossadvisor recommend masks/ --task segmentation --priority recall
-      lossadvisor recommend instances.json --task detection --export cfg.yaml --format hydra
-      lossadvisor recommend --head boxes:detection --head cls:multiclass:0.5 --json
+      lossadvisor recommend instances.json --task detection --export cfg.yaml \\
+          --format hydra
+      lossadvisor recommend --head box:detection --head cls:multiclass:0.5 --json
     """
     from lossadvisor.context import make_context
     from lossadvisor.recommend import dump_json
@@ -225,7 +290,10 @@ def recommend(
         from lossadvisor.outfile import refuse_existing
 
         refuse_existing(export, force)  # before profiling the data, not after it
+    base = load_rulebase(rules)
     context = make_context(
+        vocabulary=base.vocabulary,
+        architecture=architecture,
         task=task,
         model_output=model_output,
         metric=metric,
@@ -238,7 +306,9 @@ def recommend(
     )
     if data is None and profile is None and context.task is None and not context.heads:
         raise InputError("recommend needs something to go on: give DATA (with --target) or --task.")
-    base = load_rulebase(rules)
+    options = feature_options(features, no_features, exposure)
+    if data is None and (features is not None or no_features or exposure is not None):
+        raise InputError("--features, --no-features and --exposure need DATA to read columns from.")
     vision = _vision_data(data, target, profile, context.task, sample_files, quiet)
     first: TargetProfile | None
     others: list[TargetProfile] = []
@@ -249,7 +319,9 @@ def recommend(
     elif sample_files is not None:
         raise InputError("--sample-files applies to mask folders and annotation files.")
     else:
-        first, others = _targets(data, target, profile, context.task)
+        first, others = _targets(
+            data, target, profile, context.task, options, target_type=target_type, order=order
+        )
     rec = run(base, context, first, top=top, extra_profiles=others)
     if export is not None:
         _export(rec, base, export, fmt, pick, force)

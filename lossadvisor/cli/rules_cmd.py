@@ -137,9 +137,12 @@ def losses(
     if as_json:
         _print_json([s.model_dump(mode="json") for s in chosen])
         return
+    from rich.console import Console
+
     from lossadvisor.render.rules import losses_table
 
-    _print(losses_table(chosen))
+    console = Console()
+    console.print(losses_table(chosen, width=console.width))
 
 
 @app.command("explain")

@@ -27,7 +27,10 @@ if TYPE_CHECKING:
 Kind = Literal["regression", "binary", "classification"]
 Requirement = Literal["any", "nonnegative", "positive", "unit"]
 
-INSTALL_HINT = "install lossadvisor[validate] (scikit-learn, lightgbm, optuna)"
+INSTALL_HINT = (
+    "the validate extra (scikit-learn, lightgbm, optuna); install it with "
+    "pip install -e '.[validate]' in a checkout, or pip install 'lossadvisor[validate]'"
+)
 ENGINE = "LightGBM gradient-boosted trees"
 
 
@@ -184,7 +187,7 @@ def require_libraries() -> None:
         import lightgbm  # noqa: F401
         import sklearn  # noqa: F401
     except ImportError as err:
-        raise InputError(f"validate and tune need {INSTALL_HINT}: {err}.") from None
+        raise InputError(f"validate and tune need {INSTALL_HINT} ({err}).") from None
 
 
 # --- fitting -------------------------------------------------------------------------------

@@ -4,7 +4,8 @@
     write_yaml(data, "conf/loss.yaml", force=False)
 
 Formats: native (the whole recommendation, round-trips through `load_native`), hydra,
-lightning, lightgbm, xgboost, sklearn, keras. Framework names come from rules/frameworks.yaml.
+lightning, lightgbm, xgboost, sklearn (plain class/params), sklearn_hydra, keras. Framework
+names come from rules/frameworks.yaml.
 Nothing here imports torch, keras or the GBDT libraries.
 """
 
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lossadvisor.errors import InputError, unknown_name
-from lossadvisor.export import gbdt, hydra, keras, lightning, native, schedule, sklearn
+from lossadvisor.export import gbdt, hydra, keras, lightning, monai, native, schedule, sklearn
 from lossadvisor.export.choice import LossChoice, choose
 from lossadvisor.export.common import header
 from lossadvisor.export.guard import check_output
@@ -27,7 +28,17 @@ from lossadvisor.rules.schema import RuleBase
 
 __all__ = ["FORMATS", "dump_yaml", "export_recommendation", "load_native", "write_yaml"]
 
-FORMATS = ("native", "hydra", "lightning", "lightgbm", "xgboost", "sklearn", "keras")
+FORMATS = (
+    "native",
+    "hydra",
+    "lightning",
+    "lightgbm",
+    "xgboost",
+    "sklearn",
+    "sklearn_hydra",
+    "keras",
+    "monai",
+)
 
 
 def _body(
@@ -36,15 +47,18 @@ def _body(
     choices: list[LossChoice],
     frameworks: Frameworks,
     steps: int | None,
+    model: str | None,
 ) -> tuple[dict[str, Any], list[str]]:
     if fmt == "hydra":
         return hydra.build(rec, choices, frameworks, steps)
     if fmt == "lightning":
         return lightning.build(rec, choices, frameworks, steps)
+    if fmt == "monai":
+        return monai.build(rec, choices, frameworks, steps)
     if fmt == "keras":
         return keras.build(rec, choices, frameworks)
-    if fmt == "sklearn":
-        return sklearn.build(rec, choices, frameworks)
+    if fmt in ("sklearn", "sklearn_hydra"):
+        return sklearn.build(rec, choices, frameworks, fmt, model)
     return gbdt.build(rec, choices, frameworks, fmt)
 
 
@@ -110,24 +124,28 @@ def export_recommendation(
     class_order: Sequence[str] | None = None,
     steps: int | None = None,
     base: RuleBase | None = None,
+    model: str | None = None,
 ) -> dict[str, Any]:
     """The export of `rec` in `fmt` as plain data; InputError if the loss has no form in fmt.
 
     `class_order` lists the classes in the order the user's label encoder uses; per-class
     values (class weights, per-class α) follow it, and the header states it. `steps` is the
     schedule's step count for hydra (trainer.max_steps, else left `???`) and lightning.
+    `model` is the sklearn estimator: "linear" (a standardised, unpenalised GLM; the default).
 
     Every value is checked against the catalog of `base` (the built-in rule base when None).
     """
     if fmt not in FORMATS:
         raise unknown_name("export format", fmt, FORMATS, "--format")
+    if model is not None and fmt not in ("sklearn", "sklearn_hydra"):
+        raise InputError(f"--model applies to the sklearn formats, not {fmt}")
     check_values(rec, base)
     if fmt == "native":
         return native.build(rec, pick, rules_digest)
     schedule.check_steps(steps)
     frameworks = load_frameworks()
     choices, label_blocks = with_labels(rec, fmt, choose(rec, pick), frameworks, class_order)
-    body, notes = _body(rec, fmt, choices, frameworks, steps)
+    body, notes = _body(rec, fmt, choices, frameworks, steps, model)
     block = header(rec, fmt, choices, rules_digest, notes, label_blocks)
     if fmt == "lightning":
         # LightningCLI rejects unknown top-level keys: the provenance goes in as comments.

@@ -34,7 +34,7 @@ def _values(params: dict[str, ParamAdvice]) -> dict[str, Any]:
 
 def top_choice(rec: Recommendation) -> RankedLoss:
     """The first recommended loss; else the first not excluded."""
-    for verdict in ("recommended", "alternative", "avoid"):
+    for verdict in ("recommended", "alternative", "weaker", "avoid"):
         for ranked in rec.ranking:
             if ranked.verdict == verdict:
                 return ranked

@@ -30,6 +30,8 @@ FORMAT_FRAMEWORK: dict[str, Framework] = {
     "lightgbm": "lightgbm",
     "xgboost": "xgboost",
     "sklearn": "sklearn",
+    "sklearn_hydra": "sklearn",
+    "monai": "torch",
 }
 
 
@@ -89,6 +91,7 @@ class Frameworks(BaseModel):
     losses: dict[str, dict[Framework, Entry]]
     optimizers: dict[str, dict[Framework, Entry]]
     label_encodings: LabelEncodings = Field(default_factory=LabelEncodings)
+    sklearn_linear: dict[str, dict[str, Any]] = Field(default_factory=dict)  # class -> no penalty
 
     def formats_with_loss(self, loss: str) -> list[str]:
         """Export formats that have an implementation of `loss` (native always does)."""

@@ -1,27 +1,68 @@
-"""scikit-learn: an estimator whose loss matches, as a hydra `_target_` node under `estimator:`.
+"""scikit-learn: a GLM with the loss, behind a StandardScaler, in a Pipeline.
 
-estimator = hydra.utils.instantiate(cfg["estimator"])
+Two shapes of the same estimator:
+  sklearn        `estimator: {class: dotted.Name, params: {...}}`, plain constructor kwargs;
+                 nested estimators (the Pipeline's steps) are nodes of the same shape.
+  sklearn_hydra  `estimator:` as a hydra `_target_` node: hydra.utils.instantiate(cfg["estimator"])
+
+A loader for the plain shape needs no lossadvisor:
+
+    def build(node):
+        if isinstance(node, dict) and "class" in node:
+            module, _, name = node["class"].rpartition(".")
+            cls = getattr(importlib.import_module(module), name)
+            return cls(**{k: build(v) for k, v in node.get("params", {}).items()})
+        return [build(v) for v in node] if isinstance(node, list) else node
+
+`--model linear` (the only model so far): the frameworks.yaml `sklearn` entry after a
+StandardScaler, unpenalised as validate's proxies are (`sklearn_linear`). validate itself
+measures LightGBM with custom objectives (evidence/proxies.py); `--format lightgbm` is the
+export closest to it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from lossadvisor.errors import unknown_name
 from lossadvisor.export.choice import LossChoice
 from lossadvisor.export.common import loss_args, require_single
 from lossadvisor.export.hydra import node
 from lossadvisor.export.mapping import Frameworks
 from lossadvisor.models import Recommendation
 
+MODELS = ("linear",)
+SCALER = "sklearn.preprocessing.StandardScaler"
+PIPELINE = "sklearn.pipeline.Pipeline"
+
+
+def _plain(target: str, args: dict[str, Any]) -> dict[str, Any]:
+    return {"class": target, "params": args}
+
 
 def build(
-    rec: Recommendation, choices: list[LossChoice], frameworks: Frameworks
+    rec: Recommendation,
+    choices: list[LossChoice],
+    frameworks: Frameworks,
+    fmt: str = "sklearn",
+    model: str | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
-    """The `estimator:` node and notes."""
-    choice = require_single(choices, "sklearn")
-    entry, built = loss_args(frameworks, choice, "sklearn", rec.facts)
+    """The `estimator:` node (plain for `sklearn`, hydra for `sklearn_hydra`) and notes."""
+    model = model or "linear"
+    if model not in MODELS:
+        raise unknown_name("sklearn model", model, MODELS, "--model")
+    choice = require_single(choices, fmt)
+    shape = node if fmt == "sklearn_hydra" else _plain
+    entry, built = loss_args(frameworks, choice, fmt, rec.facts)
+    target = entry.target or "?"
+    args = {**built.args, **frameworks.sklearn_linear.get(target, {})}
     notes = list(built.notes)
-    notes.append(
-        f"optimizer advice ({rec.optimizer.name}) does not apply: {entry.target} has its own solver"
+    unpenalised = (
+        ", unpenalised as validate's proxies are" if target in frameworks.sklearn_linear else ""
     )
-    return {"estimator": node(entry.target, built.args)}, notes
+    notes.append(f"{target} after a StandardScaler{unpenalised}")
+    notes.append(
+        f"optimizer advice ({rec.optimizer.name}) does not apply: {target} has its own solver"
+    )
+    steps = [["scale", shape(SCALER, {})], ["model", shape(target, args)]]
+    return {"estimator": shape(PIPELINE, {"steps": steps})}, notes

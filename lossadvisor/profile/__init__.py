@@ -21,6 +21,7 @@ from lossadvisor.models import PROFILE_SCHEMA_VERSION, DatasetProfile, TargetPro
 if TYPE_CHECKING:
     import pyarrow
 
+    from lossadvisor.profile.options import FeatureOptions
     from lossadvisor.profile.stats import Partial
 
 TARGET_NAMES = ("target", "label", "y", "class", "outcome")
@@ -36,11 +37,16 @@ def profile_dataset(
     encoding: str = "utf-8",
     progress: Callable[[int], None] | None = None,
     engine: str = "pyarrow",
+    features: FeatureOptions | None = None,
+    order: Sequence[str] | None = None,
 ) -> DatasetProfile:
     """Profile the target column(s) of a data file ("-" = stdin) in one streaming pass.
 
     `progress` is called with the bytes of the file read so far. `engine="dask"` computes the
     same partials per dask partition (the `dask` extra; slower on one machine, for clusters).
+    `order`: the levels of an ordinal target, lowest first (`--order "a,b,c"`).
+    `features` controls the conditional pass (a cross-fitted baseline on the other columns and
+    the facts of its residuals; `profile/conditional.py`); None leaves it out.
     Raises InputError for any problem with the data or the options.
     """
     from lossadvisor import io
@@ -55,24 +61,35 @@ def profile_dataset(
         try:
             header = io.read_columns_header(path, fmt, encoding)
             chosen, choice = choose_targets(header, targets, source)
+            storage: dict[str, bool | None] = {}
             if engine == "dask":
                 from lossadvisor.profile.distributed import dask_partials
 
                 partials = dask_partials(path, fmt, chosen, encoding, sample_size)
             elif engine == "pyarrow":
-                partials = _stream(
+                partials, storage = _stream(
                     path, source, fmt, chosen, header, encoding, sample_size, progress
                 )
             else:
                 from lossadvisor.errors import unknown_name
 
                 raise unknown_name("engine", engine, ("pyarrow", "dask"), where="--engine")
+            profile = _assemble(
+                source, fmt, chosen, choice, partials, target_type, storage, order
+            )
+            if features is not None:
+                from lossadvisor.profile.conditional import conditional_profiles
+
+                targets_with = conditional_profiles(
+                    path, source, fmt, encoding, header, profile.targets, features
+                )
+                profile = profile.model_copy(update={"targets": targets_with})
         except InputError as err:
             if path == source:
                 raise
             shown = "stdin" if source == "-" else source
             raise InputError(str(err).replace(path, shown)) from None
-    return _assemble(source, fmt, chosen, choice, partials, target_type)
+    return profile
 
 
 @contextlib.contextmanager
@@ -150,8 +167,12 @@ def _stream(
     encoding: str,
     sample_size: int,
     progress: Callable[[int], None] | None,
-) -> dict[str, Partial]:
-    """One pass over the file; a column whose later values are not numbers is re-read as text."""
+) -> tuple[dict[str, Partial], dict[str, bool | None]]:
+    """One pass over the file; a column whose later values are not numbers is re-read as text.
+
+    Also returns, per numeric column, whether its values were stored as integers (CSV: the type
+    pyarrow infers from the first block; Parquet/JSONL: the schema), evidence for infer.py.
+    """
     import pyarrow as pa
 
     from lossadvisor.io import ColumnTypeError, infer_column_types
@@ -159,14 +180,27 @@ def _stream(
     inferred = infer_column_types(path, columns, fmt, encoding, header)
     # No first block (a header without rows): try numbers; the row check comes later.
     numeric = {c: _is_numeric(inferred[c]) if c in inferred else True for c in columns}
+    storage = {c: _integer_storage(inferred[c]) if c in inferred else None for c in columns}
     while True:
         types = {c: (pa.float64() if numeric[c] else pa.string()) for c in columns}
         try:
-            return _one_pass(path, fmt, columns, header, types, encoding, sample_size, progress)
+            partials = _one_pass(path, fmt, columns, header, types, encoding, sample_size, progress)
+            return partials, storage
         except ColumnTypeError as err:
             if not numeric.get(err.column, False):
                 raise InputError(str(err).replace(path, source)) from None
             numeric[err.column] = False
+
+
+def _integer_storage(dtype: pyarrow.DataType) -> bool | None:
+    """True for integer columns, False for float/decimal ones, None otherwise."""
+    import pyarrow as pa
+
+    if pa.types.is_integer(dtype):
+        return True
+    if pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
+        return False
+    return None
 
 
 def _one_pass(
@@ -197,7 +231,8 @@ def _one_pass(
             column = batch.column(name)
             running = partials.get(name)
             if pa.types.is_string(types[name]) or not _is_numeric(column.type):
-                column = column.cast(pa.string()) if not pa.types.is_string(column.type) else column
+                if not pa.types.is_string(column.type) and not pa.types.is_dictionary(column.type):
+                    column = column.cast(pa.string())
                 partials[name] = _update_labels(running, column, pc, stats)
                 continue
             try:
@@ -236,7 +271,14 @@ def float_values(column: Any) -> Any:
 
 
 def _update_labels(running: Any, column: Any, pc: Any, stats: Any) -> Any:
+    import pyarrow as pa
+
     n_rows, n_missing = len(column), column.null_count
+    levels = None
+    if pa.types.is_dictionary(column.type):
+        if column.type.ordered:  # a pandas ordered categorical: the dictionary is its order
+            levels = tuple(str(v) for v in column.dictionary.to_pylist())
+        column = column.cast(pa.string())
     counts: dict[str, int] = {}
     if running is None or running.value_counts is not None:
         vc = pc.value_counts(column)
@@ -245,7 +287,7 @@ def _update_labels(running: Any, column: Any, pc: Any, stats: Any) -> Any:
         ):
             if value is not None:
                 counts[value] = count
-    chunk = stats.label_partial_from_counts(n_rows, n_missing, counts)
+    chunk = stats.label_partial_from_counts(n_rows, n_missing, counts, levels)
     return chunk if running is None else stats.merge_labels(running, chunk)
 
 
@@ -256,6 +298,8 @@ def _assemble(
     choice: str,
     partials: dict[str, Partial],
     forced_type: str | None,
+    storage: dict[str, bool | None] | None = None,
+    order: Sequence[str] | None = None,
 ) -> DatasetProfile:
     from lossadvisor.profile import infer, summarize
     from lossadvisor.profile.readings import readings
@@ -264,6 +308,10 @@ def _assemble(
     n_rows = partials[columns[0]].n_rows
     if n_rows == 0:
         raise InputError(f"{source}: the file has a header but no rows.")
+    if order is not None and len(columns) > 1:
+        raise InputError("--order gives the levels of one target; profile one --target with it.")
+    if order is not None and forced_type not in (None, "ordinal"):
+        raise InputError(f"--order makes the target ordinal; drop --target-type {forced_type}.")
     inferred: list[tuple[str, str, int, bool]] = []
     for name in columns:
         p = partials[name]
@@ -279,11 +327,13 @@ def _assemble(
                 "there is nothing to learn."
             )
         skew = summarize.skewness_of(p) if isinstance(p, NumericPartial) else None
-        if forced_type is not None:
+        if order is not None:
+            kind, reason = "ordinal", f"given with --order ({' < '.join(order)})"
+        elif forced_type is not None:
             infer.check_override(forced_type, p, n_unique, name)
             kind, reason = forced_type, "given with --target-type"
         else:
-            kind, reason = infer.infer_type(p, n_unique, skew, name)
+            kind, reason = infer.infer_type(p, n_unique, skew, name, (storage or {}).get(name))
         inferred.append((kind, reason, n_unique, estimated))
     if forced_type is None and infer.multilabel_group([k for k, *_ in inferred]):
         inferred = [
@@ -292,7 +342,8 @@ def _assemble(
         ]
     profiles = []
     for name, (kind, reason, n_unique, estimated) in zip(columns, inferred, strict=True):
-        s = summarize.summarize(partials[name], kind, n_unique, estimated)
+        levels = infer.ordinal_levels(partials[name], order, name) if kind == "ordinal" else None
+        s = summarize.summarize(partials[name], kind, n_unique, estimated, levels)
         profiles.append(
             TargetProfile(
                 name=name,
@@ -304,6 +355,7 @@ def _assemble(
                 estimated=s.estimated,
                 sample_size=s.sample_size,
                 readings=readings(s.facts),
+                levels=list(levels) if levels is not None else None,
             )
         )
     return DatasetProfile(

@@ -86,4 +86,63 @@ def readings(facts: Mapping[str, FactValue]) -> dict[str, str]:
         out["low_density_ratio"] = f"{sparse:.1%} of values in sparse regions: " + _level(
             sparse, (0.03, 0.1), ("low", "moderate", "high")
         )
+    out.update(_robust_readings(facts))
+    out.update(conditional_readings(facts))
+    return out
+
+
+def _robust_readings(facts: Mapping[str, FactValue]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    mc = _num(facts, "medcouple")
+    if mc is not None:
+        # 0.077 / 0.155: the medcouples of Gamma(16) and Gamma(4) (skewness 0.5 and 1).
+        out["medcouple"] = _level(
+            abs(mc), (0.077, 0.155), ("bulk roughly symmetric", "bulk mildly skewed", "bulk skewed")
+        )
+    adjusted = _num(facts, "outlier_ratio_adjusted")
+    if adjusted is not None:
+        out["outlier_ratio_adjusted"] = f"{adjusted:.1%} outside the skew-adjusted fences"
+    return out
+
+
+def conditional_readings(facts: Mapping[str, FactValue]) -> dict[str, str]:
+    """Readings of the residual facts (what y looks like given x)."""
+    out: dict[str, str] = {}
+    r2 = _num(facts, "baseline_r2")
+    if r2 is not None:
+        out["baseline_r2"] = "features explain " + _level(
+            r2, (0.1, 0.5), ("little of the target", "part of the target", "much of the target")
+        )
+    outliers = _num(facts, "resid_outlier_ratio")
+    if outliers is not None:
+        out["resid_outlier_ratio"] = f"{outliers:.1%} residual outliers: " + _level(
+            outliers, (0.01, 0.02), ("low", "moderate", "high")
+        )
+    tail = facts.get("resid_tail")
+    if tail is not None:
+        out["resid_tail_index"] = f"{tail} residual tail"
+    het_p, het = _num(facts, "heteroscedasticity_p"), _num(facts, "heteroscedasticity")
+    if het_p is not None and het is not None:
+        out["heteroscedasticity"] = (
+            "spread changes with x" if het_p < 0.01 and het >= 0.13 else "spread about constant"
+        )
+    power = _num(facts, "variance_power")
+    low, high = _num(facts, "variance_power_low"), _num(facts, "variance_power_high")
+    if power is not None and low is not None and high is not None:
+        covered = [
+            name for p, name in ((0, "Gaussian"), (1, "Poisson"), (2, "Gamma")) if low <= p <= high
+        ]
+        out["variance_power"] = f"95 % interval {low:.2f}–{high:.2f}" + (
+            f": {' or '.join(covered)}-like" if covered else ""
+        )
+    dispersion = _num(facts, "conditional_dispersion")
+    if dispersion is not None:
+        out["conditional_dispersion"] = "given x: " + _level(
+            dispersion, (0.8, 1.5), ("underdispersed", "Poisson-like", "overdispersed")
+        )
+    excess = _num(facts, "zero_excess_nb")
+    if excess is not None:
+        out["zero_excess_nb"] = f"{excess:.2g}x the zeros the fitted NB predicts" + (
+            ": zeros beyond overdispersion" if excess > 1.5 else ""
+        )
     return out

@@ -63,6 +63,8 @@ class LabelPartial:
     n_rows: int
     n_missing: int
     value_counts: Mapping[str, int] | None
+    levels: tuple[str, ...] | None = None
+    """The level order of an ordered categorical (Parquet/arrow dictionary, ordered=True)."""
 
     @property
     def n(self) -> int:
@@ -137,10 +139,14 @@ def label_partial(labels: Iterable[str | None]) -> LabelPartial:
 
 
 def label_partial_from_counts(
-    n_rows: int, n_missing: int, counts: Mapping[str, int]
+    n_rows: int,
+    n_missing: int,
+    counts: Mapping[str, int],
+    levels: tuple[str, ...] | None = None,
 ) -> LabelPartial:
     """The partial of a chunk whose value counts were computed elsewhere (e.g. pyarrow)."""
-    return LabelPartial(n_rows, n_missing, dict(counts) if len(counts) <= VALUE_COUNT_CAP else None)
+    kept = dict(counts) if len(counts) <= VALUE_COUNT_CAP else None
+    return LabelPartial(n_rows, n_missing, kept, levels)
 
 
 def _merge_moments(a: NumericPartial, b: NumericPartial) -> tuple[float, float, float, float]:
@@ -217,7 +223,17 @@ def merge_labels(a: LabelPartial, b: LabelPartial) -> LabelPartial:
             counts[label] = counts.get(label, 0) + count
         if len(counts) > VALUE_COUNT_CAP:
             counts = None
-    return LabelPartial(a.n_rows + b.n_rows, a.n_missing + b.n_missing, counts)
+    return LabelPartial(
+        a.n_rows + b.n_rows, a.n_missing + b.n_missing, counts, _merge_levels(a.levels, b.levels)
+    )
+
+
+def _merge_levels(a: tuple[str, ...] | None, b: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """Level orders of two chunks: one of them when they agree (or one is absent); levels only
+    the second chunk knows are appended (row groups may carry different dictionaries)."""
+    if a is None or b is None or a == b:
+        return a or b
+    return a + tuple(level for level in b if level not in a)
 
 
 def merge(a: Partial, b: Partial) -> Partial:

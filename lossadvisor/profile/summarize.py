@@ -16,17 +16,20 @@ Definitions worth knowing (all in the user's units):
   on simulated data with k = sqrt(n): Student-t(3) and lognormal(sigma=1) read heavy, Gaussian
   and t(10) light, exponential and gamma(2) moderate, at n from 500 to 10^6.
 - low_density_ratio: see `low_density_ratio`.
+- medcouple, bowley_skewness, outlier_ratio_adjusted: robust shape (`profile/robust.py`): one
+  gross error barely moves them, where it can dominate the classical skewness.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from lossadvisor.facts import FactValue
+from lossadvisor.profile import robust
 from lossadvisor.profile.infer import label_set_counts, multilabel_delimiter
 from lossadvisor.profile.sketch import FloatArray
 from lossadvisor.profile.stats import EXTREMES_K, LabelPartial, NumericPartial, Partial
@@ -88,8 +91,18 @@ def label_of(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def summarize(partial: Partial, target_type: str, n_unique: int, unique_estimated: bool) -> Summary:
-    """All facts that apply to `target_type`, from a finished partial."""
+def summarize(
+    partial: Partial,
+    target_type: str,
+    n_unique: int,
+    unique_estimated: bool,
+    levels: Sequence[str] | None = None,
+) -> Summary:
+    """All facts that apply to `target_type`, from a finished partial.
+
+    Ordinal targets (`levels`, lowest first) get the class facts with the counts in level
+    order, n_classes = every level (observed or not), and the numeric facts when numeric.
+    """
     out = Summary()
     out.facts["target_type"] = target_type
     out.facts["n_rows"] = partial.n_rows
@@ -101,6 +114,13 @@ def summarize(partial: Partial, target_type: str, n_unique: int, unique_estimate
         out.class_counts = _class_counts(partial, target_type)
         out.facts.update(class_facts(out.class_counts, partial.n, target_type))
         return out
+    if target_type == "ordinal":
+        counts = _class_counts(partial, target_type)
+        out.class_counts = {level: counts[level] for level in levels or () if level in counts}
+        out.facts.update(class_facts(out.class_counts, partial.n, target_type))
+        out.facts["n_classes"] = len(levels or ())
+        if not isinstance(partial, NumericPartial):
+            return out
     assert isinstance(partial, NumericPartial)
     out.facts.update(_numeric_facts(partial, target_type, out))
     return out
@@ -164,6 +184,12 @@ def _numeric_facts(p: NumericPartial, target_type: str, out: Summary) -> dict[st
     facts["outlier_ratio"] = robust_outlier_ratio(sample, median, mad_sigma)
     facts["outlier_ratio_iqr"] = iqr_outlier_ratio(sample)
     facts["low_density_ratio"] = low_density_ratio(sample, mad_sigma)
+    mc = robust.medcouple(sample)
+    facts["medcouple"] = mc
+    facts["bowley_skewness"] = robust.bowley_skewness(sample)
+    facts["outlier_ratio_adjusted"] = robust.adjusted_outlier_ratio(sample, mc)
+    if not p.reservoir.exact or sample.size > robust.MEDCOUPLE_SAMPLE:
+        out.estimated.append("medcouple")
     if not p.reservoir.exact:
         out.estimated += [
             "median",
@@ -172,6 +198,8 @@ def _numeric_facts(p: NumericPartial, target_type: str, out: Summary) -> dict[st
             "outlier_ratio",
             "outlier_ratio_iqr",
             "low_density_ratio",
+            "bowley_skewness",
+            "outlier_ratio_adjusted",
         ]
         out.sample_size = int(sample.size)
 

@@ -16,6 +16,8 @@ _PERCENT = {
     "outlier_ratio_iqr",
     "zero_ratio",
     "low_density_ratio",
+    "outlier_ratio_adjusted",
+    "resid_outlier_ratio",
     # vision shares (lossadvisor.vision)
     "foreground_ratio",
     "image_foreground_mean",
@@ -90,9 +92,28 @@ def render_profile(profile: DatasetProfile) -> Group:
     ]
     for target in profile.targets:
         parts.append(target_table(target))
+        if target.conditional is not None:
+            parts.append(Text(_conditional_note(target), style="dim"))
         if target.estimated:
             parts.append(Text(_estimate_note(target), style="dim"))
     return Group(*parts)
+
+
+def _conditional_note(target: TargetProfile) -> str:
+    """Which distribution the resid_* facts describe: the baseline, its rows and features."""
+    info = target.conditional
+    assert info is not None
+    if info.model is None:
+        return f"conditional facts: none ({info.note})"
+    text = (
+        f"conditional facts (resid_*, variance_power, ...): {info.resampling} residuals of "
+        f"{info.model} on {len(info.features)} feature(s); {info.note}"
+    )
+    if info.excluded:
+        text += "; excluded: " + ", ".join(f"{k} ({v})" for k, v in info.excluded.items())
+    if info.exposure:
+        text += f"; exposure column '{info.exposure}' used as an offset"
+    return text
 
 
 def _estimate_note(target: TargetProfile) -> str:
@@ -103,6 +124,8 @@ def _estimate_note(target: TargetProfile) -> str:
         notes.append(f"from a seeded uniform sample of {target.sample_size:,} of {files:,} files")
     elif target.sample_size is not None:
         notes.append(f"from a uniform sample of {target.sample_size:,} of {rows:,} rows")
+    if "medcouple" in target.estimated:
+        notes.append("medcouple on a seeded subsample of 2,000 values")
     if "n_unique" in target.estimated:
         notes.append("n_unique from a distinct-count sketch (about 2 % error)")
     return "* estimated: " + "; ".join(notes)

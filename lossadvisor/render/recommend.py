@@ -74,25 +74,48 @@ def facts_view(facts: Mapping[str, FactValue]) -> RenderableType:
     return table
 
 
+def why_text(reason: str, limit: int = 90) -> Text:
+    """A signed reason for the ranking table: '+4 rule.id' kept whole (bold), then its `because`
+    shortened by `brief` (the ledger below and --json keep the full text)."""
+    head, sep, because = reason.partition(": ")
+    if not sep or " " not in head or head.count(" ") > 1:
+        return Text(brief(reason, limit))  # not a signed reason ('no rule about it', exclusions)
+    return Text.assemble((head, "bold"), ": ", brief(because, limit))
+
+
+def _id_width(reasons: Iterable[str]) -> int:
+    """The widest '+4 rule.id:' prefix, so that a narrow why column never folds a rule id."""
+    return max((len(r.partition(": ")[0]) + 1 for r in reasons if ": " in r), default=10)
+
+
+VERDICT_STYLES = {
+    "recommended": "green",
+    "alternative": "cyan",
+    "weaker": "default",
+    "avoid": "yellow",
+    "excluded": "red",
+}
+
+
 def ranking_view(ranking: Sequence[RankedLoss], top: int, explain: bool) -> RenderableType:
-    """The ranked table: rank, loss, score, verdict and the two strongest reasons."""
-    table = Table(title="Ranking", title_justify="left")
-    table.add_column("#", justify="right")
-    table.add_column("loss", style="bold")
-    table.add_column("score", justify="right")
-    table.add_column("verdict")
-    table.add_column("why")
-    styles = {"recommended": "green", "alternative": "cyan", "avoid": "yellow", "excluded": "red"}
+    """The ranked table: rank, loss, score, verdict and the strongest signed reasons."""
     candidates = [r for r in ranking if r.verdict != "excluded"]
     excluded = [r for r in ranking if r.verdict == "excluded"]
     shown = candidates if explain else candidates[:top]
+    reasons = [reason for item in shown for reason in item.reasons[:2]]
+    table = Table(title="Ranking", title_justify="left")
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("loss", style="bold", no_wrap=True)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("why", min_width=min(_id_width(reasons), 40))
     for rank, item in enumerate(shown, start=1):
         table.add_row(
             str(rank),
             item.loss,
             signed(item.score),
-            Text(item.verdict, style=styles[item.verdict]),
-            "\n".join(brief(reason) for reason in item.reasons[:2]),
+            Text(item.verdict, style=VERDICT_STYLES[item.verdict]),
+            Text("\n").join(why_text(reason) for reason in item.reasons[:2]),
         )
     if explain:
         for item in excluded:
@@ -112,9 +135,9 @@ def ranking_view(ranking: Sequence[RankedLoss], top: int, explain: bool) -> Rend
 def ledger_view(title: str, ledger: Sequence[Contribution]) -> RenderableType:
     """Every contribution: rule id, table, delta, because, and the facts it cites with values."""
     table = Table(title=title, title_justify="left")
-    table.add_column("rule")
-    table.add_column("table")
-    table.add_column("Δ", justify="right")
+    table.add_column("rule", no_wrap=True)
+    table.add_column("table", no_wrap=True)
+    table.add_column("Δ", justify="right", no_wrap=True)
     table.add_column("because")
     table.add_column("facts")
     for c in ledger:
@@ -129,10 +152,10 @@ def ledger_view(title: str, ledger: Sequence[Contribution]) -> RenderableType:
 def params_view(title: str, params: Mapping[str, ParamAdvice]) -> RenderableType:
     """Hyperparameters with their derivations and the rule that asked for them."""
     table = Table(title=title, title_justify="left")
-    table.add_column("param", style="bold")
-    table.add_column("value")
+    table.add_column("param", style="bold", no_wrap=True)
+    table.add_column("value", no_wrap=True)
     table.add_column("derivation")
-    table.add_column("rule")
+    table.add_column("rule", no_wrap=True)
     for name, advice in params.items():
         table.add_row(name, fact_text(advice.value), advice.derivation, advice.rule_id or "")
     return table

@@ -156,29 +156,55 @@ def rule_data(rule: Rule) -> dict[str, Any]:
     return rule.model_dump(mode="json", exclude_none=True)
 
 
-def losses_table(losses: Sequence[LossSpec]) -> RenderableType:
-    """The catalog: id, name, family, output, outlier sensitivity, gradient, complexity."""
+# The catalog's columns, most useful first: ids and short vocabulary never wrap; the prose
+# columns (name, complexity) are kept only while they fit (`explain ID` shows them whole).
+_LOSS_COLUMNS = ("id", "family", "output", "outliers", "gradient", "name", "complexity")
+_PROSE = {"name": 14, "complexity": 18}  # the narrowest width at which a prose column helps
+
+
+def _loss_row(loss: LossSpec) -> dict[str, str]:
+    props = loss.properties
+    return {
+        "id": loss.id,
+        "name": loss.name,
+        "family": loss.family,
+        "output": loss.output,
+        "outliers": props.outlier_sensitivity,
+        "gradient": props.gradient_continuity + (", bounded" if props.gradient_bounded else ""),
+        "complexity": props.time_complexity,
+    }
+
+
+def fitting_columns(rows: Sequence[Mapping[str, str]], width: int) -> list[str]:
+    """The catalog columns that fit `width` (a rich table spends 3 cells a column, plus 1),
+    in priority order; short columns at their widest value, prose at its minimum width."""
+    chosen: list[str] = []
+    used = 1
+    for column in _LOSS_COLUMNS:
+        widest = max([len(column), *(len(row[column]) for row in rows)])
+        need = min(widest, _PROSE.get(column, widest)) + 3
+        if column == "id" or used + need <= width:
+            chosen.append(column)
+            used += need
+    return chosen
+
+
+def losses_table(losses: Sequence[LossSpec], width: int = 200) -> RenderableType:
+    """The catalog: id, family, output, outlier sensitivity, gradient, name, complexity, with
+    the low-value columns dropped when `width` is too narrow for them."""
+    rows = [_loss_row(loss) for loss in losses]
+    columns = fitting_columns(rows, width)
+    dropped = [c for c in _LOSS_COLUMNS if c not in columns]
     table = Table(title=f"{len(losses)} losses", title_justify="left")
-    table.add_column("id", style="bold", no_wrap=True)
-    table.add_column("name")
-    table.add_column("family")
-    table.add_column("output")
-    table.add_column("outliers")
-    table.add_column("gradient")
-    table.add_column("complexity")
-    for loss in losses:
-        props = loss.properties
-        gradient = props.gradient_continuity + (", bounded" if props.gradient_bounded else "")
-        table.add_row(
-            loss.id,
-            loss.name,
-            loss.family,
-            loss.output,
-            props.outlier_sensitivity,
-            gradient,
-            props.time_complexity,
-        )
-    return table
+    for column in columns:
+        prose = column in _PROSE
+        table.add_column(column, style="bold" if column == "id" else "", no_wrap=not prose)
+    for row in rows:
+        table.add_row(*(row[column] for column in columns))
+    if not dropped:
+        return table
+    note = f"not shown at this width: {', '.join(dropped)} (see `lossadvisor explain ID`)"
+    return Group(table, Text(note, style="dim"))
 
 
 def rules_about(loss_id: str, base: RuleBase) -> tuple[list[Rule], list[Rule]]:

@@ -31,6 +31,7 @@ _CODE = (
     "rules/schema.py",
     "rules/validate.py",
     "rules/yaml_lines.py",
+    "vocabulary.py",
 )
 """The modules whose behaviour decides what a valid RuleBase is."""
 

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from lossadvisor.rules.load import ARTICLE_FILE, LOSSES_FILE, METHODS_FILE, display_name
+from lossadvisor.rules.load import (
+    ARTICLE_FILE,
+    LOSSES_FILE,
+    METHODS_FILE,
+    VOCABULARY_FILE,
+    display_name,
+)
 from lossadvisor.rules.schema import (
     BalancingSpec,
     LossSpec,
@@ -29,8 +35,10 @@ from lossadvisor.rules.validate import (
     check_losses,
     check_methods,
     check_table,
+    check_vocabulary,
 )
 from lossadvisor.rules.yaml_lines import LineDict, YamlProblem, load_with_lines
+from lossadvisor.vocabulary import Vocabulary
 
 
 @dataclass
@@ -89,6 +97,8 @@ def _kind(tree: Any) -> str:
         return "methods"
     if "rows" in tree:
         return "article"
+    if "families" in tree or "head_tasks" in tree:
+        return "vocabulary"
     if "rules" in tree or "table" in tree:
         return "table"
     return ""
@@ -112,6 +122,7 @@ class _Result:
     rules: list[Rule] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     digest: str = ""
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
 
 
 def _catalog_for(
@@ -174,7 +185,7 @@ def _catalog_for(
             rows = (rows or frozenset()) | found
             if p in parsed:
                 result.problems += problems
-    return Catalog(
+    catalog = Catalog(
         article_rows=rows,
         losses=result.losses,
         optimizers=result.optimizers,
@@ -183,6 +194,26 @@ def _catalog_for(
         has_losses=bool(result.losses),
         has_methods=bool(result.optimizers or result.balancing),
     )
+    vocabularies = [p for p in parsed if p.kind == "vocabulary"]
+    if not vocabularies and needs_catalog and (base / VOCABULARY_FILE).is_file():
+        builtin = parse(base / VOCABULARY_FILE)
+        if builtin.kind == "vocabulary":
+            # Its presets name the built-in catalog's losses, which `catalog` may not be.
+            vocabulary, problems = check_vocabulary(builtin.tree, builtin.name, None)
+            if vocabulary is not None and not problems:
+                result.vocabulary = vocabulary
+                return replace(catalog, vocabulary=vocabulary)
+        result.problems.append(
+            Problem(builtin.name, None, None, "the built-in vocabulary is not usable")
+        )
+        return catalog
+    for p in vocabularies:
+        vocabulary, problems = check_vocabulary(p.tree, p.name, catalog)
+        result.problems += problems
+        if vocabulary is not None:
+            result.vocabulary = vocabulary
+            catalog = replace(catalog, vocabulary=vocabulary)
+    return catalog
 
 
 def _merged(old: MethodSettings, new: MethodSettings) -> MethodSettings:

@@ -42,6 +42,7 @@ class Evaluation(BaseModel):
     param_hints: dict[str, dict[str, list[ParamHint]]] = Field(default_factory=dict)
     optimizer_ledger: dict[str, list[Contribution]] = Field(default_factory=dict)
     optimizer_settings: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    optimizer_schedules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     balancing_ledger: dict[str, list[Contribution]] = Field(default_factory=dict)
     balancing_settings: dict[str, dict[str, Any]] = Field(default_factory=dict)
     cautions: list[Caution] = Field(default_factory=list)
@@ -91,6 +92,7 @@ def evaluate(
     param_hints: dict[str, dict[str, list[ParamHint]]] = {}
     optimizer_ledger: dict[str, list[Contribution]] = {}
     optimizer_settings: dict[str, dict[str, Any]] = {}
+    optimizer_schedules: dict[str, dict[str, Any]] = {}
     balancing_ledger: dict[str, list[Contribution]] = {}
     balancing_settings: dict[str, dict[str, Any]] = {}
     cautions: list[Caution] = []
@@ -115,6 +117,9 @@ def evaluate(
             for param, value in advice.items():
                 per_loss.setdefault(param, []).append(_hint(rule.id, value))
         _advise(rule.optimizer, optimizer_ledger, optimizer_settings, contribution, because)
+        if rule.optimizer is not None:
+            for method, schedule in rule.optimizer.schedule.items():
+                optimizer_schedules.setdefault(method, {}).update(_plain(schedule))
         _advise(rule.balancing, balancing_ledger, balancing_settings, contribution, because)
         if rule.caution:
             # The losses the rule acts on, so a reader can tell whom the caution concerns.
@@ -130,6 +135,7 @@ def evaluate(
         param_hints=param_hints,
         optimizer_ledger=optimizer_ledger,
         optimizer_settings=optimizer_settings,
+        optimizer_schedules=optimizer_schedules,
         balancing_ledger=balancing_ledger,
         balancing_settings=balancing_settings,
         cautions=cautions,

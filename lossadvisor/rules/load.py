@@ -16,18 +16,29 @@ from typing import Any
 from lossadvisor.errors import InputError
 from lossadvisor.resources import rules_dir
 from lossadvisor.rules.cache import cache_key, read_cached, write_cached
-from lossadvisor.rules.schema import TABLES, RuleBase
+from lossadvisor.rules.schema import EXTRA_TABLES, TABLES, RuleBase
 
 LOSSES_FILE = "losses.yaml"
 METHODS_FILE = "methods.yaml"
 FRAMEWORKS_FILE = "frameworks.yaml"
 ARTICLE_FILE = "article.yaml"
+VOCABULARY_FILE = "tasks.yaml"
 
 
 def builtin_files(base: Path | None = None) -> list[Path]:
-    """The built-in rule files in load order: the catalogs, then the eight tables."""
+    """The built-in rule files in load order: the catalogs, the vocabulary, the eight tables,
+    then the tables beyond the article. The vocabulary and the extra tables are optional (a
+    minimal base, as in the tests, has neither)."""
     base = base or rules_dir()
-    return [base / LOSSES_FILE, base / METHODS_FILE, *(base / f"{t}.yaml" for t in TABLES)]
+    vocabulary = [base / VOCABULARY_FILE] if (base / VOCABULARY_FILE).is_file() else []
+    extra = [base / f"{t}.yaml" for t in EXTRA_TABLES if (base / f"{t}.yaml").is_file()]
+    return [
+        base / LOSSES_FILE,
+        base / METHODS_FILE,
+        *vocabulary,
+        *(base / f"{t}.yaml" for t in TABLES),
+        *extra,
+    ]
 
 
 def display_name(path: Path) -> str:
@@ -86,6 +97,7 @@ def load_rulebase(
         tables=result.tables,
         digest=result.digest,
         files=result.files,
+        vocabulary=result.vocabulary,
     )
     if key is not None:
         write_cached(key, rulebase)

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, StrictInt
 
 from lossadvisor.facts import LossFamily, ModelOutput, TargetType, Task
+from lossadvisor.vocabulary import Reference, Vocabulary
 
 TABLES: tuple[str, ...] = (
     "task",
@@ -26,6 +27,10 @@ TABLES: tuple[str, ...] = (
     "optimizer",
 )
 """The article's eight tables, in article order (table1 .. table8)."""
+
+EXTRA_TABLES: tuple[str, ...] = ("practice",)
+"""Tables beyond the article (no article rows to cover): what reference implementations train
+with, per task family (rules/practice.yaml). They load after the article's tables."""
 
 # The vocabularies are defined once, in the fact vocabulary.
 Family = LossFamily
@@ -233,6 +238,9 @@ class MethodAdvice(_Strict):
 
     score: dict[str, Number] = Field(default_factory=dict)
     settings: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    schedule: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="optimizer id -> overrides of its catalog schedule"
+    )
 
 
 class RuleEntry(_Strict):
@@ -249,6 +257,10 @@ class RuleEntry(_Strict):
     optimizer: MethodAdvice | None = None
     balancing: MethodAdvice | None = None
     caution: str | None = None
+    references: list[Reference] = Field(
+        default_factory=list,
+        description="source files the rule was read from (repository, path, lines, commit)",
+    )
 
 
 class Rule(RuleEntry):
@@ -286,6 +298,9 @@ class RuleBase(_Strict):
     tables: dict[str, TableInfo]
     digest: str
     files: list[str] = Field(default_factory=list, description="rule files in load order")
+    vocabulary: Vocabulary = Field(
+        default_factory=Vocabulary, description="rules/tasks.yaml: the words users type"
+    )
 
     def rule(self, rule_id: str) -> Rule | None:
         """The rule with this id, or None."""

@@ -17,10 +17,18 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from lossadvisor.errors import did_you_mean, one_line
-from lossadvisor.facts import FACTS, LOSS_FAMILIES, FactSpec
+from lossadvisor.facts import (
+    FACTS,
+    LOSS_FAMILIES,
+    METRIC_SYNONYMS,
+    METRICS,
+    MODEL_OUTPUTS,
+    FactSpec,
+)
 from lossadvisor.params import DERIVATION_NAMES
 from lossadvisor.rules.conditions import check_condition
 from lossadvisor.rules.schema import (
+    EXTRA_TABLES,
     TABLES,
     BalancingSpec,
     LossSpec,
@@ -34,6 +42,7 @@ from lossadvisor.rules.schema import (
     TableInfo,
 )
 from lossadvisor.rules.yaml_lines import LineDict, LineList, line_of
+from lossadvisor.vocabulary import HEX40, LINES, Reference, Vocabulary, normalise
 
 RULE_ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 CATALOG_ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -43,6 +52,8 @@ DERIVATIONS = DERIVATION_NAMES
 """The named derivations of docs/rule-language.md (computed in lossadvisor/params.py)."""
 
 EFFECTS = ("score", "exclude", "params", "optimizer", "balancing", "caution")
+VOCABULARY_FACTS = ("task_family", "architecture", "head_task")
+"""Facts whose choices come from rules/tasks.yaml."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,18 @@ class Catalog:
     has_losses: bool = True
     has_methods: bool = True
     article_rows: frozenset[str] | None = None  # None: no article.yaml, covers go unchecked
+    vocabulary: Vocabulary | None = None  # None: no tasks.yaml, family names go unchecked
+
+    def choices(self) -> dict[str, tuple[str, ...]]:
+        """Admissible values of the facts whose choices come from the rule files."""
+        out: dict[str, tuple[str, ...]] = {"loss_family": LOSS_FAMILIES}
+        if self.has_losses:
+            out["loss"] = tuple(self.losses)
+        vocabulary = self.vocabulary or Vocabulary()
+        out["task_family"] = vocabulary.family_ids()
+        out["architecture"] = vocabulary.architecture_ids()
+        out["head_task"] = vocabulary.head_task_ids()
+        return out
 
 
 # --- pydantic errors -> one-line messages -------------------------------------------------------
@@ -395,14 +418,14 @@ def check_table(
         problems = []
     table = str(tree.get("table", ""))
     if header is not None:
-        if table not in TABLES:
+        if table not in (*TABLES, *EXTRA_TABLES):
             problems.append(
                 Problem(
                     file,
                     _line(tree, "table"),
                     None,
-                    f"the 'table' must be one of {', '.join(TABLES)}. "
-                    f"Got {table!r} instead.{did_you_mean(table, TABLES)}",
+                    f"the 'table' must be one of {', '.join((*TABLES, *EXTRA_TABLES))}. "
+                    f"Got {table!r} instead.{did_you_mean(table, (*TABLES, *EXTRA_TABLES))}",
                 )
             )
         elif builtin and table != stem:
@@ -418,7 +441,7 @@ def check_table(
         if builtin and not header.title:
             problems.append(Problem(file, tree.line, None, "missing required key 'title'"))
     info = None
-    if header is not None and table in TABLES:
+    if header is not None and table in (*TABLES, *EXTRA_TABLES):
         info = TableInfo(
             table=table,
             title=header.title or table,
@@ -470,8 +493,13 @@ def check_rule(
             f"Got {entry.id!r} instead.",
             "id",
         )
-    if builtin and not entry.covers:
+    if builtin and not entry.covers and table not in EXTRA_TABLES:
         add("a built-in rule must say which article rows it covers", "covers")
+    if table in EXTRA_TABLES and entry.covers:
+        add(f"the {table} table holds no article rows; 'covers' must be empty", "covers")
+    for i, ref in enumerate(entry.references):
+        for message in check_reference(ref):
+            add(message, "references", i)
     for i, cover in enumerate(entry.covers):
         if not COVERS.match(cover):
             add(
@@ -482,11 +510,11 @@ def check_rule(
             )
         elif catalog.article_rows is not None and cover not in catalog.article_rows:
             add(f"covers '{cover}', which is not a row of rules/article.yaml.", "covers", i)
-    choices = {"loss": tuple(catalog.losses), "loss_family": LOSS_FAMILIES}
-    if not catalog.has_losses:
-        choices.pop("loss")
+    choices = catalog.choices()
     for loc, message in check_condition(entry.when, choices):
         if not catalog.has_losses and loc and loc[-1] == "loss":
+            continue
+        if catalog.vocabulary is None and loc and loc[-1] in VOCABULARY_FACTS:
             continue
         add(message, "when", *loc)
     for message in check_template(entry.because):
@@ -516,7 +544,7 @@ def check_rule(
             advice: MethodAdvice | None = getattr(entry, effect)
             if advice is None:
                 continue
-            for part in ("score", "settings"):
+            for part in ("score", "settings", "schedule"):
                 for method in getattr(advice, part):
                     if method not in known:
                         add(
@@ -655,3 +683,143 @@ def check_template(text: str) -> list[str]:
                 f"{FACTS[field].kind} fact: {err}"
             )
     return problems
+
+
+# --- the vocabulary (rules/tasks.yaml) -----------------------------------------------------------
+
+
+def check_reference(ref: Reference) -> list[str]:
+    """Problems of one source-file citation: the commit is 40 hex digits, the lines a range."""
+    problems = []
+    if not HEX40.match(ref.commit):
+        problems.append(f"a reference's commit must be 40 hex digits. Got {ref.commit!r} instead.")
+    if not LINES.match(ref.lines):
+        problems.append(f"a reference's lines must look like '42' or '120-168'. Got {ref.lines!r}.")
+    elif "-" in ref.lines:
+        first, last = (int(x) for x in ref.lines.split("-"))
+        if last < first:
+            problems.append(f"a reference's line range runs backwards: {ref.lines!r}")
+    if "/" not in ref.repo:
+        problems.append(f"a reference's repo must be owner/name. Got {ref.repo!r} instead.")
+    return problems
+
+
+def check_vocabulary(
+    tree: LineDict, file: str, catalog: Catalog | None = None
+) -> tuple[Vocabulary | None, list[Problem]]:
+    """Validate rules/tasks.yaml: the schema, unique ids and words, cross-references."""
+    problems = _top_keys(
+        tree,
+        file,
+        ("families", "head_tasks", "architectures", "metrics", "model_outputs", "unsupported"),
+    )
+    try:
+        vocabulary = Vocabulary.model_validate(dict(tree))
+    except ValidationError as err:
+        return None, problems + pydantic_problems(err, Vocabulary, tree, file, None)
+
+    def add(section: str, index: int, entry: str, message: str, *loc: Any) -> None:
+        problems.append(Problem(file, line_of(tree, (section, index, *loc)), entry, message))
+
+    sections: dict[str, list[Any]] = {
+        "families": vocabulary.families,
+        "head_tasks": vocabulary.head_tasks,
+        "architectures": vocabulary.architectures,
+        "metrics": vocabulary.metrics,
+        "model_outputs": vocabulary.model_outputs,
+    }
+    for section, entries in sections.items():
+        ids: set[str] = set()
+        words: dict[str, str] = {}
+        for i, entry in enumerate(entries):
+            if not CATALOG_ID.match(entry.id):
+                add(section, i, entry.id, "an id must be lowercase snake_case", "id")
+            if entry.id in ids:
+                add(section, i, entry.id, f"duplicate id '{entry.id}' in '{section}'", "id")
+            ids.add(entry.id)
+            for word in (entry.id, *entry.synonyms):
+                key = normalise(word)
+                owner = words.setdefault(key, entry.id)
+                if owner != entry.id:
+                    add(
+                        section,
+                        i,
+                        entry.id,
+                        f"the word '{word}' already names '{owner}' in '{section}'",
+                        "synonyms",
+                    )
+    for i, term in enumerate(vocabulary.metrics):
+        if term.id not in METRICS:
+            add("metrics", i, term.id, f"'{term.id}' is not a metric of lossadvisor/facts.py")
+    metric_words = {normalise(w): t.id for t in vocabulary.metrics for w in (t.id, *t.synonyms)}
+    for word, target in METRIC_SYNONYMS.items():
+        if metric_words.get(normalise(word), target) != target:
+            problems.append(
+                Problem(
+                    file,
+                    line_of(tree, ("metrics",)),
+                    word,
+                    f"'{word}' names '{metric_words[normalise(word)]}' here but '{target}' in "
+                    "facts.METRIC_SYNONYMS (validate and tune read that one)",
+                )
+            )
+    for i, term in enumerate(vocabulary.model_outputs):
+        if term.id not in MODEL_OUTPUTS:
+            add("model_outputs", i, term.id, f"'{term.id}' is not a model output of facts.py")
+    families = set(vocabulary.family_ids())
+    architectures = set(vocabulary.architecture_ids())
+    heads = set(vocabulary.head_task_ids())
+    base_catalog = catalog or Catalog(losses={}, optimizers={}, balancing={}, has_losses=False)
+    choices = Catalog(
+        losses=base_catalog.losses,
+        optimizers={},
+        balancing={},
+        has_losses=base_catalog.has_losses,
+        vocabulary=vocabulary,
+    ).choices()
+    for i, family in enumerate(vocabulary.families):
+        if family.parent is not None and family.parent not in families:
+            add("families", i, family.id, f"unknown parent family '{family.parent}'", "parent")
+        for arch in family.architectures:
+            if arch not in architectures:
+                hint = did_you_mean(arch, architectures)
+                add("families", i, family.id, f"unknown architecture '{arch}'.{hint}")
+        for loc, message in check_condition(dict(family.implies), choices):
+            add("families", i, family.id, f"implies: {message}", "implies", *loc)
+        for p, preset in enumerate(family.presets):
+            where = ("presets", p)
+            if preset.architecture is not None and preset.architecture not in family.architectures:
+                add(
+                    "families",
+                    i,
+                    family.id,
+                    f"preset '{preset.name}' names architecture '{preset.architecture}', "
+                    "which the family does not list",
+                    *where,
+                )
+            for r, ref in enumerate(preset.references):
+                for message in check_reference(ref):
+                    add("families", i, family.id, message, *where, "references", r)
+            for h, head in enumerate(preset.heads):
+                here = (*where, "heads", h)
+                if head.head_task not in heads:
+                    hint = did_you_mean(head.head_task, heads)
+                    add("families", i, family.id, f"unknown head task '{head.head_task}'.{hint}")
+                if not base_catalog.has_losses:
+                    continue
+                spec = base_catalog.losses.get(head.loss)
+                if spec is None:
+                    hint = did_you_mean(head.loss, base_catalog.losses)
+                    add("families", i, family.id, f"unknown loss id '{head.loss}'.{hint}", *here)
+                    continue
+                for loc, message in _check_params(head.loss, spec, head.params):
+                    add("families", i, family.id, message, *here, "params", *loc)
+    for i, entry in enumerate(vocabulary.unsupported):
+        for name in entry.suggest:
+            if name not in families:
+                add("unsupported", i, None or entry.words[0], f"suggests unknown family '{name}'")
+        family_words = {normalise(w) for f in vocabulary.families for w in (f.id, *f.synonyms)}
+        for word in entry.words:
+            if normalise(word) in family_words:
+                add("unsupported", i, entry.words[0], f"'{word}' is also a family's word")
+    return vocabulary, problems

@@ -245,6 +245,12 @@ SEGMENTATION = {
     "jaccard",
 }
 BOXES = {"giou", "diou", "ciou"}
+ORDINAL = {"cumulative_link", "coral"}
+
+
+def facts_for(loss: str) -> dict[str, Any]:
+    """The profile facts an export of `loss` needs (ordinal losses: the number of levels)."""
+    return {"n_classes": 3} if loss in ORDINAL else {}
 
 
 def boxes(generator: Any, n: int) -> Any:
@@ -258,7 +264,11 @@ def boxes(generator: Any, n: int) -> Any:
 def torch_inputs(loss: str, multiclass: bool = False, seed: int = 0) -> tuple[Any, list[Any]]:
     """(prediction leaf with requires_grad, [other forward args]) shaped for `loss`."""
     import torch
+    from task_loss_inputs import task_inputs
 
+    found = task_inputs(loss, seed)  # the task-family losses of issue 12
+    if found is not None:
+        return found
     g = torch.Generator().manual_seed(seed)
     k = 3
     if loss in SEGMENTATION:
@@ -283,6 +293,11 @@ def torch_inputs(loss: str, multiclass: bool = False, seed: int = 0) -> tuple[An
         if loss == "soft_bce":
             return pred.requires_grad_(), [torch.rand(8, 1, generator=g)]
         return pred.requires_grad_(), [(torch.rand(8, 1, generator=g) > 0.5).float()]
+    if loss in ORDINAL:  # K = 3 levels: one score (cumulative link) or K − 1 logits (CORAL)
+        width = k - 1 if loss == "coral" else 1
+        return torch.randn(8, width, generator=g).requires_grad_(), [
+            torch.randint(0, k, (8,), generator=g)
+        ]
     if loss in CLASS_INDEX:
         return torch.randn(8, k, generator=g).requires_grad_(), [
             torch.randint(0, k, (8,), generator=g)
@@ -321,9 +336,12 @@ def torch_inputs(loss: str, multiclass: bool = False, seed: int = 0) -> tuple[An
 def run_once(loss_fn: Any, loss: str, multiclass: bool = False) -> Any:
     """One forward + backward; returns (loss value, gradient of the prediction)."""
     import torch
+    from task_loss_inputs import LOG_SOFTMAX_FIRST
 
     pred, rest = torch_inputs(loss, multiclass)
     first = torch.log_softmax(pred, dim=1) if loss == "kl_div" else pred
+    if loss in LOG_SOFTMAX_FIRST:
+        first = torch.log_softmax(pred, dim=-1)
     value = loss_fn(first, *rest)
     value.backward()
     return value, pred.grad

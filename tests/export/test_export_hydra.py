@@ -14,6 +14,7 @@ from export_helpers import (
     FAMILIES,
     SEGMENTATION,
     catalog,
+    facts_for,
     frameworks_yaml,
     make_rec,
     run_once,
@@ -61,7 +62,7 @@ def one_step(cfg: Any) -> tuple[torch.nn.Linear, torch.Tensor]:
 
 @pytest.mark.parametrize("loss", TORCH_LOSSES)
 def test_every_catalog_loss_instantiates_and_backpropagates(loss: str, tmp_path: Path) -> None:
-    cfg = load_exported(make_rec(loss, catalog_params(loss)), tmp_path)
+    cfg = load_exported(make_rec(loss, catalog_params(loss), facts=facts_for(loss)), tmp_path)
     loss_fn = instantiate(cfg.loss)
     assert isinstance(loss_fn, torch.nn.Module)
     value, grad = run_once(loss_fn, loss)

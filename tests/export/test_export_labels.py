@@ -142,15 +142,16 @@ def test_sklearn_class_weight_keys_are_the_labels(sizes_rec: Recommendation) -> 
     from omegaconf import OmegaConf
     from sklearn.utils.class_weight import compute_sample_weight
 
-    data = export_recommendation(sizes_rec, "sklearn", class_order=NATURAL)
+    data = export_recommendation(sizes_rec, "sklearn_hydra", class_order=NATURAL)
     assert labels_of(data)["encoding"] == "labels"
-    estimator = instantiate(OmegaConf.create(data)["estimator"])
+    pipeline = instantiate(OmegaConf.create(data)["estimator"])
+    estimator = pipeline.steps[-1][1]
     assert list(estimator.class_weight) == NATURAL  # strings stay strings, in the given order
     frame = labelled_frame(SIZES, 0)
     expected = balanced(SIZES)
     applied = compute_sample_weight(estimator.class_weight, frame["label"])
     assert applied == pytest.approx([expected[label] for label in frame["label"]], rel=1e-5)
-    estimator.fit(frame[["x1", "x2"]], frame["label"])  # string labels fit as they are
+    pipeline.fit(frame[["x1", "x2"]], frame["label"])  # string labels fit as they are
     assert set(estimator.classes_) == set(SIZES)
 
 
@@ -175,13 +176,14 @@ def test_sklearn_binary_keys_are_no_and_yes(answers_rec: Recommendation) -> None
     from hydra.utils import instantiate
     from omegaconf import OmegaConf
 
-    data = export_recommendation(answers_rec, "sklearn", pick="weighted_bce")
+    data = export_recommendation(answers_rec, "sklearn_hydra", pick="weighted_bce")
     estimator = instantiate(OmegaConf.create(data)["estimator"])
-    assert estimator.class_weight == pytest.approx({"No": 1.0, "Yes": 500 / 40})
+    weights = estimator.steps[-1][1].class_weight
+    assert weights == pytest.approx({"No": 1.0, "Yes": 500 / 40})
     frame = labelled_frame(ANSWERS, 1)
     estimator.fit(frame[["x1", "x2"]], frame["label"])  # was: "classes ... not in class_weight"
     text = yaml.safe_dump(data)
-    assert yaml.safe_load(text)["estimator"]["class_weight"] == estimator.class_weight
+    assert yaml.safe_load(text)["estimator"]["steps"][1][1]["class_weight"] == weights
 
 
 def test_torch_binary_targets_follow_the_stated_index(answers_rec: Recommendation) -> None:
@@ -246,7 +248,8 @@ def test_numeric_labels_sort_by_value_and_stay_numbers() -> None:
     assert labels_of(hydra)["classes"] == ["1", "2", "10"]
     assert hydra["loss"]["weight"]["_args_"] == [[0.5, 1.5, 3.0]]
     sk = export_recommendation(rec, "sklearn")
-    assert sk["estimator"]["class_weight"] == {1: 0.5, 2: 1.5, 10: 3.0}
+    model = sk["estimator"]["params"]["steps"][1][1]  # plain form: {class, params}
+    assert model["params"]["class_weight"] == {1: 0.5, 2: 1.5, 10: 3.0}
 
 
 def test_cli_class_order(sizes_rec: Recommendation, tmp_path: Path) -> None:
@@ -263,3 +266,15 @@ def test_cli_class_order(sizes_rec: Recommendation, tmp_path: Path) -> None:
     )
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.count("\n") == 1 and "lacks 'medium'" in bad.stderr
+
+
+def test_every_label_encoding_names_known_losses_and_kinds() -> None:
+    from export_helpers import catalog, frameworks_yaml
+
+    table = frameworks_yaml()["label_encodings"]
+    known = set(catalog())
+    for framework, by_loss in table["by_loss"].items():
+        assert set(by_loss) <= known, (framework, set(by_loss) - known)
+        assert set(by_loss.values()) <= set(table["kinds"]), framework
+    for framework, by_target in table["by_target"].items():
+        assert set(by_target.values()) <= set(table["kinds"]), framework

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import torch
 import yaml
-from export_helpers import FAMILIES, make_rec, run_once, torch_inputs
+from export_helpers import FAMILIES, facts_for, make_rec, run_once, torch_inputs
 from jsonargparse import ArgumentParser
 from test_export_hydra import TORCH_LOSSES, catalog_params
 
@@ -58,7 +58,8 @@ def build(rec: Recommendation, tmp_path: Path) -> tuple[TinyModule, torch.optim.
 
 @pytest.mark.parametrize("loss", TORCH_LOSSES)
 def test_every_catalog_loss_builds_from_class_path(loss: str, tmp_path: Path) -> None:
-    model, optimizer, _ = build(make_rec(loss, catalog_params(loss)), tmp_path)
+    rec = make_rec(loss, catalog_params(loss), facts=facts_for(loss))
+    model, optimizer, _ = build(rec, tmp_path)
     value, grad = run_once(model.loss_fn, loss)
     assert torch.isfinite(value) and grad.abs().sum() > 0
     assert isinstance(optimizer, torch.optim.Adam)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from export_helpers import catalog, frameworks_yaml, make_rec, methods
+from export_helpers import catalog, facts_for, frameworks_yaml, make_rec, methods
 
 from lossadvisor.errors import InputError
 from lossadvisor.export import export_recommendation
@@ -39,7 +39,7 @@ def test_every_catalog_parameter_reaches_the_torch_form_or_is_noted(loss: str) -
     }
     if "class_weights" in params:
         params["class_weights"] = [1.0, 2.0]
-    data = export_recommendation(make_rec(loss, params), "hydra")
+    data = export_recommendation(make_rec(loss, params, facts=facts_for(loss)), "hydra")
     mapped = set(FW["losses"][loss]["torch"].get("args") or {})
     for name in set(params) - mapped:
         assert any(f"{name}=" in n and "left out" in n for n in data["lossadvisor"]["notes"]), name

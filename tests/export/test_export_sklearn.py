@@ -24,14 +24,23 @@ from lossadvisor.errors import InputError
 from lossadvisor.export import export_recommendation
 
 
+def linear(rec: Any) -> dict:
+    """--model linear in hydra form: the GLM behind a StandardScaler."""
+    return export_recommendation(rec, "sklearn_hydra", model="linear")
+
+
 def estimator(data: dict) -> Any:
-    return instantiate(OmegaConf.create(data)["estimator"])
+    """The GLM step of the exported Pipeline (checked on its own, as before the Pipeline)."""
+    pipeline = instantiate(OmegaConf.create(data)["estimator"])
+    assert [name for name, _ in pipeline.steps] == ["scale", "model"]
+    assert type(pipeline.steps[0][1]).__name__ == "StandardScaler"
+    return pipeline.steps[-1][1]
 
 
 def test_huber_regressor_epsilon_is_delta_over_the_robust_scale() -> None:
     x, y = diabetes()
     rec = regression_rec("huber")  # δ = 1.345 · mad_sigma
-    data = export_recommendation(rec, "sklearn")
+    data = linear(rec)
     model = estimator(data)
     assert type(model).__name__ == "HuberRegressor"
     assert model.epsilon == pytest.approx(rec.ranking[0].params["delta"].value / mad_sigma(y))
@@ -42,14 +51,14 @@ def test_huber_regressor_epsilon_is_delta_over_the_robust_scale() -> None:
 
 
 def test_huber_without_a_scale_keeps_the_default_and_says_so() -> None:
-    data = export_recommendation(make_rec("huber", {"delta": 2.0}, {}), "sklearn")
-    assert "epsilon" not in data["estimator"]
+    data = linear(make_rec("huber", {"delta": 2.0}, {}))
+    assert "epsilon" not in data["estimator"]["steps"][1][1]
     assert any("mad_sigma" in n for n in data["lossadvisor"]["notes"])
 
 
 def test_quantile_regressor_gets_the_quantile() -> None:
     x, y = diabetes()
-    model = estimator(export_recommendation(regression_rec("pinball"), "sklearn"))
+    model = estimator(linear(regression_rec("pinball")))
     assert type(model).__name__ == "QuantileRegressor" and model.quantile == 0.9
     model.fit(x, y)
     assert 0.85 <= np.mean(y <= model.predict(x)) <= 0.95
@@ -67,7 +76,7 @@ def test_quantile_regressor_gets_the_quantile() -> None:
 )
 def test_regression_estimators_fit(loss: str, name: str) -> None:
     x, y = diabetes()
-    model = estimator(export_recommendation(regression_rec(loss), "sklearn"))
+    model = estimator(linear(regression_rec(loss)))
     assert type(model).__name__ == name
     if loss == "tweedie":
         assert model.power == 1.5 and model.link == "log"
@@ -80,7 +89,7 @@ def test_regression_estimators_fit(loss: str, name: str) -> None:
 def test_logistic_regression_weights_the_positive_class() -> None:
     x, y = breast_cancer_minority_positive()
     rec = imbalance_rec("weighted_bce")
-    model = estimator(export_recommendation(rec, "sklearn"))
+    model = estimator(linear(rec))
     w = rec.ranking[0].params["pos_weight"].value
     assert model.class_weight == {0: 1.0, 1: pytest.approx(w)}
     model.set_params(max_iter=2000).fit(StandardScaler().fit_transform(x), y)
@@ -90,7 +99,7 @@ def test_logistic_regression_weights_the_positive_class() -> None:
 def test_class_weights_list_becomes_the_class_weight_dict() -> None:
     x, y = wine()
     rec = multiclass_rec("weighted_ce")
-    model = estimator(export_recommendation(rec, "sklearn"))
+    model = estimator(linear(rec))
     weights = rec.ranking[0].params["class_weights"].value
     assert model.class_weight == {i: pytest.approx(w) for i, w in enumerate(weights)}
     # the weights are scikit-learn's "balanced" weights, computed independently
@@ -103,9 +112,43 @@ def test_class_weights_list_becomes_the_class_weight_dict() -> None:
 
 def test_class_weight_mapping_keeps_the_labels() -> None:
     rec = make_rec("weighted_ce", {"class_weights": {"3": 0.5, "7": 2.0}}, {"n_classes": 2})
-    assert export_recommendation(rec, "sklearn")["estimator"]["class_weight"] == {3: 0.5, 7: 2.0}
+    assert linear(rec)["estimator"]["steps"][1][1]["class_weight"] == {3: 0.5, 7: 2.0}
 
 
 def test_losses_without_a_matching_estimator_are_refused() -> None:
-    with pytest.raises(InputError, match="sklearn has no implementation of 'dice'"):
-        export_recommendation(make_rec("dice"), "sklearn")
+    with pytest.raises(InputError, match="sklearn_hydra has no implementation of 'dice'"):
+        linear(make_rec("dice"))
+
+
+def build_plain(node: Any) -> Any:
+    """The loader of export/sklearn.py's docstring, verbatim: no lossadvisor involved."""
+    import importlib
+
+    if isinstance(node, dict) and "class" in node:
+        module, _, name = node["class"].rpartition(".")
+        cls = getattr(importlib.import_module(module), name)
+        return cls(**{k: build_plain(v) for k, v in node.get("params", {}).items()})
+    return [build_plain(v) for v in node] if isinstance(node, list) else node
+
+
+def test_plain_form_is_a_standardised_unpenalised_pipeline() -> None:
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import PoissonRegressor
+
+    data = export_recommendation(make_rec("poisson", {}, {"task": "regression"}), "sklearn")
+    assert "_target_" not in str(data["estimator"])
+    pipe = build_plain(data["estimator"])
+    assert [type(s).__name__ for _, s in pipe.steps] == ["StandardScaler", "PoissonRegressor"]
+    assert pipe.steps[1][1].alpha == 0.0
+    x, y = load_diabetes(return_X_y=True)
+    pipe.fit(x, y)
+    # unpenalised on standardised columns: the same fit as an unpenalised GLM on the raw ones
+    raw = PoissonRegressor(alpha=0.0, max_iter=5000, tol=1e-10).fit(x, y)
+    assert pipe.predict(x) == pytest.approx(raw.predict(x), rel=1e-3)
+
+
+def test_model_option_is_checked() -> None:
+    with pytest.raises(InputError, match="--model applies to the sklearn formats"):
+        export_recommendation(make_rec("mse"), "hydra", model="linear")
+    with pytest.raises(InputError, match="unknown sklearn model 'gbdt'"):
+        export_recommendation(make_rec("mse"), "sklearn", model="gbdt")

@@ -136,8 +136,11 @@ def test_candidacy_fields(losses: dict[str, Any]) -> None:
     for loss in ("bce", "weighted_bce", "focal_binary"):
         assert "binary" in losses[loss]["target_types"]
         assert {"binary", "multilabel"} <= set(losses[loss]["tasks"])
+    # plain CE also serves ordinal targets (it ignores the order: the unordered alternative)
+    assert losses["ce"]["target_types"] == ["multiclass", "ordinal"]
+    for loss in ("cumulative_link", "coral"):
+        assert losses[loss]["target_types"] == ["ordinal"] == losses[loss]["tasks"]
     for loss in (
-        "ce",
         "weighted_ce",
         "class_balanced_ce",
         "label_smoothing_ce",

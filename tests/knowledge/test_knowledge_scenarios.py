@@ -146,6 +146,7 @@ def test_positive_skewed_amounts(base: RuleBase) -> None:
     facts: dict[str, FactValue] = {
         "target_type": "positive_continuous",
         "skewness": 4.0,
+        "medcouple": 0.39,  # a lognormal(σ = 1) bulk: skewed by the robust measure too
         "outlier_ratio": 0.08,
         "tail": "heavy",
         "is_nonnegative": True,
@@ -163,6 +164,7 @@ def test_non_negative_amounts_with_many_zeros_prefer_tweedie_and_exclude_gamma(
     facts: dict[str, FactValue] = {
         "target_type": "continuous",
         "skewness": 1.8,
+        "medcouple": 0.3,
         "outlier_ratio": 0.04,
         "is_nonnegative": True,
         "zero_ratio": 0.5,

@@ -128,12 +128,15 @@ def test_several_binary_targets_are_multilabel(tmp_path: Path) -> None:
 
 def test_integer_codes_versus_counts(tmp_path: Path) -> None:
     rng = np.random.default_rng(4)
-    ratings = rng.choice([1, 2, 3, 4, 5], size=2000, p=[0.1, 0.2, 0.3, 0.25, 0.15])
+    # flat codes 1..5 (no mode) stay codes; a unimodal 1..5 rating is now a bounded score
+    codes = rng.choice([1, 2, 3, 4, 5], size=2000, p=[0.22, 0.18, 0.2, 0.18, 0.22])
+    ratings = rng.choice([1, 2, 3, 4, 5], size=2000, p=[0.05, 0.2, 0.35, 0.25, 0.15])
     signed = rng.choice([-1, 0, 1], size=2000)
     decaying = rng.choice([0, 1, 2], size=2000, p=[0.7, 0.2, 0.1])
-    path = _csv(tmp_path, ratings=ratings, signed=signed, decaying=decaying)
-    r, s, d = _profile(path, "ratings", "signed", "decaying")
-    assert r.target_type == "multiclass" and s.target_type == "multiclass"
+    path = _csv(tmp_path, codes=codes, ratings=ratings, signed=signed, decaying=decaying)
+    c, r, s, d = _profile(path, "codes", "ratings", "signed", "decaying")
+    assert c.target_type == "multiclass" and s.target_type == "multiclass"
+    assert r.target_type == "ordinal" and r.levels == ["1", "2", "3", "4", "5"]
     assert d.target_type == "count"  # the documented ambiguity ...
     (forced,) = _profile(path, "decaying", target_type="multiclass")  # ... and its override
     assert forced.target_type == "multiclass" and forced.type_reason == "given with --target-type"

@@ -99,7 +99,8 @@ def test_json_is_deterministic_and_has_the_documented_keys(data_dir: Path) -> No
     } <= set(doc)
     assert doc["schema_version"] == 1
     # no --task: the rules read the measured target type; the task is not invented as a fact
-    assert "task" not in doc["facts"] and doc["facts"]["target_type"] == "continuous"
+    # prices ~ N(100, 15) are strictly positive reals: positive_continuous (issue 11; mse leads)
+    assert "task" not in doc["facts"] and doc["facts"]["target_type"] == "positive_continuous"
     assert doc["ranking"], "empty ranking"
     for item in doc["ranking"]:
         assert {"loss", "score", "verdict", "params", "reasons"} <= set(item)
@@ -118,8 +119,9 @@ def test_json_is_deterministic_and_has_the_documented_keys(data_dir: Path) -> No
 def test_without_data_only_json_on_stdout() -> None:
     proc = run("recommend", "--task", "segmentation", "--json", check=True)
     doc = json.loads(proc.stdout)
-    assert doc["facts"] == {"task": "segmentation"}
-    assert doc["context"] == {"task": "segmentation"}
+    # the task word also names its family (rules/tasks.yaml), which the practice rules read
+    assert doc["facts"] == {"task": "segmentation", "task_family": "segmentation"}
+    assert doc["context"] == {"task": "segmentation", "task_family": "segmentation"}
 
 
 def test_text_report_shows_ranking_rationale_and_optimizer() -> None:

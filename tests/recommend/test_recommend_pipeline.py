@@ -124,15 +124,34 @@ def test_ties_break_by_catalog_order_and_excluded_come_last(small: RuleBase) -> 
     assert "no MAE here" in (excluded[0].excluded_because or "")
     assert [r.verdict for r in rec.ranking][:2] == ["recommended", "alternative"]
     log_cosh = next(r for r in rec.ranking if r.loss == "log_cosh")
-    assert log_cosh.verdict == "avoid" and log_cosh.reasons == ["task regression"]
+    # Scored down to −1 by rule t.reg: avoid, with the signed reason and its rule id.
+    assert log_cosh.verdict == "avoid" and log_cosh.reasons == ["−1 t.reg: task regression"]
 
 
 def test_verdict_margin() -> None:
     assert verdict_for(1, -5, -5) == "recommended"
     assert verdict_for(2, 10 - ALTERNATIVE_POINTS, 10) == "alternative"
-    assert verdict_for(2, 4.9, 10) == "avoid"  # margin is max(3 points, half of 10) = 5
+    assert verdict_for(2, 4.9, 10) == "weaker"  # margin is max(3 points, half of 10) = 5
     assert verdict_for(2, 5, 10) == "alternative"
     assert verdict_for(2, 0, 2) == "avoid"  # never an alternative at score <= 0
+    assert verdict_for(2, 0, 2, scored_down=False) == "weaker"  # nothing spoke against it
+    assert verdict_for(2, 1, 9, scored_down=True) == "weaker"  # positive: behind, not avoided
+
+
+def test_reasons_are_signed_strongest_first() -> None:
+    from lossadvisor.models import Contribution
+    from lossadvisor.recommend import reasons_for
+
+    def c(rule: str, delta: float) -> Contribution:
+        return Contribution(
+            rule_id=rule, table="t", delta=delta, because=rule, facts={}, source="s"
+        )
+
+    ledger = [c("a", 1), c("b", -3), c("c", 2)]
+    assert reasons_for(ledger, "avoid") == ["−3 b: b", "+2 c: c"]
+    assert reasons_for([c("a", 2), c("b", -2)], "weaker") == ["+2 a: a", "−2 b: b"]
+    assert reasons_for([c("a", 2), c("b", -2)], "avoid") == ["−2 b: b", "+2 a: a"]
+    assert reasons_for([], "weaker") == ["no rule about it"]
 
 
 def test_task_misfits_are_excluded_with_the_catalog_reason(small: RuleBase) -> None:

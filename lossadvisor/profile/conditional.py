@@ -1,0 +1,163 @@
+"""The conditional pass: a loss models y | x, so profile the residuals of a baseline on x.
+
+conditional_profiles(...) reads a seeded sample of rows (`features.read_sample`), screens the
+feature columns, cross-fits a baseline per target (`baseline.cross_fit`) and adds the residual
+facts (`residuals`) to each TargetProfile, with their provenance (`ConditionalInfo`). Without
+feature columns the targets keep their marginal facts only, and the provenance says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from lossadvisor.errors import InputError
+from lossadvisor.facts import FactValue
+from lossadvisor.models import ConditionalInfo, TargetProfile
+from lossadvisor.profile import baseline, features, residuals
+from lossadvisor.profile.options import FeatureOptions
+
+
+def conditional_profiles(
+    path: str,
+    source: str,
+    fmt: str,
+    encoding: str,
+    header: Sequence[str],
+    targets: Sequence[TargetProfile],
+    options: FeatureOptions,
+) -> list[TargetProfile]:
+    """The targets with their conditional facts added (or a note saying why there are none)."""
+    names = [t.name for t in targets]
+    exposure = features.choose_exposure(header, options.exposure, source)
+    if options.columns is not None:
+        for column in options.columns:
+            if column not in header:
+                from lossadvisor.errors import unknown_name
+
+                raise unknown_name("feature column", column, header, where="--features")
+            if column in names:
+                raise InputError(f"--features: '{column}' is a target, not a feature.")
+        candidates = [c for c in options.columns if c != exposure]
+    else:
+        candidates = [c for c in header if c not in names and c != exposure]
+    exposure_facts = _exposure_facts(targets, exposure)
+    if not options.enabled or not candidates:
+        note = (
+            "--no-features: marginal facts only"
+            if not options.enabled
+            else "no feature columns besides the target(s): marginal facts only"
+        )
+        info = ConditionalInfo(model=None, note=note, exposure=exposure)
+        return [_with(t, {"baseline_fitted": False, **exposure_facts}, info, []) for t in targets]
+    columns = list(dict.fromkeys([*names, *candidates, *([exposure] if exposure else [])]))
+    sample = features.read_sample(path, source, fmt, columns, header, encoding, options.max_rows)
+    return [_one_target(t, sample, candidates, exposure, exposure_facts) for t in targets]
+
+
+def _exposure_facts(targets: Sequence[TargetProfile], exposure: str | None) -> dict[str, FactValue]:
+    return {"has_exposure": exposure is not None}
+
+
+def _one_target(
+    target: TargetProfile,
+    sample: features.Sample,
+    candidates: Sequence[str],
+    exposure: str | None,
+    extra: dict[str, FactValue],
+) -> TargetProfile:
+    import pandas as pd
+
+    frame = sample.frame
+    kind = target.target_type
+    categorical = kind in baseline.CLASS_TYPES
+    if kind not in (
+        *baseline.CLASS_TYPES,
+        "continuous",
+        "positive_continuous",
+        "count",
+        "proportion",
+    ):
+        info = ConditionalInfo(
+            model=None,
+            note=f"no baseline for {kind} targets: marginal facts only",
+            exposure=exposure,
+        )
+        return _with(target, {"baseline_fitted": False, **extra}, info, [])
+    y_raw = frame[target.name]
+    keep = y_raw.notna().to_numpy().copy()
+    if not categorical:
+        y_num = pd.to_numeric(y_raw, errors="coerce")
+        keep &= y_num.notna().to_numpy()
+    weights = None
+    if exposure is not None:
+        weights = pd.to_numeric(frame[exposure], errors="coerce").to_numpy(dtype=np.float64)
+        bad = ~np.isfinite(weights) | (weights <= 0)
+        if np.all(bad[keep]):
+            raise InputError(f"exposure column '{exposure}' has no positive values.")
+        keep &= ~bad
+    rows = frame.loc[keep].reset_index(drop=True)
+    screened = features.screen(rows, candidates, rows[target.name], categorical)
+    info_base = {
+        "n_rows": len(rows),
+        "sampled": sample.sampled,
+        "excluded": screened.excluded,
+        "exposure": exposure,
+    }
+    if len(rows) < baseline.MIN_ROWS or not screened.features:
+        why = (
+            f"only {len(rows)} rows with a target (a baseline needs {baseline.MIN_ROWS})"
+            if len(rows) < baseline.MIN_ROWS
+            else "no usable feature column"
+        )
+        info = ConditionalInfo(model=None, note=f"{why}: marginal facts only", **info_base)
+        return _with(target, {"baseline_fitted": False, **extra}, info, [])
+    x = features.design(rows, screened.features)
+    exposure_values = None if weights is None else weights[keep]
+    if categorical:
+        labels = rows[target.name].astype(str).to_numpy()
+        fit = baseline.cross_fit(x, labels, kind)
+        facts = residuals.class_facts(labels, fit.fitted, fit.classes)
+    else:
+        y = pd.to_numeric(rows[target.name]).to_numpy(dtype=np.float64)
+        fit = baseline.cross_fit(x, y, kind, exposure_values)
+        log_link = baseline.uses_log_link(kind, y)
+        facts = residuals.regression_facts(y, fit.fitted, kind, log_link, x)
+    estimate = f"estimates from {len(rows):,} rows" + (
+        f" (a seeded sample of {sample.n_rows_read:,})" if sample.sampled else ""
+    )
+    info = ConditionalInfo(
+        model=fit.model,
+        resampling=fit.resampling,
+        features=list(screened.features),
+        note=f"out-of-fold residuals of the baseline; {estimate}",
+        **info_base,
+    )
+    return _with(target, {**facts, **extra}, info, [k for k in facts if k != "baseline_fitted"])
+
+
+def _with(
+    target: TargetProfile,
+    facts: dict[str, FactValue],
+    info: ConditionalInfo,
+    estimated: list[str],
+) -> TargetProfile:
+    from lossadvisor.profile.readings import readings
+
+    clean = {k: _finite(v) for k, v in facts.items()}
+    merged = {**target.facts, **clean}
+    return target.model_copy(
+        update={
+            "facts": merged,
+            "estimated": [*target.estimated, *estimated],
+            "readings": readings(merged),
+            "conditional": info,
+        }
+    )
+
+
+def _finite(value: FactValue) -> FactValue:
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
