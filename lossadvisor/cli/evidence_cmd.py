@@ -401,8 +401,8 @@ def tune(
         result = result.model_copy(update={"exported": why})
         chosen = with_tuned(rec, result) if use_tuned else rec
         # The tuned loss is what is exported, whether or not the rules ranked it first.
-        data = export_recommendation(chosen, fmt, pick=loss, rules_digest=base.digest)
-        write_yaml(data, export, force)
+        config = export_recommendation(chosen, fmt, pick=loss, rules_digest=base.digest)
+        write_yaml(config, export, force)
         if export == "-":
             return
         print(f"lossadvisor: {export}: {why}", file=sys.stderr)
