@@ -40,10 +40,21 @@ def _first(target: Target | Sequence[str]) -> str | int | None:
     return next(iter(target), None)
 
 
+def _feature_options(features: bool | Sequence[str], exposure: str | None) -> Any:
+    """The CLI's --features/--no-features/--exposure as FeatureOptions (default: on)."""
+    from lossadvisor.profile.options import FeatureOptions
+
+    if features is True or features is False:
+        return FeatureOptions(enabled=features, exposure=exposure)
+    return FeatureOptions(columns=tuple(str(c) for c in features), exposure=exposure)
+
+
 def profile(
     data: Any,
     target: Target | Sequence[str] = None,
     *,
+    features: bool | Sequence[str] = True,
+    exposure: str | None = None,
     target_type: str | None = None,
     sample_size: int = 100_000,
     fmt: str | None = None,
@@ -54,7 +65,8 @@ def profile(
     `data`: a CSV/TSV/Parquet/JSONL path, or a pandas/polars DataFrame or Series, a pyarrow
     Table, a NumPy array (1-D: the target; 2-D: columns '0', '1', ..., `target` an index) or
     a mapping of columns. Without `target`, a column named target/label/y/class/outcome, else
-    the last column.
+    the last column. `features` (default: every other column; False: none; or a list) feed
+    the conditional pass, as the CLI's --features / --no-features; `exposure` its offset.
     """
     from lossadvisor import frames
     from lossadvisor.profile import profile_dataset
@@ -68,6 +80,7 @@ def profile(
                 target_type=target_type,
                 sample_size=sample_size,
                 encoding=encoding,
+                features=_feature_options(features, exposure),
             )
         except InputError as err:
             if spilled is None:
@@ -126,6 +139,8 @@ def recommend(
     data: Any = None,
     target: Target | Sequence[str] = None,
     *,
+    features: bool | Sequence[str] = True,
+    exposure: str | None = None,
     task: str | None = None,
     metric: str | None = None,
     model_output: str | None = None,
@@ -166,7 +181,7 @@ def recommend(
     base = load_rulebase(rules)
     dataset = profile
     if data is not None:
-        dataset = _profile(data, target)
+        dataset = _profile(data, target, features=features, exposure=exposure)
     targets: list[TargetProfile] = list(dataset.targets) if dataset is not None else []
     if dataset is not None and target is not None and profile is not None:
         wanted = _targets(target)
@@ -203,7 +218,7 @@ def validate(
     if top < 1:
         raise InputError(f"top must be an integer >= 1. Got {top} instead.")
     require_libraries()
-    rec = recommend(data, target)
+    rec = recommend(data, target)  # the rules' side, with the features, as the CLI
     chosen = list(losses) if losses is not None else top_losses(rec, top)[0]
     for loss in chosen:
         proxy_for(loss)

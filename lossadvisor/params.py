@@ -109,34 +109,34 @@ def _why_absent(inputs: DerivationInputs, what: str) -> str:
 # --- robust scale ----------------------------------------------------------------------------
 
 
+# Which scale the threshold is set from, and what the derivation says about it. The residual
+# scale is the one Huber's constant refers to (y | x, not y); the marginal one is the fallback.
+_SCALES = (
+    ("resid_mad_sigma", "the scale of the cross-fitted baseline's out-of-fold residuals"),
+    ("mad_sigma", "the scale of the target's marginal distribution — no feature columns, so no "
+     "residuals"),
+)
+
+
 def _robust_scale(inputs: DerivationInputs, symbol: str, loss: str) -> Derived | Missing:
-    resid = _number(inputs.facts, "resid_mad_sigma")
-    if resid is not None and resid > 0:
-        # The residual scale is the one Huber's constant refers to (y | x, not y).
-        value = HUBER_EFFICIENCY_K * resid
-        return Derived(
-            value=num(value),
-            derivation=f"{symbol} = {HUBER_EFFICIENCY_K} × resid_mad_sigma = "
-            f"{HUBER_EFFICIENCY_K} × {show(resid)} = {show(value)} (Huber's 95 % Gaussian "
-            f"efficiency{loss}; the scale of the cross-fitted baseline's out-of-fold residuals)",
-        )
+    for fact, what in _SCALES:
+        sigma = _number(inputs.facts, fact)
+        if sigma is not None and sigma > 0:
+            value = HUBER_EFFICIENCY_K * sigma
+            return Derived(
+                value=num(value),
+                derivation=f"{symbol} = {HUBER_EFFICIENCY_K} × {fact} = {HUBER_EFFICIENCY_K} × "
+                f"{show(sigma)} = {show(value)} (Huber's 95 % Gaussian efficiency{loss}; {what})",
+            )
     sigma = _number(inputs.facts, "mad_sigma")
-    if sigma is None or sigma <= 0:
-        why = (
-            "mad_sigma is 0 (over half the targets share one value)"
-            if sigma == 0
-            else _why_absent(inputs, "mad_sigma")
-        )
-        return Missing(
-            derivation=f"{why}: default {symbol} = {inputs.current} in target units — "
-            f"scale it to your residuals"
-        )
-    value = HUBER_EFFICIENCY_K * sigma
-    return Derived(
-        value=num(value),
-        derivation=f"{symbol} = {HUBER_EFFICIENCY_K} × mad_sigma = {HUBER_EFFICIENCY_K} × "
-        f"{show(sigma)} = {show(value)} (Huber's 95 % Gaussian efficiency{loss}; the scale of "
-        f"the target's marginal distribution — no feature columns, so no residuals)",
+    why = (
+        "mad_sigma is 0 (over half the targets share one value)"
+        if sigma == 0
+        else _why_absent(inputs, "mad_sigma")
+    )
+    return Missing(
+        derivation=f"{why}: default {symbol} = {inputs.current} in target units — "
+        f"scale it to your residuals"
     )
 
 

@@ -400,9 +400,11 @@ def tune(
         use_tuned, why = export_choice(result)
         result = result.model_copy(update={"exported": why})
         chosen = with_tuned(rec, result) if use_tuned else rec
-        write_yaml(
-            export_recommendation(chosen, fmt, rules_digest=base.digest, base=base), export, force
+        # The tuned loss is what is exported, whether or not the rules ranked it first.
+        config = export_recommendation(
+            chosen, fmt, pick=loss, rules_digest=base.digest, base=base
         )
+        write_yaml(config, export, force)
         if export == "-":
             return
         print(f"lossadvisor: {export}: {why}", file=sys.stderr)

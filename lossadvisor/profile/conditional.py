@@ -42,7 +42,7 @@ def conditional_profiles(
         candidates = [c for c in options.columns if c != exposure]
     else:
         candidates = [c for c in header if c not in names and c != exposure]
-    exposure_facts = _exposure_facts(targets, exposure)
+    exposure_facts: dict[str, FactValue] = {"has_exposure": exposure is not None}
     if not options.enabled or not candidates:
         note = (
             "--no-features: marginal facts only"
@@ -54,10 +54,6 @@ def conditional_profiles(
     columns = list(dict.fromkeys([*names, *candidates, *([exposure] if exposure else [])]))
     sample = features.read_sample(path, source, fmt, columns, header, encoding, options.max_rows)
     return [_one_target(t, sample, candidates, exposure, exposure_facts) for t in targets]
-
-
-def _exposure_facts(targets: Sequence[TargetProfile], exposure: str | None) -> dict[str, FactValue]:
-    return {"has_exposure": exposure is not None}
 
 
 def _one_target(

@@ -217,5 +217,8 @@ def design(frame: pandas.DataFrame, features: Sequence[str]) -> pandas.DataFrame
         if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
             out[name] = column.astype("float64")
         else:
-            out[name] = column.astype("string").astype("category")
+            # Object categories with NaN for missing (pandas' NA-typed strings break sklearn).
+            text = column.astype(object).where(column.notna(), np.nan)
+            out[name] = pd.Series(pd.Categorical(text.astype(str).where(column.notna(), np.nan)),
+                                  index=frame.index)
     return pd.DataFrame(out, index=frame.index)

@@ -30,25 +30,43 @@ def _facts(profile: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def from_file() -> dict:
+def from_file() -> dict[str, Any]:
     return _facts(lossadvisor.profile(str(CLAIMS), target="claims"))
+
+
+@pytest.fixture(scope="module")
+def from_file_marginal(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The claims column alone, as a CSV file (the same data as the one-column objects)."""
+    path = tmp_path_factory.mktemp("one") / "claims.csv"
+    pd.read_csv(CLAIMS)[["claims"]].to_csv(path, index=False)
+    return _facts(lossadvisor.profile(str(path), target="claims"))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda: pd.read_csv(CLAIMS), lambda: pl.read_csv(CLAIMS), lambda: pacsv.read_csv(CLAIMS)],
+    ids=["pandas", "polars", "pyarrow"],
+)
+def test_same_facts_as_the_file(make, from_file: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    """Whole tables: the marginal and the conditional (feature) facts match the CSV's."""
+    assert _facts(lossadvisor.profile(make(), target="claims")) == from_file
 
 
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: pd.read_csv(CLAIMS),
-        lambda: pl.read_csv(CLAIMS),
-        lambda: pacsv.read_csv(CLAIMS),
         lambda: pd.read_csv(CLAIMS)["claims"],
         lambda: pl.read_csv(CLAIMS)["claims"],
         lambda: pd.read_csv(CLAIMS)["claims"].to_numpy(),
         lambda: {"claims": pd.read_csv(CLAIMS)["claims"].tolist()},
     ],
-    ids=["pandas", "polars", "pyarrow", "pandas-series", "polars-series", "numpy", "mapping"],
+    ids=["pandas-series", "polars-series", "numpy", "mapping"],
 )
-def test_same_facts_as_the_file(make, from_file: dict) -> None:  # type: ignore[no-untyped-def]
-    assert _facts(lossadvisor.profile(make(), target="claims")) == from_file
+def test_one_column_gives_the_files_marginal_facts(  # type: ignore[no-untyped-def]
+    make, from_file_marginal: dict[str, Any]
+) -> None:
+    """A lone column matches a file holding that column alone."""
+    assert _facts(lossadvisor.profile(make(), target="claims")) == from_file_marginal
 
 
 def test_labels_from_a_dataframe_match_the_file() -> None:

@@ -186,9 +186,15 @@ def test_tune_cli_exports_the_tuned_parameter(tmp_path: Path, diabetes_csv: Path
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     exported = yaml.safe_load(out.read_text(encoding="utf-8"))
-    first = exported["recommendation"]["ranking"][0]
-    assert first["loss"] == "huber"
-    assert first["params"]["delta"]["value"] == pytest.approx(result["best"]["params"]["delta"])
+    # The tuned loss is the export's pick even where the rules rank another loss first.
+    assert exported["lossadvisor"]["pick"] == "huber"
+    first = next(r for r in exported["recommendation"]["ranking"] if r["loss"] == "huber")
+    # Honest tuning: the tuned δ is written only when it won beyond fold noise.
+    if result["exported"].startswith("wrote the tuned"):
+        expected = result["best"]["params"]["delta"]
+    else:
+        expected = result["default"]["params"]["delta"]
+    assert first["params"]["delta"]["value"] == pytest.approx(expected)
     again = run_cli(*args, "--export", str(out))
     assert again.returncode == 2 and "--force" in again.stderr  # no silent overwrite
 

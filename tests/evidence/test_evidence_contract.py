@@ -235,7 +235,9 @@ def test_tune_says_how_many_settings_are_hidden_and_exports_honestly(
     exported = run_cli(*args, "--export", str(out), "--json")
     assert exported.returncode == 0, exported.stderr
     result = json.loads(exported.stdout)
-    written = yaml.safe_load(out.read_text(encoding="utf-8"))["recommendation"]["ranking"][0]
+    document = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert document["lossadvisor"]["pick"] == "huber"  # the tuned loss, whatever ranks first
+    written = next(r for r in document["recommendation"]["ranking"] if r["loss"] == "huber")
     improvement = result["improvement"]
     if improvement and improvement["beyond_noise"]:
         assert "wrote the tuned setting" in result["exported"]

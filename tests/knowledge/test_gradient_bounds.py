@@ -126,7 +126,19 @@ def cosface() -> None:
     assert v.grad is not None and v.grad.abs().max() <= 64 + TOL
 
 
+def cumulative_link() -> None:
+    """|∂L/∂g| = |1 − σ(θ_y − g) − σ(θ_{y−1} − g)| < 1 for every level, scores far out included."""
+    from lossadvisor.torch_losses import CumulativeLinkLoss
+
+    loss = CumulativeLinkLoss(num_classes=5, reduction="sum")
+    for level in range(5):
+        g = torch.tensor(np.linspace(-40, 40, 4001), requires_grad=True)
+        loss(g, torch.full((g.numel(),), level)).backward()
+        assert g.grad is not None and float(g.grad.abs().max()) < 1 + TOL
+
+
 CHECKERS: dict[str, Callable[[], None]] = {
+    "cumulative_link": cumulative_link,
     "focal_binary": focal_binary,
     "huber": huber,
     "smooth_l1": smooth_l1,
