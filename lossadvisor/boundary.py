@@ -28,7 +28,21 @@ def show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def fact_problems(facts: Mapping[str, Any], loc: Loc) -> Problems:
+def rule_choices(base: RuleBase) -> dict[str, tuple[str, ...]]:
+    """The choices of the facts whose values the rule files define (loss ids, task families)."""
+    from lossadvisor.rules.validate import Catalog
+
+    return Catalog(
+        losses=base.losses,
+        optimizers=base.optimizers,
+        balancing=base.balancing,
+        vocabulary=base.vocabulary,
+    ).choices()
+
+
+def fact_problems(
+    facts: Mapping[str, Any], loc: Loc, choices: Mapping[str, Sequence[str]] | None = None
+) -> Problems:
     """Facts outside the vocabulary (facts.FACTS) or outside their kind, choices and range."""
     from lossadvisor.rules.conditions import check_literal
 
@@ -43,7 +57,8 @@ def fact_problems(facts: Mapping[str, Any], loc: Loc) -> Problems:
         if isinstance(value, float) and not math.isfinite(value):
             problems.append(((*loc, name), f"the fact '{name}' must be finite. Got {value!r}."))
             continue
-        problems += [((*loc, name), message) for message in check_literal(spec, value)]
+        found = check_literal(spec, value, choices)
+        problems += [((*loc, name), message) for message in found]
     return problems
 
 
@@ -96,7 +111,9 @@ def _name(name: str, loc: Loc) -> Problems:
 
 def recommendation_problems(rec: Recommendation, base: RuleBase) -> Problems:
     """Every value of `rec` its spec does not admit, and every name the catalog does not know."""
-    problems = fact_problems(rec.facts, ("facts",)) + fact_problems(rec.context, ("context",))
+    choices = rule_choices(base)
+    problems = fact_problems(rec.facts, ("facts",), choices)
+    problems += fact_problems(rec.context, ("context",), choices)
     for i, ranked in enumerate(rec.ranking):
         loc: Loc = ("ranking", i)
         found = _loss_id(ranked.loss, base, (*loc, "loss"))

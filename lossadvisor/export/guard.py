@@ -16,19 +16,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from lossadvisor.errors import InputError
-from lossadvisor.export import multitask, schedule
+from lossadvisor.export import multitask, schedule, sklearn
 from lossadvisor.export.mapping import Entry, load_frameworks
 
 TARGET_KEYS = ("_target_", "class_path")
+"""Keys whose value names code a config loader imports and calls."""
 OWN_INTERPOLATIONS = frozenset({schedule.HYDRA_STEPS})
 """The interpolations the exporters write themselves (the schedule's step count)."""
-"""Keys whose value names code a config loader imports and calls."""
 
 
 @functools.lru_cache(maxsize=1)
 def allowed_targets() -> frozenset[str]:
     """Every dotted path an export may name: the framework map's, plus the exporters' own."""
-    names = {multitask.TARGET, schedule.TARGET, "torch.tensor"}
+    names = {multitask.TARGET, schedule.TARGET, "torch.tensor", sklearn.SCALER, sklearn.PIPELINE}
     frameworks = load_frameworks()
     for table in (frameworks.losses, frameworks.optimizers):
         for entries in table.values():

@@ -156,9 +156,14 @@ def _check_test(
     return _check_literal(spec, test, choices, None)
 
 
-def check_literal(spec: FactSpec, value: Any) -> list[str]:
-    """Problems of one fact value against its kind, choices and range (saved profiles, exports)."""
-    return _check_literal(spec, value, None, None)
+def check_literal(
+    spec: FactSpec, value: Any, choices: Mapping[str, Sequence[str]] | None = None
+) -> list[str]:
+    """Problems of one fact value against its kind, choices and range (saved profiles, exports).
+
+    `choices` holds the choices that come from the rule files (loss ids, task families, ...).
+    """
+    return _check_literal(spec, value, choices, None)
 
 
 def _check_literal(
