@@ -125,8 +125,14 @@ def _numeric_design(x: pandas.DataFrame) -> FloatArray:
     values = dummies.to_numpy(dtype=np.float64)
     if values.size == 0:
         return np.empty((len(x), 0))
-    mean = np.nanmean(values, axis=0)
-    values = np.where(np.isnan(values), mean, values)
+    present = np.isfinite(values)
+    # Divide by the largest magnitude first: the mean and variance of values near 1e308 would
+    # overflow to inf (and the design to NaN); non-finite values count as missing.
+    scale = np.max(np.where(present, np.abs(values), 0.0), axis=0)
+    values = np.where(present, values, 0.0) / np.where(scale > 0, scale, 1.0)
+    counts = present.sum(axis=0)
+    mean = np.where(present, values, 0.0).sum(axis=0) / np.maximum(counts, 1)
+    values = np.where(present, values, mean)
     std = values.std(axis=0)
     return np.asarray((values - mean) / np.where(std > 0, std, 1.0))
 

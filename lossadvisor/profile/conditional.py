@@ -53,7 +53,46 @@ def conditional_profiles(
         return [_with(t, {"baseline_fitted": False, **exposure_facts}, info, []) for t in targets]
     columns = list(dict.fromkeys([*names, *candidates, *([exposure] if exposure else [])]))
     sample = features.read_sample(path, source, fmt, columns, header, encoding, options.max_rows)
-    return [_one_target(t, sample, candidates, exposure, exposure_facts) for t in targets]
+    return [_guarded(t, sample, candidates, exposure, exposure_facts) for t in targets]
+
+
+# What a numerical library raises on data it cannot fit (a singular design, values that
+# overflow, a perfectly separated class): the conditional facts are estimates on top of the
+# marginal ones, so a baseline that cannot be fitted leaves the marginal facts, with the reason.
+NUMERIC_FAILURES: tuple[type[Exception], ...] = (
+    ValueError,
+    ArithmeticError,
+    np.linalg.LinAlgError,
+)
+
+
+def _guarded(
+    target: TargetProfile,
+    sample: features.Sample,
+    candidates: Sequence[str],
+    exposure: str | None,
+    extra: dict[str, FactValue],
+) -> TargetProfile:
+    """`_one_target` without numpy warnings on stderr, and with a note when the fit fails."""
+    import warnings
+
+    from statsmodels.tools.sm_exceptions import MissingDataError, PerfectSeparationError
+
+    failures = (*NUMERIC_FAILURES, MissingDataError, PerfectSeparationError)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        # Overflow in an intermediate statistic says nothing the facts do not (they are made
+        # finite below); a warning would reach the user's stderr as noise.
+        warnings.simplefilter("ignore")
+        try:
+            return _one_target(target, sample, candidates, exposure, extra)
+        except failures as err:
+            reason = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
+            info = ConditionalInfo(
+                model=None,
+                note=f"the baseline could not be fitted ({reason}): marginal facts only",
+                exposure=exposure,
+            )
+            return _with(target, {"baseline_fitted": False, **extra}, info, [])
 
 
 def _one_target(

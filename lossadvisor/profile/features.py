@@ -215,7 +215,9 @@ def design(frame: pandas.DataFrame, features: Sequence[str]) -> pandas.DataFrame
     for name in features:
         column = frame[name]
         if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
-            out[name] = column.astype("float64")
+            # ±inf is no position on the axis (and the boosted baseline refuses it): missing.
+            numbers = column.astype("float64")
+            out[name] = numbers.where(np.isfinite(numbers), np.nan)
         else:
             # Object categories with NaN for missing (pandas' NA-typed strings break sklearn).
             text = column.astype(object).where(column.notna(), np.nan)

@@ -141,16 +141,16 @@ def heteroscedasticity(
     if n > HET_SAMPLE:
         rows = np.sort(np.random.default_rng(0).choice(n, HET_SAMPLE, replace=False))
     numeric = features.select_dtypes("number").iloc[rows, :MAX_HET_FEATURES]
-    columns = [fitted[rows], fitted[rows] ** 2]
+    unit = _unit(fitted[rows])
+    columns = [unit, unit**2]
     for name in numeric.columns:
-        values = pd.to_numeric(numeric[name], errors="coerce").to_numpy(dtype=np.float64)
-        values = np.where(np.isnan(values), np.nanmean(values), values)
+        values = _unit(pd.to_numeric(numeric[name], errors="coerce").to_numpy(dtype=np.float64))
         columns += [values, values**2]
     exog = np.column_stack([np.ones(rows.size), *columns])
     scale = exog.std(axis=0)
     exog = exog[:, (scale > 0) | (np.arange(exog.shape[1]) == 0)]
     exog[:, 1:] = (exog[:, 1:] - exog[:, 1:].mean(axis=0)) / exog[:, 1:].std(axis=0)
-    if exog.shape[1] < 2 or rows.size <= exog.shape[1] + 1:
+    if exog.shape[1] < 2 or rows.size <= exog.shape[1] + 1 or not np.all(np.isfinite(exog)):
         return {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -159,6 +159,17 @@ def heteroscedasticity(
         "heteroscedasticity": float(min(max(lm / rows.size, 0.0), 1.0)),
         "heteroscedasticity_p": float(lm_p),
     }
+
+
+def _unit(values: FloatArray) -> FloatArray:
+    """Values divided by their largest magnitude, missing / non-finite ones at the mean, so that
+    squares and variances of values near 1e308 stay finite."""
+    present = np.isfinite(values)
+    if not present.any():
+        return np.zeros_like(values)
+    top = float(np.max(np.abs(values[present])))
+    scaled = np.where(present, values, 0.0) / (top if top > 0 else 1.0)
+    return np.where(present, scaled, float(scaled[present].mean()))
 
 
 def count_facts(y: FloatArray, fitted: FloatArray) -> dict[str, FactValue]:

@@ -97,9 +97,13 @@ def numeric_partial(values: FloatArray, sample_size: int = 100_000) -> NumericPa
             reservoir=empty,
             extremes=Extremes(EXTREMES_K, np.empty(0), np.empty(0)),
         )
-    mean = float(valid.mean())
-    d = valid - mean
-    d2 = d * d  # products and sum, not np.dot: OpenBLAS threads would fight pyarrow's
+    # Values near ±1e308 overflow the moments to inf / nan; summarize reads a non-finite moment
+    # as "no skewness / kurtosis", so the overflow needs no warning on the user's stderr.
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = float(valid.mean())
+        d = valid - mean
+        d2 = d * d  # products and sum, not np.dot: OpenBLAS threads would fight pyarrow's
+        m2, m3, m4 = float(d2.sum()), float((d2 * d).sum()), float((d2 * d2).sum())
     uniques, counts = np.unique(valid, return_counts=True)
     value_counts: dict[float, int] | None
     distinct: DistinctSketch | None
@@ -111,9 +115,9 @@ def numeric_partial(values: FloatArray, sample_size: int = 100_000) -> NumericPa
         n_rows=int(values.size),
         n_missing=int(values.size) - n,
         mean=mean,
-        m2=float(d2.sum()),
-        m3=float((d2 * d).sum()),
-        m4=float((d2 * d2).sum()),
+        m2=m2,
+        m3=m3,
+        m4=m4,
         min=float(uniques[0]),
         max=float(uniques[-1]),
         n_zero=int(np.count_nonzero(valid == 0.0)),
@@ -270,16 +274,18 @@ def update_numeric(
         return replace(
             p, n_rows=p.n_rows + int(values.size), n_missing=p.n_missing + int(values.size)
         )
-    mean = float(valid.mean())
-    d = valid - mean
-    d2 = d * d
+    with np.errstate(over="ignore", invalid="ignore"):  # as in numeric_partial
+        mean = float(valid.mean())
+        d = valid - mean
+        d2 = d * d
+        m2, m3, m4 = float(d2.sum()), float((d2 * d).sum()), float((d2 * d2).sum())
     chunk = NumericPartial(
         n_rows=n,
         n_missing=0,
         mean=mean,
-        m2=float(d2.sum()),
-        m3=float((d2 * d).sum()),
-        m4=float((d2 * d2).sum()),
+        m2=m2,
+        m3=m3,
+        m4=m4,
         min=0.0,
         max=0.0,
         n_zero=0,

@@ -71,14 +71,24 @@ def skewness_of(p: NumericPartial) -> float | None:
     """Biased sample skewness g1 = sqrt(n) M3 / M2^1.5 (None when constant)."""
     if p.n < 2 or p.m2 <= 0:
         return None
-    return math.sqrt(p.n) * p.m3 / p.m2**1.5
+    return _ratio(math.sqrt(p.n) * p.m3, p.m2 * math.sqrt(p.m2))
+
+
+def _ratio(num: float, den: float) -> float | None:
+    """num / den, or None when the moments under- or overflowed (a spread of 1e-131 has an
+    M2 whose cube root squared is 0; values near 1e308 have an infinite M2)."""
+    if not (math.isfinite(num) and math.isfinite(den)) or den <= 0:
+        return None
+    value = num / den
+    return value if math.isfinite(value) else None
 
 
 def excess_kurtosis_of(p: NumericPartial) -> float | None:
     """Biased excess kurtosis g2 = n M4 / M2^2 - 3 (None when constant)."""
     if p.n < 2 or p.m2 <= 0:
         return None
-    return p.n * p.m4 / (p.m2 * p.m2) - 3.0
+    ratio = _ratio(p.n * p.m4, p.m2 * p.m2)
+    return None if ratio is None else ratio - 3.0
 
 
 def quantile_key(level: float) -> str:
@@ -122,7 +132,14 @@ def summarize(
         if not isinstance(partial, NumericPartial):
             return out
     assert isinstance(partial, NumericPartial)
-    out.facts.update(_numeric_facts(partial, target_type, out))
+    # Values near ±1e308 overflow sums and spreads: such a fact is unknown (None), not inf or
+    # nan (nan compares false everywhere and would read as "left-skewed"), and not a warning.
+    with np.errstate(all="ignore"):
+        numeric = _numeric_facts(partial, target_type, out)
+    out.facts.update(
+        {k: None if isinstance(v, float) and not math.isfinite(v) else v
+         for k, v in numeric.items()}
+    )
     return out
 
 
@@ -301,7 +318,9 @@ def low_density_ratio(sample: FloatArray, mad_sigma: float) -> float:
         scale = float(sample.std())
     if scale <= 0:
         return 0.0
-    bins = np.floor((sample - sample.min()) / (LOW_DENSITY_BIN * scale)).astype(np.int64)
+    with np.errstate(over="ignore"):  # a tiny scale next to a far value: a very far bin
+        position = (sample - sample.min()) / (LOW_DENSITY_BIN * scale)
+    bins = np.floor(np.minimum(position, 2.0**62)).astype(np.int64)
     _, index, counts = np.unique(bins, return_inverse=True, return_counts=True)
     sparse = counts < LOW_DENSITY_FRACTION * counts.max()
     return float(np.count_nonzero(sparse[index]) / sample.size)

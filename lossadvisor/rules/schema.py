@@ -39,14 +39,17 @@ Level = Literal["low", "medium", "high"]
 Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 """A finite YAML number (int or float); strings, booleans, .nan and .inf are errors."""
 
-ValueKind = Literal["number", "integer", "boolean", "enum", "numbers", "weights"]
+ValueKind = Literal["number", "integer", "boolean", "enum", "numbers", "weights", "text"]
 """What a parameter or setting may hold (docs/rule-language.md, "Value kinds"):
 
 number   a finite number inside [min, max]         integer  a whole number inside [min, max]
 boolean  true or false                             enum     one of `choices` (strings)
 numbers  a list of numbers inside the range, `length` long when given
 weights  per-class numbers inside the range: a list, or {class label: number}
+text     a one-line note of at most TEXT_LIMIT printable characters, no `${` (it reaches an
+         export only as a comment, e.g. a recipe's "batch / 256" learning-rate scaling)
 """
+TEXT_LIMIT = 200
 
 RESERVED_KEYS = frozenset({"class_path", "init_args", "dict_kwargs"})
 """Keys that make a mapping an instruction to a config loader (also any key starting with '_',
@@ -106,6 +109,7 @@ class ParamSpec(_Strict):
             "numbers": (f"a list of {self.length} " if self.length is not None else "a list of ")
             + f"numbers in {self.range_text()}",
             "weights": f"per-class weights (a list or {{class: number}}) in {self.range_text()}",
+            "text": f"one line of at most {TEXT_LIMIT} printable characters without '${{'",
         }
         text = " or ".join(words[k] for k in self.kinds()) or "a value"
         return text + (" or null" if self.default is None else "")
@@ -128,6 +132,13 @@ class ParamSpec(_Strict):
             return isinstance(value, bool)
         if kind == "enum":
             return isinstance(value, str) and value in (self.choices or [])
+        if kind == "text":
+            return (
+                isinstance(value, str)
+                and len(value) <= TEXT_LIMIT
+                and value.isprintable()
+                and "${" not in value
+            )
         if kind == "numbers":
             return (
                 isinstance(value, list | tuple)

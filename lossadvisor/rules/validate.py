@@ -562,6 +562,15 @@ def check_rule(
                     found = value_problem(f"{method}.{key}", specs.get(key), value, list(specs))
                     if found is not None:
                         add(found, effect, "settings", method, key)
+            # A rule's schedule reaches the exports like a setting: the same specs apply.
+            schedule_specs = catalog.settings.schedule if effect == "optimizer" else {}
+            for method, overrides in advice.schedule.items() if schedule_specs else ():
+                for key, value in overrides.items():
+                    found = value_problem(
+                        f"schedule.{key}", schedule_specs.get(key), value, list(schedule_specs)
+                    )
+                    if found is not None:
+                        add(found, effect, "schedule", method, key)
     if problems:
         return None, problems
     rule = Rule.model_construct(**dict(entry), table=table, file=file, line=line)
