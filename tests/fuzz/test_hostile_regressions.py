@@ -108,6 +108,8 @@ def _instantiate_everything(config_text: str) -> None:
     from omegaconf import OmegaConf
 
     cfg = OmegaConf.create(yaml.safe_load(config_text))
+    # The schedule reads the step count the training script sets (the export leaves it ???).
+    OmegaConf.update(cfg, "trainer.max_steps", 1000, force_add=True)
     instantiate(cfg)
 
 
