@@ -153,7 +153,7 @@ class RankedLoss(Frozen):
 
 
 class OptimizerAdvice(Frozen):
-    name: str = Field(description="sgd | adam | adamw | lamb | rmsprop | adadelta")
+    name: str = Field(description="sgd | adam | adamw | lamb | lars | rmsprop | adadelta")
     settings: dict[str, Any] = Field(description="lr, betas, momentum, weight_decay, eps, ...")
     schedule: dict[str, Any] = Field(default_factory=dict)
     requested: bool = Field(default=False, description="the user chose it with --optimizer")
@@ -203,6 +203,10 @@ class Recommendation(Frozen):
     )
     positive_class: str | None = Field(
         default=None, description="binary targets: the label the class-prior parameters treat as 1"
+    )
+    exposure: str | None = Field(
+        default=None,
+        description="the exposure column the target was measured over (an offset in the exports)",
     )
     # The profiled target and a sample of its values, kept by the Python API for the plots.
     _target: TargetProfile | None = PrivateAttr(default=None)
