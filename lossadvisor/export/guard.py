@@ -34,6 +34,7 @@ def allowed_targets() -> frozenset[str]:
         for entries in table.values():
             for entry in entries.values():
                 names.update(_entry_targets(entry))
+    names.update(form.wrapper for form in frameworks.exposure_forms.values() if form.wrapper)
     return frozenset(names)
 
 
