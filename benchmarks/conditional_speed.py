@@ -5,7 +5,8 @@
 Writes a generated CSV (y = f(x) + noise), then times, in the same run:
 - the marginal profile (`--no-features`), the in-run baseline;
 - the full profile (marginal + sample + cross-fitted baseline + residual facts);
-- one bare `HistGradientBoostingRegressor` fit on the same rows (the floor of one fold).
+- one bare `HistGradientBoostingRegressor` fit on the same rows, one thread (the floor of one
+  fold).
 Prints seconds and ratios (machines are noisy; compare ratios).
 """
 
@@ -45,6 +46,8 @@ def main() -> None:
         path = str(Path(tmp) / "data.csv")
         frame.to_csv(path, index=False)
         profile_dataset(path, ["y"], features=FeatureOptions(enabled=False))  # warm imports
+        import sklearn.ensemble  # noqa: F401  (its import is start-up, not the pass)
+        from threadpoolctl import threadpool_limits
         marginal = _timed(
             lambda: profile_dataset(path, ["y"], features=FeatureOptions(enabled=False))
         )
@@ -53,11 +56,12 @@ def main() -> None:
 
         from lossadvisor.profile.baseline import BOOSTING
 
-        bare = _timed(
-            lambda: HistGradientBoostingRegressor(loss="absolute_error", **BOOSTING).fit(
-                frame.drop(columns="y"), frame.y
-            )
-        )
+        def one_fit() -> None:
+            with threadpool_limits(1):  # as the baseline runs: one thread per process
+                model = HistGradientBoostingRegressor(loss="absolute_error", **BOOSTING)
+                model.fit(frame.drop(columns="y"), frame.y)
+
+        bare = _timed(one_fit)
     print(f"rows {args.rows:,} × features {args.features}")
     print(f"marginal profile (--no-features)   {marginal:7.2f} s  1.00x")
     print(f"profile with conditional facts      {full:7.2f} s  {full / marginal:.2f}x")
