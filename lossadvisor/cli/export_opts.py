@@ -43,8 +43,9 @@ ModelOption = Annotated[
     str | None,
     typer.Option(
         "--model",
-        metavar="linear",
-        help="sklearn: the estimator (linear = a standardised, unpenalised GLM; the default).",
+        metavar="gbm|linear",
+        help="sklearn: the estimator (gbm = the LightGBM proxy validate measured, the "
+        "default; linear = a standardised, unpenalised GLM).",
         show_default=False,
     ),
 ]

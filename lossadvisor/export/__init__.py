@@ -128,7 +128,8 @@ def export_recommendation(
     `class_order` lists the classes in the order the user's label encoder uses; per-class
     values (class weights, per-class α) follow it, and the header states it. `steps` is the
     schedule's step count for hydra (trainer.max_steps, else left `???`) and lightning.
-    `model` is the sklearn estimator: "linear" (a standardised, unpenalised GLM; the default).
+    `model` is the sklearn estimator: "gbm" (validate's LightGBM proxy; the default) or
+    "linear" (a standardised, unpenalised GLM).
     """
     if fmt not in FORMATS:
         raise unknown_name("export format", fmt, FORMATS, "--format")

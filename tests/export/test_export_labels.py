@@ -142,7 +142,7 @@ def test_sklearn_class_weight_keys_are_the_labels(sizes_rec: Recommendation) -> 
     from omegaconf import OmegaConf
     from sklearn.utils.class_weight import compute_sample_weight
 
-    data = export_recommendation(sizes_rec, "sklearn_hydra", class_order=NATURAL)
+    data = export_recommendation(sizes_rec, "sklearn_hydra", class_order=NATURAL, model="linear")
     assert labels_of(data)["encoding"] == "labels"
     pipeline = instantiate(OmegaConf.create(data)["estimator"])
     estimator = pipeline.steps[-1][1]
@@ -176,7 +176,7 @@ def test_sklearn_binary_keys_are_no_and_yes(answers_rec: Recommendation) -> None
     from hydra.utils import instantiate
     from omegaconf import OmegaConf
 
-    data = export_recommendation(answers_rec, "sklearn_hydra", pick="weighted_bce")
+    data = export_recommendation(answers_rec, "sklearn_hydra", pick="weighted_bce", model="linear")
     estimator = instantiate(OmegaConf.create(data)["estimator"])
     weights = estimator.steps[-1][1].class_weight
     assert weights == pytest.approx({"No": 1.0, "Yes": 500 / 40})
@@ -247,7 +247,7 @@ def test_numeric_labels_sort_by_value_and_stay_numbers() -> None:
     hydra = export_recommendation(rec, "hydra")
     assert labels_of(hydra)["classes"] == ["1", "2", "10"]
     assert hydra["loss"]["weight"]["_args_"] == [[0.5, 1.5, 3.0]]
-    sk = export_recommendation(rec, "sklearn")
+    sk = export_recommendation(rec, "sklearn", model="linear")
     model = sk["estimator"]["params"]["steps"][1][1]  # plain form: {class, params}
     assert model["params"]["class_weight"] == {1: 0.5, 2: 1.5, 10: 3.0}
 
