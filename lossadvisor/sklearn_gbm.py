@@ -136,7 +136,8 @@ class _LossGBM(BaseEstimator):
 class LossGBMRegressor(RegressorMixin, _LossGBM):
     """validate's proxy for a regression loss (soft_bce: `predict` gives probabilities)."""
 
-    def fit(self, x: Any, y: Any) -> LossGBMRegressor:
+    def fit(self, x: Any, y: Any, sample_weight: Any = None) -> LossGBMRegressor:
+        """`sample_weight`: row weights (an exposure: fit y / e with sample_weight=e)."""
         import numpy as np
 
         from lossadvisor.evidence.proxies import fit_proxy
@@ -144,7 +145,10 @@ class LossGBMRegressor(RegressorMixin, _LossGBM):
         data = np.asarray(x, dtype=float)
         params = self._params("regression")
         target = np.asarray(y, dtype=float)
-        self.proxy_ = fit_proxy(self.loss, params, data, target, self._settings())
+        weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        self.proxy_ = fit_proxy(
+            self.loss, params, data, target, self._settings(), sample_weight=weight
+        )
         self.n_features_in_ = data.shape[1]
         return self
 

@@ -338,13 +338,15 @@ def fit_proxy(
     settings: ProxySettings,
     n_classes: int = 0,
     weights: Mapping[int, float] | None = None,
+    sample_weight: NDArray[np.float64] | None = None,
 ) -> FittedProxy:
     """Train the loss's proxy on one training set (what `fit_predict` and the sklearn export's
     estimators share, so an exported estimator trains exactly as `validate` measured).
 
     `x_train`: the features, or the fold's `train_dataset` (binned once for all losses).
     Classification: `y_train` integer codes 0..K−1. `weights`: class code -> weight, replacing
-    the weights the weighted losses derive from `y_train` (`class_weights`).
+    the weights the weighted losses derive from `y_train` (`class_weights`). `sample_weight`:
+    per-row weights (an exposure's rate weights), multiplied into gradients and curvatures.
     """
     import lightgbm
     import numpy as np
@@ -356,6 +358,8 @@ def fit_proxy(
         tau = 0.5 if loss == "mae" else float(params["tau"] or 0.5)
         data.set_init_score(None)
         data.set_label(y_train.astype(float))
+        if sample_weight is not None:
+            data.set_weight(np.asarray(sample_weight, dtype=float))
         config.update(objective="quantile", alpha=tau, metric="None", boost_from_average=True)
         booster = lightgbm.train(
             config, data, num_boost_round=settings.n_iter, keep_training_booster=True
@@ -365,6 +369,9 @@ def fit_proxy(
     if weights is None:
         weights = class_weights(loss, params, y_train, n_classes)
     row_weight = None if weights is None else np.array([weights[int(c)] for c in y_train])
+    if sample_weight is not None:
+        given = np.asarray(sample_weight, dtype=float)
+        row_weight = given if row_weight is None else row_weight * given
     init = init_score(objective.start, objective.link, y_train, n_classes, row_weight)
     from lossadvisor.evidence.objectives import lightgbm_objective
 

@@ -138,3 +138,26 @@ def test_losses_without_a_proxy_point_at_the_linear_model() -> None:
 
     with pytest.raises(lossadvisor.InputError, match="--model linear"):
         export_recommendation(make_rec("hinge"), "sklearn")
+
+
+def test_exposure_rate_weight_fits_the_gbm_as_the_header_says() -> None:
+    """Poisson on y / e with sample_weight e: the fitted rates times e add up to the counts
+    (the weighted score equation), and dropping the weights breaks that."""
+    from export_helpers import make_rec
+
+    rng = np.random.default_rng(3)
+    n = 2000
+    x = rng.normal(size=(n, 2))
+    exposure = rng.uniform(0.2, 3.0, size=n)
+    y = rng.poisson(exposure * np.exp(0.3 + 0.5 * x[:, 0]))
+    rec = make_rec("poisson", facts={"target_type": "count"})
+    rec = rec.model_copy(update={"exposure": "exposure"})
+    data = export_recommendation(rec, "sklearn")
+    assert data["lossadvisor"]["exposure"]["form"] == "rate_weight"
+    pipe = build_plain(data["estimator"])
+    frame = pd.DataFrame(x, columns=["a", "b"])
+    pipe.fit(frame, y / exposure, model__sample_weight=exposure)
+    total = float(np.sum(exposure * pipe.predict(frame)))
+    assert total == pytest.approx(float(y.sum()), rel=0.01)
+    unweighted = build_plain(data["estimator"]).fit(frame, y / exposure)
+    assert float(np.sum(exposure * unweighted.predict(frame))) != pytest.approx(total, rel=0.01)
