@@ -35,7 +35,8 @@ StepsOption = Annotated[
     typer.Option(
         "--steps",
         metavar="N",
-        help="Scheduler steps of the run (hydra: trainer.max_steps; lightning: epochs).",
+        help="Scheduler steps of the run (hydra: trainer.max_steps; lightning: epochs; "
+        "keras: optimizer steps).",
         show_default=False,
     ),
 ]
