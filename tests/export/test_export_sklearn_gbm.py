@@ -161,3 +161,20 @@ def test_exposure_rate_weight_fits_the_gbm_as_the_header_says() -> None:
     assert total == pytest.approx(float(y.sum()), rel=0.01)
     unweighted = build_plain(data["estimator"]).fit(frame, y / exposure)
     assert float(np.sum(exposure * unweighted.predict(frame))) != pytest.approx(total, rel=0.01)
+
+
+def test_hydra_form_is_the_same_estimator() -> None:
+    from hydra.utils import instantiate
+    from omegaconf import OmegaConf
+
+    frame = table("multiclass", n=300)
+    rec = lossadvisor.recommend(frame, "y", features=False)
+    x, y = frame.drop(columns="y"), frame["y"]
+    plain = build_plain(export_recommendation(rec, "sklearn", pick="weighted_ce")["estimator"])
+    hydra_cfg = export_recommendation(rec, "sklearn_hydra", pick="weighted_ce")
+    assert "'class':" not in str(hydra_cfg["estimator"])
+    via_hydra = instantiate(OmegaConf.create(hydra_cfg)["estimator"])
+    np.testing.assert_array_equal(
+        plain.fit(x, y).predict_proba(x), via_hydra.fit(x, y).predict_proba(x)
+    )
+    assert set(via_hydra.predict(x)) <= {"small", "medium", "large", "huge"}  # labels as given
