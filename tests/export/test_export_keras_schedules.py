@@ -10,11 +10,14 @@ os.environ.setdefault("KERAS_BACKEND", "torch")  # before keras is imported in t
 
 import numpy as np
 import pytest
+from export_helpers import frameworks_yaml
 from test_export_schedules import OPTIMIZERS, expected_curve, rec_with
 
 from lossadvisor.export import export_recommendation
 
 STEPS = 60
+# the optimizers Keras has (rules/frameworks.yaml; LARS, for one, has no Keras form)
+KERAS = sorted(o for o in OPTIMIZERS if "keras" in frameworks_yaml()["optimizers"].get(o, {}))
 
 
 def optimizer_from(data: dict) -> object:
@@ -38,7 +41,7 @@ def stepped_curve(optimizer: object, total: int) -> list[float]:
     return lrs
 
 
-@pytest.mark.parametrize("optimizer_id", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("optimizer_id", KERAS)
 def test_keras_schedule_follows_the_advised_curve(optimizer_id: str) -> None:
     spec = OPTIMIZERS[optimizer_id]
     schedule, lr = dict(spec["schedule"]), float(spec["defaults"]["lr"])
@@ -57,6 +60,12 @@ def test_keras_schedule_follows_the_advised_curve(optimizer_id: str) -> None:
         schedule["warmup_ratio"] = 0.0
     expected = expected_curve(schedule, lr, STEPS)
     assert stepped_curve(optimizer, STEPS) == pytest.approx(expected, rel=1e-5, abs=1e-9)
+
+
+def test_the_keras_optimizers_cover_every_schedule_kind() -> None:
+    assert {OPTIMIZERS[o]["schedule"]["name"] for o in KERAS} == {
+        "cosine", "polynomial", "step", "constant"
+    }  # fmt: skip
 
 
 def test_without_steps_the_lr_stays_constant_and_the_note_says_how() -> None:
