@@ -1,10 +1,10 @@
 """The constant-prediction yardstick of a classification `validate`: the training-fold prior.
 
 A model whose held-out log-loss is worse than predicting each training fold's class frequencies
-for every row has probabilities worse than no model at all. Proper scoring rules compare a
-forecast with the climatological (base-rate) one for this reason (skill scores in Gneiting & Raftery 2007;
-the Brier skill score of Murphy 1973); a class-weighted or focal fit, whose minimiser is not the
-posterior, is where it shows first (issue 11). This is a measurement, not knowledge: it reads the
+for every row has probabilities worse than no model at all. Skill scores measure a forecast
+against this climatological (base-rate) one (Gneiting & Raftery 2007, Strictly Proper Scoring
+Rules, JASA); a class-weighted or focal fit, whose minimiser is not the posterior, is where it
+shows first (issue 11). This is a measurement, not knowledge: it reads the
 folds `validate` used and says what it found, it never changes a ranking.
 """
 
