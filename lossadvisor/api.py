@@ -150,13 +150,15 @@ def recommend(
     foreground_ratio: float | None = None,
     multitask_kind: str | None = None,
     heads: Sequence[str] = (),
+    architecture: str | None = None,
     rules: Sequence[str | Path] = (),
     profile: DatasetProfile | None = None,
 ) -> Recommendation:
     """Rank the losses for `data` (or a saved `profile`, or a `task` alone), with parameters,
     an optimizer, heads and cautions: what `lossadvisor recommend` prints.
 
-    Options are the CLI's, as keywords: `metric="quantile:0.9"`, `heads=["cls:multiclass"]`.
+    Options are the CLI's, as keywords: `metric="quantile:0.9"`, `heads=["cls:multiclass"]`;
+    they take the same words (`task="learning_to_rank"`, `architecture="yolov8"`).
     Several targets (a list) make a multi-task model, one head each.
     """
     from lossadvisor.context import make_context
@@ -165,7 +167,10 @@ def recommend(
 
     if data is not None and profile is not None:
         raise InputError("give data or profile, not both.")
+    base = load_rulebase(rules)
     context = make_context(
+        vocabulary=base.vocabulary,
+        architecture=architecture,
         task=task,
         model_output=model_output,
         metric=metric,
@@ -178,7 +183,6 @@ def recommend(
     )
     if data is None and profile is None and context.task is None and not context.heads:
         raise InputError("recommend needs something to go on: give data (with target) or task.")
-    base = load_rulebase(rules)
     dataset = profile
     if data is not None:
         dataset = _profile(data, target, features=features, exposure=exposure)

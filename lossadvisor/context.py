@@ -7,6 +7,7 @@ Nothing here imports numpy or pandas: `recommend --task X` must start at bare-Py
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,6 @@ from pydantic import Field
 from lossadvisor.errors import InputError, out_of_range, unknown_name
 from lossadvisor.facts import (
     FACTS,
-    METRIC_SYNONYMS,
     METRICS,
     MODEL_OUTPUTS,
     MULTITASK_KINDS,
@@ -217,9 +217,8 @@ def _make_context_with_words(
     )
     metric_text = None
     if metric is not None:
-        name, sep, rest = metric.strip().partition(":")
-        resolved = vocabulary.resolve_term("metrics", _metric_word(name), "--metric")
-        metric_text = f"{resolved}{sep}{rest}"
+        name, tau = parse_metric(metric, vocabulary)
+        metric_text = name if tau is None else f"{name}:{tau!r}"
     base = make_context(
         task=family.task if family is not None else None,
         model_output=output,
@@ -246,6 +245,13 @@ def _make_context_with_words(
     )
 
 
+@functools.cache
+def _builtin_vocabulary() -> Vocabulary:
+    from lossadvisor.rules.load import load_rulebase
+
+    return load_rulebase().vocabulary
+
+
 def _metric_word(name: str) -> str:
     """'NDCG@10' -> 'NDCG' (the cut-off does not change which loss fits), 'mAP@50' -> 'mAP50'."""
     head, at, tail = name.partition("@")
@@ -254,16 +260,21 @@ def _metric_word(name: str) -> str:
     return head + tail if head.strip().lower() == "map" else head
 
 
-def parse_metric(text: str) -> tuple[str, float | None]:
+def parse_metric(
+    text: str, vocabulary: Vocabulary | None = None
+) -> tuple[str, float | None]:
     """'quantile:0.9' -> ('quantile', 0.9); 'mae' -> ('mae', None). InputError on anything else.
 
-    Synonyms (facts.METRIC_SYNONYMS: pinball:0.9, macro_f1, ...) give their canonical name.
+    A metric's other words (pinball:0.9, macro_f1, NDCG@10, ...) are those of rules/tasks.yaml
+    (section metrics, the one metric vocabulary): `vocabulary`, or the built-in rule base's,
+    read once and only when the name is not already a metric id (validate and tune come here
+    without a rule base).
     """
     name, sep, rest = text.strip().partition(":")
     name = name.strip().lower()
-    name = METRIC_SYNONYMS.get(name, name)
     if name not in METRICS:
-        raise unknown_name("metric", name, [*METRICS, *METRIC_SYNONYMS], where="--metric")
+        words = vocabulary if vocabulary is not None else _builtin_vocabulary()
+        name = words.resolve_term("metrics", _metric_word(name), "--metric")
     if name != "quantile":
         if sep:
             raise InputError(

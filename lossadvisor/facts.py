@@ -116,19 +116,8 @@ METRICS = (
     "exact_match",
     "seqeval_f1",
 )
-# What users also type for the same metric (recommend, validate and tune share them).
-METRIC_SYNONYMS = {
-    "pinball": "quantile",
-    "quantile_loss": "quantile",
-    "macro_f1": "f1",
-    "f1_macro": "f1",
-    "median_ae": "median_absolute_error",
-    "average_precision": "pr_auc",
-    "auc": "roc_auc",
-    "brier_score": "brier",
-    "logloss": "log_loss",
-    "cross_entropy": "log_loss",
-}
+# The words users also type for a metric (pinball, macro_f1, NDCG@10, ...) are data: the
+# metrics section of rules/tasks.yaml, which recommend, validate and tune all read.
 PRIORITIES = ("accuracy", "robustness", "speed", "memory", "recall", "precision")
 OPTIMIZERS = ("sgd", "adam", "adamw", "lamb", "rmsprop", "adadelta")
 TAILS = ("light", "moderate", "heavy")

@@ -204,6 +204,10 @@ class Recommendation(Frozen):
     positive_class: str | None = Field(
         default=None, description="binary targets: the label the class-prior parameters treat as 1"
     )
+    exposure: str | None = Field(
+        default=None,
+        description="the exposure column the target was measured over (an offset in the exports)",
+    )
     # The profiled target and a sample of its values, kept by the Python API for the plots.
     _target: TargetProfile | None = PrivateAttr(default=None)
     _values: Any = PrivateAttr(default=None)

@@ -681,7 +681,15 @@ def recommend(
         balancing=balancing,
         cautions=collect_cautions(base, evaluations),
         **class_fields(class_counts),
+        exposure=_exposure_column(profile, heads),
     )
+
+
+def _exposure_column(profile: TargetProfile | None, heads: Sequence[HeadAdvice]) -> str | None:
+    """The single target's exposure column (multi-head models: the offset is per head, unset)."""
+    if profile is None or profile.conditional is None or heads:
+        return None
+    return profile.conditional.exposure
 
 
 def dump_json(rec: Recommendation) -> str:

@@ -29,6 +29,7 @@ __all__ = [
     "CumulativeLinkLoss",
     "DIoULoss",
     "DistillationKLLoss",
+    "ExposureOffsetLoss",
     "FocalTverskyLoss",
     "GammaDevianceLoss",
     "InfoNCELoss",
@@ -234,6 +235,25 @@ class NegativeBinomialNLLLoss(_ElementwiseLoss):
             + target * (log_mu - log_r_plus_mu)
         )
         return -log_lik
+
+
+class ExposureOffsetLoss(nn.Module):
+    """A log-link loss with log(exposure) as an offset: `loss(input + log(exposure), target)`.
+
+    `input` is the model's log *rate* per unit of exposure; the wrapped loss (PoissonNLLLoss with
+    log_input=True, or a deviance loss of this module) sees the log of the expected count. Call
+    it with the exposure as a third argument: `criterion(log_rate, y, exposure)` (McCullagh &
+    Nelder 1989, section 6.2.3: an offset is a covariate with its coefficient fixed at 1).
+    """
+
+    def __init__(self, loss: nn.Module) -> None:
+        super().__init__()
+        self.loss = loss
+
+    def forward(self, input: Tensor, target: Tensor, exposure: Tensor) -> Tensor:
+        if bool((exposure <= 0).any()):
+            raise ValueError("exposure must be > 0 (its log is the offset)")
+        return self.loss(input + torch.log(exposure), target)
 
 
 # --- classification / distillation ---------------------------------------------------------------

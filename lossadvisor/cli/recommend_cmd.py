@@ -12,6 +12,16 @@ from typing import TYPE_CHECKING
 import typer
 
 from lossadvisor.cli.app import app
+from lossadvisor.cli.export_opts import (
+    FORMATS_HELP,
+    ClassOrderOption,
+    ModelOption,
+    StepsOption,
+    VendorOption,
+    export_options,
+    require_export,
+    write_export,
+)
 from lossadvisor.cli.feature_opts import (
     ExposureOption,
     FeaturesOption,
@@ -21,7 +31,7 @@ from lossadvisor.cli.feature_opts import (
 from lossadvisor.errors import InputError, unknown_name
 
 if TYPE_CHECKING:
-    from lossadvisor.models import Recommendation, TargetProfile
+    from lossadvisor.models import TargetProfile
     from lossadvisor.profile.options import FeatureOptions
     from lossadvisor.vision.profile import VisionProfile
 
@@ -151,15 +161,6 @@ def _vision_data(
     return run_vision(data, task, sample_files, 0, quiet)
 
 
-def _export(
-    rec: Recommendation, digest: str, path: str, fmt: str, pick: str | None, force: bool
-) -> None:
-    from lossadvisor.export import export_recommendation, write_yaml
-
-    data = export_recommendation(rec, fmt, pick, rules_digest=digest)
-    write_yaml(data, path, force)
-
-
 @app.command()
 def recommend(
     data: str | None = typer.Argument(
@@ -244,13 +245,15 @@ def recommend(
     export: str | None = typer.Option(
         None, "--export", metavar="FILE", help="Write a training config to FILE (- for stdout)."
     ),
-    fmt: str = typer.Option(
-        "native", "--format", help="native, hydra, lightning, lightgbm, xgboost, sklearn, keras."
-    ),
+    fmt: str = typer.Option("native", "--format", help=FORMATS_HELP + " (with --export)"),
     pick: str | None = typer.Option(
         None, metavar="LOSS", help="Export this loss instead of the top one."
     ),
     force: bool = typer.Option(False, "--force", help="Replace an existing --export file."),
+    class_order: ClassOrderOption = None,
+    steps: StepsOption = None,
+    model: ModelOption = None,
+    vendor_dir: VendorOption = None,
     features: FeaturesOption = None,
     no_features: NoFeaturesOption = False,
     exposure: ExposureOption = None,
@@ -285,6 +288,8 @@ def recommend(
         raise InputError(f"--top: the count must be an integer >= 1. Got {top} instead.")
     if export is None and (pick is not None or force or fmt != "native"):
         raise InputError("--format, --pick and --force only apply with --export FILE.")
+    export_opts = export_options(class_order, steps, model, vendor_dir)
+    require_export(export, export_opts)
     if export is not None:
         from lossadvisor.outfile import refuse_existing
 
@@ -323,7 +328,7 @@ def recommend(
         )
     rec = run(base, context, first, top=top, extra_profiles=others)
     if export is not None:
-        _export(rec, base.digest, export, fmt, pick, force)
+        write_export(rec, fmt, export, export_opts, pick, rules_digest=base.digest, force=force)
         if export == "-":
             return
     if json_out:

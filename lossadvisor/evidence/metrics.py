@@ -1,6 +1,6 @@
 """The metrics panel and the fold-noise test.
 
-Metric names are recommend's vocabulary (`facts.METRICS`, synonyms in `facts.METRIC_SYNONYMS`),
+Metric names are recommend's vocabulary (`facts.METRICS`, their synonyms in rules/tasks.yaml),
 parsed by `context.parse_metric`, so `validate --metric pinball:0.9` and
 `recommend --metric quantile:0.9` mean one thing and reach the rules as the same facts.
 

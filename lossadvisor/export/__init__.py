@@ -15,7 +15,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from lossadvisor.errors import InputError, unknown_name
-from lossadvisor.export import gbdt, hydra, keras, lightning, monai, native, schedule, sklearn
+from lossadvisor.export import (
+    exposure,
+    gbdt,
+    hydra,
+    keras,
+    lightning,
+    monai,
+    native,
+    schedule,
+    sklearn,
+)
 from lossadvisor.export.choice import LossChoice, choose
 from lossadvisor.export.common import header
 from lossadvisor.export.labels import class_labels, header_block, reorder
@@ -140,7 +150,10 @@ def export_recommendation(
     frameworks = load_frameworks()
     choices, label_blocks = with_labels(rec, fmt, choose(rec, pick), frameworks, class_order)
     body, notes = _body(rec, fmt, choices, frameworks, steps, model)
+    offset = exposure.carry(rec.exposure, fmt, choices, frameworks, body, notes)
     block = header(rec, fmt, choices, rules_digest, notes, label_blocks)
+    if offset is not None:
+        block["exposure"] = offset
     if fmt == "lightning":
         # LightningCLI rejects unknown top-level keys: the provenance goes in as comments.
         return plain({COMMENT_KEY: dump_yaml({"lossadvisor": block}), **body})

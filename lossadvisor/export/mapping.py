@@ -35,6 +35,19 @@ FORMAT_FRAMEWORK: dict[str, Framework] = {
 }
 
 
+# How a framework takes an exposure column (rules/frameworks.yaml `exposure_forms:`).
+ExposureFormName = Literal["offset", "init_score", "base_margin", "rate_weight"]
+
+
+class ExposureForm(BaseModel):
+    """One way of giving a framework the exposure: the training line, its source, a wrapper."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    use: str
+    source: str
+    wrapper: str | None = None  # torch: the module that adds log(exposure) to the input
+
+
 class TensorValue(BaseModel):
     """Numbers the framework needs as a torch tensor; each format renders it its own way."""
 
@@ -72,6 +85,7 @@ class Entry(BaseModel):
     list_wrapper: str | None = None
     input: str | None = None
     note: str | None = None
+    exposure: ExposureFormName | None = None
 
     @field_validator("args", mode="before")
     @classmethod
@@ -92,6 +106,7 @@ class Frameworks(BaseModel):
     optimizers: dict[str, dict[Framework, Entry]]
     label_encodings: LabelEncodings = Field(default_factory=LabelEncodings)
     sklearn_linear: dict[str, dict[str, Any]] = Field(default_factory=dict)  # class -> no penalty
+    exposure_forms: dict[ExposureFormName, ExposureForm] = Field(default_factory=dict)
 
     def formats_with_loss(self, loss: str) -> list[str]:
         """Export formats that have an implementation of `loss` (native always does)."""
@@ -120,6 +135,11 @@ def load_frameworks(path: str | None = None) -> Frameworks:
     for kind, table in (("losses", frameworks.losses), ("optimizers", frameworks.optimizers)):
         for item, entries in table.items():
             for fw, entry in entries.items():
+                if entry.exposure is not None and entry.exposure not in frameworks.exposure_forms:
+                    raise InputError(
+                        f"{file}: {kind}.{item}.{fw}.exposure: form '{entry.exposure}' is not "
+                        "described under exposure_forms"
+                    )
                 for param, spec in entry.args.items():
                     if spec.convert is not None and spec.convert not in CONVERSIONS:
                         raise unknown_conversion(

@@ -109,6 +109,21 @@ def test_recommend_without_data_and_export() -> None:
     assert text.startswith("lossadvisor:") and "_target_" in text
 
 
+def test_recommend_takes_the_words_and_architecture_the_cli_takes() -> None:
+    """task synonyms and --architecture resolve through rules/tasks.yaml, as on the CLI."""
+    rec = lossadvisor.recommend(task="object_detection", architecture="yolov8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cli = subprocess.run(
+        [sys.executable, "-m", "lossadvisor", "recommend", "--task", "object_detection",
+         "--architecture", "yolov8", "--json"],
+        capture_output=True, text=True, env=env, check=True,
+    )
+    assert rec.to_dict() == json.loads(cli.stdout)
+    assert rec.context["architecture"] == "anchor_free"  # YOLOv8's head is anchor-free
+    with pytest.raises(lossadvisor.InputError, match="--architecture"):
+        lossadvisor.recommend(task="detection", architecture="no_such_architecture")
+
+
 def test_export_writes_only_when_asked_and_never_replaces(tmp_path: Path) -> None:
     rec = lossadvisor.recommend(task="binary")
     out = tmp_path / "rec.yaml"

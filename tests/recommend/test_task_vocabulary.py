@@ -303,9 +303,67 @@ def test_a_synonym_start_up_imports_nothing_heavy_and_reads_the_cache(tmp_path: 
     assert "Ranking" in proc.stdout and "DETR" in proc.stdout
 
 
-def test_the_vocabulary_agrees_with_the_metric_synonyms_validate_reads(base: RuleBase) -> None:
-    """facts.METRIC_SYNONYMS (validate/tune) and rules/tasks.yaml (recommend) name one metric."""
-    from lossadvisor.facts import METRIC_SYNONYMS
+# (what a user types, the metric) as scikit-learn's metric functions and the task papers name
+# them; validate and tune (the evidence parser) must read them exactly as recommend does
+METRIC_WORDS = [
+    ("mean_absolute_error", "mae"),
+    ("root_mean_squared_error", "rmse"),
+    ("pinball:0.9", "quantile:0.9"),
+    ("Quantile_Loss:0.25", "quantile:0.25"),
+    ("macro_f1", "f1"),
+    ("f1_score", "f1"),
+    ("average_precision", "pr_auc"),
+    ("auc", "roc_auc"),
+    ("logloss", "log_loss"),
+    ("cross_entropy", "log_loss"),
+    ("brier_score", "brier"),
+    ("r_squared", "r2"),
+    ("mean_poisson_deviance", "poisson_deviance"),
+    ("median_ae", "median_absolute_error"),
+]
 
-    for word, metric in METRIC_SYNONYMS.items():
-        assert base.vocabulary.resolve_term("metrics", word, "--metric") == metric, word
+REGRESSION_METRICS = {"mae", "rmse", "quantile", "r2", "poisson_deviance", "median_absolute_error"}
+
+
+@pytest.mark.parametrize(("word", "metric"), METRIC_WORDS)
+def test_validate_and_recommend_read_one_metric_vocabulary(
+    base: RuleBase, word: str, metric: str
+) -> None:
+    """rules/tasks.yaml is the only metric vocabulary: the evidence parser (no rule base in
+    hand) and recommend's context (the loaded base) give the same name for every word."""
+    from lossadvisor.evidence.metrics import parse_metric as parse_for_validate
+
+    task = "regression" if metric.partition(":")[0] in REGRESSION_METRICS else "binary"
+    assert parse_for_validate(word, task) == metric
+    context = make_context(metric=word, vocabulary=base.vocabulary)
+    tau = context.metric_quantile
+    assert (context.metric if tau is None else f"{context.metric}:{tau:g}") == metric
+
+
+
+def test_every_word_of_the_metric_vocabulary_parses_without_a_rule_base(base: RuleBase) -> None:
+    from lossadvisor.context import parse_metric
+
+    for term in base.vocabulary.metrics:
+        for word in (term.id, *term.synonyms):
+            text = f"{word}:0.5" if term.id == "quantile" else word
+            assert parse_metric(text)[0] == term.id, word
+
+
+def test_rules_check_flags_a_metric_without_an_entry_and_a_word_naming_two(
+    tmp_path: Path,
+) -> None:
+    from lossadvisor.resources import rules_dir
+    from lossadvisor.rules.load import check_files
+
+    text = (rules_dir() / "tasks.yaml").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.startswith("  - {id: ndcg,")]
+    edited = "\n".join(lines).replace(
+        "synonyms: [word_error_rate]", "synonyms: [word_error_rate, c_index]"
+    )
+    assert edited != text
+    (tmp_path / "tasks.yaml").write_text(edited, encoding="utf-8")
+    problems = check_files([tmp_path / "tasks.yaml"])
+    assert any("ndcg" in p and "facts.py" in p for p in problems), problems
+    assert any("'c_index' already names 'wer'" in p for p in problems), problems
+    assert len(problems) == 2, problems
