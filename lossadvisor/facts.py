@@ -119,7 +119,7 @@ METRICS = (
 # The words users also type for a metric (pinball, macro_f1, NDCG@10, ...) are data: the
 # metrics section of rules/tasks.yaml, which recommend, validate and tune all read.
 PRIORITIES = ("accuracy", "robustness", "speed", "memory", "recall", "precision")
-OPTIMIZERS = ("sgd", "adam", "adamw", "lamb", "rmsprop", "adadelta")
+OPTIMIZERS = ("sgd", "adam", "adamw", "lamb", "lars", "rmsprop", "adadelta")
 TAILS = ("light", "moderate", "heavy")
 MULTITASK_KINDS = ("main_auxiliary", "multimodal", "shared_backbone")
 LossFamily = Literal[

@@ -153,7 +153,7 @@ class RankedLoss(Frozen):
 
 
 class OptimizerAdvice(Frozen):
-    name: str = Field(description="sgd | adam | adamw | lamb | rmsprop | adadelta")
+    name: str = Field(description="sgd | adam | adamw | lamb | lars | rmsprop | adadelta")
     settings: dict[str, Any] = Field(description="lr, betas, momentum, weight_decay, eps, ...")
     schedule: dict[str, Any] = Field(default_factory=dict)
     requested: bool = Field(default=False, description="the user chose it with --optimizer")

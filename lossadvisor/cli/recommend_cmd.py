@@ -218,7 +218,7 @@ def recommend(
     ),
     optimizer: str | None = typer.Option(
         None,
-        help="Use this optimizer (sgd, adam, adamw, lamb, rmsprop, adadelta) and say "
+        help="Use this optimizer (sgd, adam, adamw, lamb, lars, rmsprop, adadelta) and say "
         "what to adjust for it.",
     ),
     batch_size: int | None = typer.Option(None, help="Training batch size."),

@@ -188,6 +188,7 @@ def test_method_ids(methods: dict[str, Any]) -> None:
         "adam",
         "adamw",
         "lamb",
+        "lars",
         "rmsprop",
         "adadelta",
     ]

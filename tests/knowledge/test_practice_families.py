@@ -68,8 +68,8 @@ CASES: list[tuple[str, dict[str, Any], str, dict[str, Any], str, dict[str, Any]]
     # fairseq wav2vec base_100h.yaml: ctc zero_infinity true, lr 3e-5, adam (0.9, 0.98)
     ("asr", {}, "ctc", {"zero_infinity": True}, "adam", {"lr": 3e-5, "betas": [0.9, 0.98]}),
     ("asr", {"architecture": "whisper"}, "label_smoothing_ce", {"epsilon": 0.1}, "adam", {"lr": 0.002}),
-    # simclr run.py: temperature 0.1, learning_rate 0.3 (LARS; LAMB is the catalog's analogue)
-    ("simclr", {}, "info_nce", {"temperature": 0.1}, "lamb", {"lr": 0.3}),
+    # simclr run.py: temperature 0.1, optimizer lars, learning_rate 0.3, momentum 0.9, wd 1e-4
+    ("simclr", {}, "info_nce", {"temperature": 0.1}, "lars", {"lr": 0.3, "momentum": 0.9, "weight_decay": 1e-4}),
     # open_clip: init logit scale log(1/0.07); lr 5e-4, beta2 0.98, eps 1e-6, wd 0.2
     ("clip", {}, "info_nce", {"temperature": 0.07}, "adamw", {"lr": 0.0005, "betas": [0.9, 0.98], "eps": 1e-6, "weight_decay": 0.2}),
     # pytorch-metric-learning TripletMarginLoss(margin=0.05)
