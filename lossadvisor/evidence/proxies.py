@@ -64,6 +64,9 @@ class Proxy:
     defaults: Mapping[str, float | None] = field(default_factory=dict)
     needs: Requirement = "any"
     native: str | None = None  # LightGBM's own objective, where proven to be the same loss
+    # whether the loss's minimiser is the class posterior P(y | x) (a strictly proper scoring
+    # rule: plain BCE / CE); weighted, focal and label-smoothed losses are not
+    posterior: bool = False
 
 
 def _p(
@@ -74,7 +77,10 @@ def _p(
     needs: Requirement = "any",
     native: str | None = None,
 ) -> Proxy:
-    return Proxy(loss, kind, model, dict(defaults or {}), needs, native)
+    return Proxy(loss, kind, model, dict(defaults or {}), needs, native, loss in _POSTERIOR)
+
+
+_POSTERIOR = ("bce", "ce", "soft_bce")  # Gneiting & Raftery (2007): log score strictly proper
 
 
 PROXIES: dict[str, Proxy] = {

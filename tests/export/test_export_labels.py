@@ -55,7 +55,9 @@ def rec_from(tmp_path: Path, counts: dict[str, int], seed: int = 0) -> Recommend
     path = tmp_path / "data.csv"
     labelled_frame(counts, seed).to_csv(path, index=False)
     (target,) = profile_dataset(str(path), ["label"]).targets
-    return recommend(load_rulebase(), make_context(), target)
+    # a threshold metric: only then are class weights the default (issue 11), and these tests
+    # are about how the weights are exported
+    return recommend(load_rulebase(), make_context(metric="balanced_accuracy"), target)
 
 
 @pytest.fixture(scope="module")
