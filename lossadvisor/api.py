@@ -222,7 +222,7 @@ def validate(
     if top < 1:
         raise InputError(f"top must be an integer >= 1. Got {top} instead.")
     require_libraries()
-    rec = recommend(data, target)  # the rules' side, with the features, as the CLI
+    rec = recommend(data, target, metric=metric)  # the rules' side, as the CLI ranks it
     chosen = list(losses) if losses is not None else top_losses(rec, top)[0]
     for loss in chosen:
         proxy_for(loss)

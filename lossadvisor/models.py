@@ -82,6 +82,16 @@ class TargetProfile(Frozen):
         description="segmentation: pixels of the masks in which each class appears "
         "(median-frequency balancing)",
     )
+    # The baseline's out-of-fold fit (observed, fitted) on a seeded sample of rows, kept in
+    # memory for the report's residual plot; never serialised.
+    _baseline_fit: Any = PrivateAttr(default=None)
+
+    def attach_baseline_fit(self, observed: Any, fitted: Any) -> None:
+        self._baseline_fit = (observed, fitted)
+
+    def baseline_fit(self) -> tuple[Any, Any] | None:
+        """(observed, out-of-fold fitted) of the conditional baseline, or None."""
+        return self._baseline_fit
 
 
 class DatasetProfile(Frozen):

@@ -20,18 +20,20 @@ def schemas() -> dict[str, dict[str, Any]]:
 
     from lossadvisor.evidence.results import TuneResult, ValidationResult
     from lossadvisor.models import DatasetProfile, Recommendation
+    from lossadvisor.rules.check_report import RuleCheckReport
 
     models: dict[str, type[BaseModel]] = {
         "profile": DatasetProfile,
         "recommend": Recommendation,
         "validate": ValidationResult,
         "tune": TuneResult,
+        "rules_check": RuleCheckReport,
     }
     out = {}
     for command, model in models.items():
         schema = model.model_json_schema(mode="serialization")
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-        schema["title"] = f"lossadvisor {command} --json"
+        schema["title"] = f"lossadvisor {command.replace('_', ' ')} --json"
         out[command] = schema
     return out
 

@@ -36,7 +36,8 @@ StepsOption = Annotated[
     typer.Option(
         "--steps",
         metavar="N",
-        help="Scheduler steps of the run (hydra: trainer.max_steps; lightning: epochs).",
+        help="Scheduler steps of the run (hydra: trainer.max_steps; lightning: epochs; "
+        "keras: optimizer steps).",
         show_default=False,
     ),
 ]
@@ -44,8 +45,9 @@ ModelOption = Annotated[
     str | None,
     typer.Option(
         "--model",
-        metavar="linear",
-        help="sklearn: the estimator (linear = a standardised, unpenalised GLM; the default).",
+        metavar="gbm|linear",
+        help="sklearn: the estimator (gbm = the LightGBM proxy validate measured, the "
+        "default; linear = a standardised, unpenalised GLM).",
         show_default=False,
     ),
 ]

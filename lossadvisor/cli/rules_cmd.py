@@ -36,13 +36,23 @@ def _print_json(data: Any) -> None:
 @rules_app.command("check")
 def check(
     files: Annotated[list[Path], typer.Argument(help="Rule files to check.", metavar="FILE")],
+    as_json: JsonOption = False,
 ) -> None:
     """Check rule files; list every problem as file:line: rule-id: message.
 
-    Exit 0 when every file is valid, 2 otherwise.
+    Exit 0 when every file is valid, 2 otherwise (with --json too: the document on stdout,
+    schema docs/schemas/rules_check.schema.json).
 
     Example: lossadvisor rules check rules/*.yaml my_rules.yaml
     """
+    if as_json:
+        from lossadvisor.rules.check_report import check_report
+
+        report = check_report(files)
+        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+        if not report.valid:
+            raise typer.Exit(2)
+        return
     from lossadvisor.rules.load import check_files
 
     problems = check_files(files)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from lossadvisor.errors import InputError, unknown_name
 from lossadvisor.evidence import metrics as mx
+from lossadvisor.evidence.baseline import constant_cautions, constant_log_loss
 from lossadvisor.evidence.proxies import (
     ProxySettings,
     fit_predict,
@@ -378,6 +379,9 @@ def cross_validate(
     notes += scale_notes(table, chosen)
     if any(m.endswith("deviance") for m in panel):
         notes.append(f"deviances use predictions floored at {mx.PREDICTION_FLOOR:g}")
+    constant = None
+    if "log_loss" in panel:  # the same (complete) folds the losses were compared on
+        constant = constant_log_loss(table.y, table.task, table.n_classes, plan.folds[:complete])
     return ValidationResult(
         target=target,
         task=table.task,
@@ -402,6 +406,8 @@ def cross_validate(
         verdict=verdict(ranked, metric, judged, unmeasured or {}),
         skipped=skipped,
         notes=notes,
+        constant_log_loss=constant,
+        cautions=constant_cautions(evidence, constant),
         stopped_by_budget=stopped,
         seconds=round(time.perf_counter() - started, 3),
     )

@@ -64,6 +64,9 @@ class Proxy:
     defaults: Mapping[str, float | None] = field(default_factory=dict)
     needs: Requirement = "any"
     native: str | None = None  # LightGBM's own objective, where proven to be the same loss
+    # whether the loss's minimiser is the class posterior P(y | x) (a strictly proper scoring
+    # rule: plain BCE / CE); weighted, focal and label-smoothed losses are not
+    posterior: bool = False
 
 
 def _p(
@@ -74,7 +77,10 @@ def _p(
     needs: Requirement = "any",
     native: str | None = None,
 ) -> Proxy:
-    return Proxy(loss, kind, model, dict(defaults or {}), needs, native)
+    return Proxy(loss, kind, model, dict(defaults or {}), needs, native, loss in _POSTERIOR)
+
+
+_POSTERIOR = ("bce", "ce", "soft_bce")  # Gneiting & Raftery (2007): log score strictly proper
 
 
 PROXIES: dict[str, Proxy] = {
@@ -301,20 +307,52 @@ def train_dataset(x_train: NDArray[np.float64], settings: ProxySettings) -> Any:
     return lightgbm.Dataset(x_train, params=params, free_raw_data=False).construct()
 
 
-def fit_predict(
+@dataclass(frozen=True)
+class FittedProxy:
+    """A trained proxy: the booster and what turns its raw scores into predictions."""
+
+    loss: str
+    booster: Any
+    offset: Any = None  # the init_score row added back to raw scores (None: native objective)
+    link: str = "identity"
+
+    def predict(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Point predictions (soft_bce: probabilities); for classes, (n, K) probabilities."""
+        import numpy as np
+
+        if self.offset is None:
+            return np.asarray(self.booster.predict(x), dtype=float)
+        raw = np.asarray(self.booster.predict(x, raw_score=True), dtype=float)
+        raw = raw + self.offset
+        if self.link == "identity":
+            return raw
+        if self.link == "exp":
+            return np.exp(raw)
+        if self.link == "sigmoid":
+            p = np.exp(-np.logaddexp(0.0, -raw))
+            return p if self.loss == "soft_bce" else np.column_stack([1.0 - p, p])
+        raw = raw - raw.max(axis=1, keepdims=True)
+        e = np.exp(raw)
+        return e / e.sum(axis=1, keepdims=True)
+
+
+def fit_proxy(
     loss: str,
     params: Mapping[str, float | None],
     x_train: NDArray[np.float64] | Any,
     y_train: NDArray[Any],
-    x_test: NDArray[np.float64],
     settings: ProxySettings,
     n_classes: int = 0,
-) -> NDArray[np.float64]:
-    """Train the loss's proxy on one fold and predict the held-out rows.
+    weights: Mapping[int, float] | None = None,
+    sample_weight: NDArray[np.float64] | None = None,
+) -> FittedProxy:
+    """Train the loss's proxy on one training set (what `fit_predict` and the sklearn export's
+    estimators share, so an exported estimator trains exactly as `validate` measured).
 
     `x_train`: the features, or the fold's `train_dataset` (binned once for all losses).
-    Regression: point predictions (soft_bce: probabilities). Classification (`y_train`
-    integer codes 0..K−1): class probabilities, shape (n, K).
+    Classification: `y_train` integer codes 0..K−1. `weights`: class code -> weight, replacing
+    the weights the weighted losses derive from `y_train` (`class_weights`). `sample_weight`:
+    per-row weights (an exposure's rate weights), multiplied into gradients and curvatures.
     """
     import lightgbm
     import numpy as np
@@ -326,14 +364,20 @@ def fit_predict(
         tau = 0.5 if loss == "mae" else float(params["tau"] or 0.5)
         data.set_init_score(None)
         data.set_label(y_train.astype(float))
+        if sample_weight is not None:
+            data.set_weight(np.asarray(sample_weight, dtype=float))
         config.update(objective="quantile", alpha=tau, metric="None", boost_from_average=True)
         booster = lightgbm.train(
             config, data, num_boost_round=settings.n_iter, keep_training_booster=True
         )
-        return np.asarray(booster.predict(x_test), dtype=float)
+        return FittedProxy(loss, booster)
     objective = objective_for(loss, params, n_classes)
-    weights = class_weights(loss, params, y_train, n_classes)
+    if weights is None:
+        weights = class_weights(loss, params, y_train, n_classes)
     row_weight = None if weights is None else np.array([weights[int(c)] for c in y_train])
+    if sample_weight is not None:
+        given = np.asarray(sample_weight, dtype=float)
+        row_weight = given if row_weight is None else row_weight * given
     init = init_score(objective.start, objective.link, y_train, n_classes, row_weight)
     from lossadvisor.evidence.objectives import lightgbm_objective
 
@@ -347,15 +391,22 @@ def fit_predict(
     booster = lightgbm.train(
         config, data, num_boost_round=settings.n_iter, keep_training_booster=True
     )
-    raw = np.asarray(booster.predict(x_test, raw_score=True), dtype=float)
-    raw = raw + (init[0] if raw.ndim == 1 else init[:1, :])
-    if objective.link == "identity":
-        return raw
-    if objective.link == "exp":
-        return np.exp(raw)
-    p = np.exp(-np.logaddexp(0.0, -raw)) if objective.link == "sigmoid" else None
-    if p is not None:
-        return p if loss == "soft_bce" else np.column_stack([1.0 - p, p])
-    raw = raw - raw.max(axis=1, keepdims=True)
-    e = np.exp(raw)
-    return e / e.sum(axis=1, keepdims=True)
+    offset = init[0] if init.ndim == 1 else init[:1, :]
+    return FittedProxy(loss, booster, offset, objective.link)
+
+
+def fit_predict(
+    loss: str,
+    params: Mapping[str, float | None],
+    x_train: NDArray[np.float64] | Any,
+    y_train: NDArray[Any],
+    x_test: NDArray[np.float64],
+    settings: ProxySettings,
+    n_classes: int = 0,
+) -> NDArray[np.float64]:
+    """Train the loss's proxy on one fold and predict the held-out rows (see `fit_proxy`).
+
+    Regression: point predictions (soft_bce: probabilities). Classification (`y_train`
+    integer codes 0..K−1): class probabilities, shape (n, K).
+    """
+    return fit_proxy(loss, params, x_train, y_train, settings, n_classes).predict(x_test)

@@ -67,6 +67,13 @@ class ValidationResult(Frozen):
     verdict: str = Field(description="one plain sentence: winner, noise, agreement with rules")
     skipped: list[str] = Field(default_factory=list, description="'loss fold k' not measured")
     notes: list[str] = Field(default_factory=list, description="rows dropped, metric clipping")
+    constant_log_loss: float | None = Field(
+        default=None,
+        description="classes: held-out log-loss of the training-fold class prior, same folds",
+    )
+    cautions: list[str] = Field(
+        default_factory=list, description="losses whose log-loss is worse than the constant"
+    )
     stopped_by_budget: bool = False
     seconds: float = 0.0
 

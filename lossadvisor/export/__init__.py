@@ -66,7 +66,7 @@ def _body(
     if fmt == "monai":
         return monai.build(rec, choices, frameworks, steps)
     if fmt == "keras":
-        return keras.build(rec, choices, frameworks)
+        return keras.build(rec, choices, frameworks, steps)
     if fmt in ("sklearn", "sklearn_hydra"):
         return sklearn.build(rec, choices, frameworks, fmt, model)
     return gbdt.build(rec, choices, frameworks, fmt)
@@ -140,8 +140,10 @@ def export_recommendation(
 
     `class_order` lists the classes in the order the user's label encoder uses; per-class
     values (class weights, per-class α) follow it, and the header states it. `steps` is the
-    schedule's step count for hydra (trainer.max_steps, else left `???`) and lightning.
-    `model` is the sklearn estimator: "linear" (a standardised, unpenalised GLM; the default).
+    schedule's step count for hydra (trainer.max_steps, else left `???`), lightning and keras
+    (optimizer steps; without it Keras keeps a constant lr).
+    `model` is the sklearn estimator: "gbm" (validate's LightGBM proxy; the default) or
+    "linear" (a standardised, unpenalised GLM).
 
     Every value is checked against the catalog of `base` (the built-in rule base when None).
     """

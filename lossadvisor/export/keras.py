@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lossadvisor.export import keras_schedule
 from lossadvisor.export.choice import LossChoice
 from lossadvisor.export.common import loss_args, optimizer_args
 from lossadvisor.export.mapping import Frameworks
@@ -26,7 +27,7 @@ def loss_node(
 
 
 def build(
-    rec: Recommendation, choices: list[LossChoice], frameworks: Frameworks
+    rec: Recommendation, choices: list[LossChoice], frameworks: Frameworks, steps: int | None = None
 ) -> tuple[dict[str, Any], list[str]]:
     """The Keras config body and notes."""
     notes: list[str] = []
@@ -44,9 +45,15 @@ def build(
             )
     entry, built = optimizer_args(frameworks, rec.optimizer, "keras", rec.facts)
     notes.extend(built.notes)
+    config = dict(built.args)
+    lr = config.get("learning_rate")
+    if isinstance(lr, int | float) and not isinstance(lr, bool):
+        schedule = keras_schedule.learning_rate(rec.optimizer, float(lr), steps, notes)
+        if schedule is not None:
+            config["learning_rate"] = schedule
     body["optimizer"] = {
         "module": "keras.optimizers",
         "class_name": entry.class_name,
-        "config": dict(built.args),
+        "config": config,
     }
     return body, notes

@@ -1,4 +1,4 @@
-"""scikit-learn: a GLM with the loss, behind a StandardScaler, in a Pipeline.
+"""scikit-learn: validate's boosted-tree estimator (`--model gbm`, the default) or a GLM.
 
 Two shapes of the same estimator:
   sklearn        `estimator: {class: dotted.Name, params: {...}}`, plain constructor kwargs;
@@ -14,10 +14,9 @@ A loader for the plain shape needs no lossadvisor:
             return cls(**{k: build(v) for k, v in node.get("params", {}).items()})
         return [build(v) for v in node] if isinstance(node, list) else node
 
-`--model linear` (the only model so far): the frameworks.yaml `sklearn` entry after a
-StandardScaler, unpenalised as validate's proxies are (`sklearn_linear`). validate itself
-measures LightGBM with custom objectives (evidence/proxies.py); `--format lightgbm` is the
-export closest to it.
+`--model gbm` (default): the estimator `validate` measured, so its fold scores reproduce
+(export/sklearn_gbm.py). `--model linear`: the frameworks.yaml `sklearn` entry after a
+StandardScaler, unpenalised (`sklearn_linear`), a GLM with the same loss.
 """
 
 from __future__ import annotations
@@ -25,13 +24,14 @@ from __future__ import annotations
 from typing import Any
 
 from lossadvisor.errors import unknown_name
+from lossadvisor.export import sklearn_gbm
 from lossadvisor.export.choice import LossChoice
 from lossadvisor.export.common import loss_args, require_single
 from lossadvisor.export.hydra import node
 from lossadvisor.export.mapping import Frameworks
 from lossadvisor.models import Recommendation
 
-MODELS = ("linear",)
+MODELS = ("gbm", "linear")
 SCALER = "sklearn.preprocessing.StandardScaler"
 PIPELINE = "sklearn.pipeline.Pipeline"
 
@@ -48,11 +48,13 @@ def build(
     model: str | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """The `estimator:` node (plain for `sklearn`, hydra for `sklearn_hydra`) and notes."""
-    model = model or "linear"
+    model = model or "gbm"
     if model not in MODELS:
         raise unknown_name("sklearn model", model, MODELS, "--model")
     choice = require_single(choices, fmt)
     shape = node if fmt == "sklearn_hydra" else _plain
+    if model == "gbm":
+        return sklearn_gbm.build(rec, choice, shape, PIPELINE)
     entry, built = loss_args(frameworks, choice, fmt, rec.facts)
     target = entry.target or "?"
     args = {**built.args, **frameworks.sklearn_linear.get(target, {})}

@@ -9,6 +9,7 @@ feature columns the targets keep their marginal facts only, and the provenance s
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -17,6 +18,8 @@ from lossadvisor.facts import FactValue
 from lossadvisor.models import ConditionalInfo, TargetProfile
 from lossadvisor.profile import baseline, features, residuals
 from lossadvisor.profile.options import FeatureOptions
+
+PLOT_ROWS = 4000  # rows of the baseline's fit kept for the report's residual scatter
 
 
 def conditional_profiles(
@@ -169,7 +172,18 @@ def _one_target(
         note=f"out-of-fold residuals of the baseline; {estimate}",
         **info_base,
     )
-    return _with(target, {**facts, **extra}, info, [k for k in facts if k != "baseline_fitted"])
+    out = _with(target, {**facts, **extra}, info, [k for k in facts if k != "baseline_fitted"])
+    if not categorical:
+        keep_rows = _plot_rows(len(y))
+        out.attach_baseline_fit(y[keep_rows], fit.fitted[keep_rows])
+    return out
+
+
+def _plot_rows(n: int) -> Any:
+    """A seeded sample of at most PLOT_ROWS row indices, in order (the report's scatter)."""
+    if n <= PLOT_ROWS:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(0).choice(n, PLOT_ROWS, replace=False))
 
 
 def _with(

@@ -189,7 +189,7 @@ def _leak(
     both = pd.DataFrame({"x": column, "y": target}).dropna()
     if both.empty:
         return None
-    if both["x"].astype(str).equals(both["y"].astype(str)):
+    if _equal(both["x"], both["y"]):
         return "leaks the target (equal to it)"
     if categorical:
         n_values = both["x"].nunique()
@@ -205,6 +205,17 @@ def _leak(
     if abs(r) >= LEAK_CORRELATION:
         return f"leaks the target (correlation {r:.5f})"
     return None
+
+
+def _equal(x: pandas.Series, y: pandas.Series) -> bool:
+    """Equal value by value: numerically when both are numbers (text conversion of a float column
+    cost seconds per column), else as text (a code column spelled like the labels)."""
+    import pandas as pd
+
+    numeric = pd.api.types.is_numeric_dtype
+    if numeric(x) and numeric(y):
+        return bool(np.array_equal(x.to_numpy(dtype=np.float64), y.to_numpy(dtype=np.float64)))
+    return bool(x.astype(str).equals(y.astype(str)))
 
 
 def design(frame: pandas.DataFrame, features: Sequence[str]) -> pandas.DataFrame:

@@ -105,15 +105,13 @@ def shape_facts(r: FloatArray, s: FloatArray) -> dict[str, FactValue]:
     return facts
 
 
-def variance_power(y: FloatArray, fitted: FloatArray) -> tuple[float, float, float] | None:
-    """(slope, low, high) of log mean(r²) on log mean(μ̂) over quantile bins of μ̂, or None."""
-    from scipy import stats
-
+def binned_moments(y: FloatArray, fitted: FloatArray) -> tuple[list[float], list[float]]:
+    """(log mean μ̂, log mean r²) over quantile bins of μ̂ > 0: the points Park's slope fits."""
     positive = fitted > 0
     y, fitted = y[positive], fitted[positive]
     n_bins = min(MAX_BINS, y.size // MIN_BIN_ROWS)
     if n_bins < MIN_BINS:
-        return None
+        return [], []
     order = np.argsort(fitted, kind="stable")
     means, variances = [], []
     for chunk in np.array_split(order, n_bins):
@@ -122,6 +120,14 @@ def variance_power(y: FloatArray, fitted: FloatArray) -> tuple[float, float, flo
         if mu > 0 and var > 0:
             means.append(math.log(mu))
             variances.append(math.log(var))
+    return means, variances
+
+
+def variance_power(y: FloatArray, fitted: FloatArray) -> tuple[float, float, float] | None:
+    """(slope, low, high) of log mean(r²) on log mean(μ̂) over quantile bins of μ̂, or None."""
+    from scipy import stats
+
+    means, variances = binned_moments(y, fitted)
     if len(means) < MIN_BINS or np.ptp(means) < 1e-6:
         return None
     fit = stats.linregress(means, variances)

@@ -59,6 +59,16 @@ def validation_view(result: ValidationResult) -> RenderableType:
         parts.append(Text("Stopped by --time-budget; not measured:", style="yellow"))
     for item in result.skipped:
         parts.append(Text(f"  {item}", style="yellow"))
+    if result.constant_log_loss is not None:
+        parts.append(
+            Text(
+                f"  constant prediction (training-fold class prior): log_loss "
+                f"{result.constant_log_loss:.4g}",
+                style="dim",
+            )
+        )
+    for caution in result.cautions:
+        parts.append(Text(f"  caution: {caution}", style="yellow"))
     for note in result.notes:
         parts.append(Text(f"  note: {note}", style="dim"))
     return Group(*parts)

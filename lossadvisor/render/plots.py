@@ -276,10 +276,55 @@ def _t95(n: int) -> float:
     return table.get(n, 1.96 + 2.4 / max(n - 1, 1))
 
 
-def residual_figure(*_: Any) -> Figure | None:
-    """Residual vs fitted from the conditional baseline (issue 10's profile/conditional*.py).
+def residual_figure(target: TargetProfile, rec: Recommendation | None = None) -> Figure | None:
+    """What the conditional facts read, drawn: residual against the out-of-fold fit, and for
+    non-negative targets the binned log variance against log mean with the fitted power.
 
-    A hook: the baseline has not landed yet, so there are no residuals to draw and the report
-    leaves the section out (returns None).
+    None when no baseline was fitted (no feature columns, or a class target).
     """
-    return None
+    import numpy as np
+
+    from lossadvisor.profile.residuals import binned_moments
+
+    fit = target.baseline_fit()
+    if fit is None:
+        return None
+    observed, fitted = (np.asarray(a, dtype=float) for a in fit)
+    facts = target.facts
+    power = facts.get("variance_power")
+    fig = _figure(8.4 if power is not None else 4.8, 3.8)
+    ax = fig.add_subplot(1, 2 if power is not None else 1, 1)
+    ax.plot(fitted, observed - fitted, ".", markersize=2, color="#3182bd", alpha=0.5)
+    ax.axhline(0.0, color="#d62728", linewidth=1)
+    p_value = facts.get("heteroscedasticity_p")
+    tested = f"; Breusch–Pagan p = {p_value:.2g}" if isinstance(p_value, float) else ""
+    ax.set_title(f"{target.name}: residual vs out-of-fold fit{tested}", fontsize=9)
+    ax.set_xlabel("fitted (out of fold)")
+    ax.set_ylabel("observed − fitted")
+    if isinstance(power, float):
+        means, variances = binned_moments(observed, fitted)
+        right = fig.add_subplot(1, 2, 2)
+        right.plot(means, variances, "o", color="#3182bd", markersize=4, label="bins of the fit")
+        if means:
+            x = np.array([min(means), max(means)])
+            centre = (float(np.mean(means)), float(np.mean(variances)))
+            right.plot(
+                x,
+                centre[1] + power * (x - centre[0]),
+                color="#d62728",
+                label=f"slope {power:.2f} (variance_power)",
+            )
+            for reference, style in ((1.0, ":"), (2.0, "--")):
+                right.plot(
+                    x,
+                    centre[1] + reference * (x - centre[0]),
+                    style,
+                    color="#636363",
+                    linewidth=1,
+                    label=f"slope {reference:g}",
+                )
+        right.set_xlabel("log mean of the fit in a bin")
+        right.set_ylabel("log mean squared residual")
+        right.set_title("Mean–variance (0 Gaussian, 1 Poisson, 2 Gamma)", fontsize=9)
+        right.legend(fontsize=7)
+    return fig

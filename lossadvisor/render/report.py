@@ -4,7 +4,7 @@ The page needs nothing from the network when opened: figures are inline SVG (mat
 `report` extra), the styles are one inline <style> block, there are no scripts. Sections: the
 target and its facts; its distribution with the candidate families fitted to it; its tail
 and a Q–Q plot against the top loss's family (numeric targets) or the class balance (labels);
-residual plots from the conditional baseline once it exists (a hook in render/plots.py); the
+the conditional baseline's residuals against its out-of-fold fit, with the mean–variance bins; the
 ranking with every rule's signed contribution; the top loss's hyperparameters with their
 derivations; the optimizer; cautions; with --validate, the fold scores with intervals.
 """
@@ -94,7 +94,16 @@ def figures(
         )
     residuals = plots.residual_figure(target, rec)
     if residuals is not None:
-        out.append(ReportFigure("residuals", "Residuals of the conditional baseline.", residuals))
+        model = target.conditional.model if target.conditional is not None else "the baseline"
+        out.append(
+            ReportFigure(
+                "residuals",
+                f"Out-of-fold residuals of {model}: a funnel is a spread that changes with the "
+                "fit (heteroscedasticity); the right panel's slope is the variance power the "
+                "rules read.",
+                residuals,
+            )
+        )
     if validation is not None and validation.losses:
         out.append(
             ReportFigure(

@@ -11,12 +11,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lossadvisor.errors import InputError
 from lossadvisor.resources import rules_dir
 from lossadvisor.rules.cache import cache_key, read_cached, write_cached
 from lossadvisor.rules.schema import EXTRA_TABLES, TABLES, RuleBase
+
+if TYPE_CHECKING:
+    from lossadvisor.rules.validate import Problem
 
 LOSSES_FILE = "losses.yaml"
 METHODS_FILE = "methods.yaml"
@@ -56,10 +59,14 @@ def check_files(paths: Sequence[str | Path]) -> list[str]:
     Rule files are checked against the catalogs among `paths`, else the built-in ones, and
     their `covers` against the article's rows (article.yaml among `paths`, else the built-in).
     """
+    return [str(p) for p in check_problems(paths)]
+
+
+def check_problems(paths: Sequence[str | Path]) -> list[Problem]:
+    """The problems check_files prints, in file order, as Problem records."""
     from lossadvisor.rules.check import check_paths, in_file_order
 
-    problems = check_paths([Path(p) for p in paths], rules_dir()).problems
-    return [str(p) for p in in_file_order(problems)]
+    return list(in_file_order(check_paths([Path(p) for p in paths], rules_dir()).problems))
 
 
 def load_rulebase(

@@ -29,4 +29,5 @@ def test_api_doc_example_runs(tmp_path: Path) -> None:
     lines = run.stdout.splitlines()
     assert lines[0].startswith("count 0.79")  # 79.88 % zeros (README's profile shows the same)
     assert "NegativeBinomialNLLLoss" in run.stdout and "Did you mean 'claims'" in run.stdout
+    assert "ExposureOffsetLoss lossadvisor.torch_losses.NegativeBinomialNLLLoss" in run.stdout
     assert (tmp_path / "claims.svg").read_text().lstrip().startswith("<?xml")

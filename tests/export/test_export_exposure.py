@@ -186,7 +186,7 @@ def test_sklearn_rate_weight_gives_the_glm_estimate() -> None:
     x, exposure, y = glm_data(3000, seed=5)
     rec = make_rec("poisson", facts={"target_type": "count"})
     rec = rec.model_copy(update={"exposure": "exposure"})
-    data = export_recommendation(rec, "sklearn")
+    data = export_recommendation(rec, "sklearn", model="linear")
     assert data["lossadvisor"]["exposure"]["form"] == "rate_weight"
 
     def build(node: Any) -> Any:

@@ -55,7 +55,9 @@ def rec_from(tmp_path: Path, counts: dict[str, int], seed: int = 0) -> Recommend
     path = tmp_path / "data.csv"
     labelled_frame(counts, seed).to_csv(path, index=False)
     (target,) = profile_dataset(str(path), ["label"]).targets
-    return recommend(load_rulebase(), make_context(), target)
+    # a threshold metric: only then are class weights the default (issue 11), and these tests
+    # are about how the weights are exported
+    return recommend(load_rulebase(), make_context(metric="balanced_accuracy"), target)
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +144,7 @@ def test_sklearn_class_weight_keys_are_the_labels(sizes_rec: Recommendation) -> 
     from omegaconf import OmegaConf
     from sklearn.utils.class_weight import compute_sample_weight
 
-    data = export_recommendation(sizes_rec, "sklearn_hydra", class_order=NATURAL)
+    data = export_recommendation(sizes_rec, "sklearn_hydra", class_order=NATURAL, model="linear")
     assert labels_of(data)["encoding"] == "labels"
     pipeline = instantiate(OmegaConf.create(data)["estimator"])
     estimator = pipeline.steps[-1][1]
@@ -176,7 +178,7 @@ def test_sklearn_binary_keys_are_no_and_yes(answers_rec: Recommendation) -> None
     from hydra.utils import instantiate
     from omegaconf import OmegaConf
 
-    data = export_recommendation(answers_rec, "sklearn_hydra", pick="weighted_bce")
+    data = export_recommendation(answers_rec, "sklearn_hydra", pick="weighted_bce", model="linear")
     estimator = instantiate(OmegaConf.create(data)["estimator"])
     weights = estimator.steps[-1][1].class_weight
     assert weights == pytest.approx({"No": 1.0, "Yes": 500 / 40})
@@ -247,7 +249,7 @@ def test_numeric_labels_sort_by_value_and_stay_numbers() -> None:
     hydra = export_recommendation(rec, "hydra")
     assert labels_of(hydra)["classes"] == ["1", "2", "10"]
     assert hydra["loss"]["weight"]["_args_"] == [[0.5, 1.5, 3.0]]
-    sk = export_recommendation(rec, "sklearn")
+    sk = export_recommendation(rec, "sklearn", model="linear")
     model = sk["estimator"]["params"]["steps"][1][1]  # plain form: {class, params}
     assert model["params"]["class_weight"] == {1: 0.5, 2: 1.5, 10: 3.0}
 

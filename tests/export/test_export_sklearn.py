@@ -135,7 +135,8 @@ def test_plain_form_is_a_standardised_unpenalised_pipeline() -> None:
     from sklearn.datasets import load_diabetes
     from sklearn.linear_model import PoissonRegressor
 
-    data = export_recommendation(make_rec("poisson", {}, {"task": "regression"}), "sklearn")
+    rec = make_rec("poisson", {}, {"task": "regression"})
+    data = export_recommendation(rec, "sklearn", model="linear")
     assert "_target_" not in str(data["estimator"])
     pipe = build_plain(data["estimator"])
     assert [type(s).__name__ for _, s in pipe.steps] == ["StandardScaler", "PoissonRegressor"]

@@ -83,13 +83,16 @@ def test_lars_fits_least_squares_to_the_lstsq_optimum() -> None:
     xt, yt = torch.tensor(x), torch.tensor(y)
     w = torch.nn.Parameter(torch.full((5,), 0.1, dtype=torch.float64).reshape(1, 5))
     opt = Lars([w], lr=1.0, momentum=0.9, trust_coefficient=0.02)
+    # a LARS step is lr·η·‖w‖ long whatever the gradient, so it only settles as the lr decays
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=400)
     for _ in range(400):
         opt.zero_grad()
         loss = ((xt @ w.reshape(5) - yt) ** 2).mean()
         loss.backward()
         opt.step()
+        schedule.step()
     final = float(loss.detach())
-    assert final < optimum * 1.05, (final, optimum)
+    assert final < optimum * 1.01, (final, optimum)
 
 
 def test_contrastive_gets_simclrs_lars_settings() -> None:

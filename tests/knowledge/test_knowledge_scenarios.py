@@ -237,20 +237,27 @@ def test_balanced_classification_defaults(base: RuleBase) -> None:
     assert top(base, {"task": "multilabel"}) == "bce"
 
 
-def test_imbalanced_binary_prefers_weighting_or_focal_with_derived_params(base: RuleBase) -> None:
-    ranked, result = ranking(
-        base, {"target_type": "binary", "imbalance_ratio": 20.0, "minority_ratio": 0.05}
-    )
-    assert ranked[0][0] in {"focal_binary", "weighted_bce"}
-    assert dict(ranked)["bce"] < dict(ranked)[ranked[0][0]]
+def test_imbalanced_binary_keeps_bce_unless_the_metric_is_threshold_based(base: RuleBase) -> None:
+    facts: dict[str, FactValue] = {
+        "target_type": "binary", "imbalance_ratio": 20.0, "minority_ratio": 0.05
+    }
+    for metric in (None, "log_loss", "brier", "roc_auc", "pr_auc"):
+        judged = facts if metric is None else {**facts, "metric": metric}
+        assert top(base, judged) == "bce", metric
+    ranked, result = ranking(base, {**facts, "metric": "balanced_accuracy"})
+    assert ranked[0][0] == "weighted_bce"
+    assert dict(ranked)["bce"] < dict(ranked)["weighted_bce"]
     assert "pos_weight_ratio" in derivations(result, "weighted_bce", "pos_weight")
-    assert "focal_alpha_prior" in derivations(result, "focal_binary", "alpha")
+    assert top(base, {**facts, "priority": "recall"}) == "weighted_bce"
 
 
-def test_imbalanced_multiclass_prefers_class_weights(base: RuleBase) -> None:
-    ranked, result = ranking(
-        base, {"target_type": "multiclass", "imbalance_ratio": 20.0, "n_classes": 6}
-    )
+def test_imbalanced_multiclass_keeps_ce_unless_the_metric_is_macro(base: RuleBase) -> None:
+    facts: dict[str, FactValue] = {
+        "target_type": "multiclass", "imbalance_ratio": 20.0, "n_classes": 6
+    }
+    assert top(base, facts) == "ce"
+    assert top(base, {**facts, "metric": "log_loss"}) == "ce"
+    ranked, result = ranking(base, {**facts, "metric": "balanced_accuracy"})
     assert ranked[0][0] in {"class_balanced_ce", "weighted_ce"}
     assert "class_weights_inverse" in derivations(result, "weighted_ce", "class_weights")
     assert "class_weights_effective" in derivations(result, "class_balanced_ce", "class_weights")
@@ -258,9 +265,10 @@ def test_imbalanced_multiclass_prefers_class_weights(base: RuleBase) -> None:
 
 def test_f1_with_imbalance_lifts_reweighting(base: RuleBase) -> None:
     facts: dict[str, FactValue] = {"target_type": "binary", "imbalance_ratio": 5.0}
+    # task.metric.imbalance_aware +2 and data.imbalance.binary.threshold +3
     assert (
         score(base, {**facts, "metric": "f1"}, "weighted_bce")
-        == score(base, facts, "weighted_bce") + 2
+        == score(base, facts, "weighted_bce") + 5
     )
 
 

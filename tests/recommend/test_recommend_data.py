@@ -83,28 +83,30 @@ def test_overdispersed_counts_get_a_count_loss(base: RuleBase, tmp_path: Path) -
     assert _top(rec) in COUNT_FAMILY, [r.loss for r in rec.ranking[:5]]
 
 
-def test_imbalanced_binary_gets_focal_or_weighted_bce_with_the_measured_prior(
+def test_imbalanced_binary_keeps_plain_bce_and_offers_the_measured_pos_weight(
     base: RuleBase, tmp_path: Path
 ) -> None:
+    # King & Zeng (2001), LightGBM docs (is_unbalance): without a threshold metric plain BCE stays
+    # the default; weighted BCE (pos_weight = n_neg / n_pos, torch's guidance) and focal (α = 0.25,
+    # γ = 2: Lin et al. 2017, Table 1b) remain the alternatives.
     rng = np.random.default_rng(4)
     y = (rng.random(10_200) < 1 / 51).astype(int)
     frame = pd.DataFrame({"x": rng.normal(size=y.size), "fraud": y})
     rec, frame = _recommend(base, _write(tmp_path, "fraud", frame), ["fraud"])
-    assert _top(rec) in {"focal_binary", "weighted_bce"}, [r.loss for r in rec.ranking[:5]]
+    assert _top(rec) == "bce", [r.loss for r in rec.ranking[:5]]
     counts = frame["fraud"].value_counts()
     n_pos, n_neg = int(counts[1]), int(counts[0])
     by_loss = {r.loss: r for r in rec.ranking}
-    if "weighted_bce" in by_loss and by_loss["weighted_bce"].verdict != "excluded":
-        assert by_loss["weighted_bce"].params["pos_weight"].value == pytest.approx(
-            n_neg / n_pos, rel=1e-4
-        )
-    if "focal_binary" in by_loss and by_loss["focal_binary"].verdict != "excluded":
-        assert by_loss["focal_binary"].params["alpha"].value == pytest.approx(
-            n_neg / (n_pos + n_neg), rel=1e-4
-        )
-    top = rec.ranking[0]
-    derived = [p for p in top.params.values() if p.rule_id]
-    assert derived, f"{top.loss} has no data-derived parameter: {top.params}"
+    assert by_loss["weighted_bce"].verdict == "alternative"
+    assert by_loss["weighted_bce"].params["pos_weight"].value == pytest.approx(
+        n_neg / n_pos, rel=1e-4
+    )
+    assert by_loss["focal_binary"].params["alpha"].value == pytest.approx(0.25)
+    assert any("distort predicted probabilities" in c.text for c in rec.cautions)
+    rec, _ = _recommend(
+        base, _write(tmp_path, "fraud2", frame), ["fraud"], metric="balanced_accuracy"
+    )
+    assert _top(rec) == "weighted_bce", [r.loss for r in rec.ranking[:5]]
 
 
 def test_heteroscedastic_target_with_quantile_metric_gets_pinball(
@@ -188,7 +190,7 @@ EXAMPLE_EXPECTATIONS: dict[str, tuple[str, set[str], dict[str, str]]] = {
     "counts_overdispersed.csv": ("y", {"negative_binomial", "tweedie"}, {}),
     "proportions.csv": ("y", {"soft_bce"}, {}),
     "positive_skewed.csv": ("y", {"gamma", "tweedie"}, {}),
-    "binary_imbalanced.csv": ("y", {"focal_binary", "weighted_bce"}, {}),
+    "binary_imbalanced.csv": ("y", {"bce"}, {}),
     "multiclass.csv": ("y", CE_FAMILY, {}),
     "multilabel.csv": ("y", BCE_FAMILY, {}),
     "breast_cancer.csv": ("target", BCE_FAMILY, {}),

@@ -59,8 +59,14 @@ def test_page_is_self_contained(claims_page: str) -> None:
 
 
 def test_page_has_the_figures_ranking_and_derivations(claims_page: str) -> None:
-    assert claims_page.count("<svg") == 3  # distribution, tail, Q–Q
-    for section in ('id="fig-target"', 'id="fig-tail"', 'id="fig-qq"', 'id="ranking"'):
+    assert claims_page.count("<svg") == 4  # distribution, tail, Q–Q, residuals
+    for section in (
+        'id="fig-target"',
+        'id="fig-tail"',
+        'id="fig-qq"',
+        'id="fig-residuals"',
+        'id="ranking"',
+    ):
         assert section in claims_page
     # the count target's fitted families, with λ = the sample mean computed by pandas
     mean = pd.read_csv(CLAIMS)["claims"].mean()
@@ -85,7 +91,7 @@ def test_markdown_with_pngs_beside_it(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     text = (tmp_path / "r.md").read_text(encoding="utf-8")
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
-    assert len(images) == 3
+    assert len(images) == 4  # target, tail, Q–Q, residuals
     for image in images:
         assert (tmp_path / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "| 1 | huber |" in text
@@ -105,3 +111,41 @@ def test_validate_adds_fold_scores(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert 'id="fig-validation"' in page and "Evidence: cross-validation" in page
+
+
+def test_residual_figure_draws_the_binned_mean_variance_the_rules_read() -> None:
+    """The right panel's points are Park's bins, recomputed here with numpy from the kept fit;
+    its red line has the slope of the variance_power fact."""
+    import numpy as np
+
+    import lossadvisor
+    from lossadvisor.render.plots import residual_figure
+
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(3000, 2))
+    mean = np.exp(1.0 + 0.6 * x[:, 0])
+    frame = pd.DataFrame({"x1": x[:, 0], "x2": x[:, 1], "y": rng.gamma(2.0, mean / 2.0)})
+    target = lossadvisor.profile(frame, target="y").targets[0]
+    observed, fitted = target.baseline_fit()
+    assert len(observed) == 3000 and set(observed) <= set(frame["y"])
+    fig = residual_figure(target)
+    assert fig is not None and len(fig.axes) == 2
+    order = np.argsort(fitted, kind="stable")
+    bins = np.array_split(order, 20)
+    expect_x = [np.log(fitted[b].mean()) for b in bins]
+    expect_y = [np.log(np.mean((observed[b] - fitted[b]) ** 2)) for b in bins]
+    points, slope_line = fig.axes[1].lines[:2]
+    np.testing.assert_allclose(points.get_xdata(), expect_x)
+    np.testing.assert_allclose(points.get_ydata(), expect_y)
+    xs, ys = slope_line.get_xdata(), slope_line.get_ydata()
+    power = target.facts["variance_power"]
+    assert (ys[1] - ys[0]) / (xs[1] - xs[0]) == pytest.approx(power)
+    assert 1.5 < power < 2.5  # a Gamma response: variance ∝ mean²
+
+
+def test_no_residual_figure_without_features() -> None:
+    import lossadvisor
+    from lossadvisor.render.plots import residual_figure
+
+    frame = pd.DataFrame({"y": [float(v) for v in range(50)]})
+    assert residual_figure(lossadvisor.profile(frame, target="y").targets[0]) is None

@@ -74,7 +74,7 @@ def test_report_renders_in_chromium(tmp_path: Path) -> None:
     assert seen["errors"] == []
     assert [url for url in seen["requests"] if not str(url).startswith("file:")] == []
     sizes = seen["sizes"]
-    assert isinstance(sizes, list) and len(sizes) == 3
+    assert isinstance(sizes, list) and len(sizes) == 4  # target, tail, Q–Q, residuals
     assert all(w > 100 and h > 100 for w, h in sizes), sizes
     assert isinstance(seen["rows"], int) and seen["rows"] >= 3
     assert str(seen["first"]).startswith("negative_binomial")
