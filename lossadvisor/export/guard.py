@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lossadvisor.errors import InputError
-from lossadvisor.export import multitask, schedule, sklearn
+from lossadvisor.export import multitask, schedule, sklearn, sklearn_gbm
 from lossadvisor.export.mapping import Entry, load_frameworks
 
 TARGET_KEYS = ("_target_", "class_path")
@@ -29,6 +29,11 @@ OWN_INTERPOLATIONS = frozenset({schedule.HYDRA_STEPS})
 def allowed_targets() -> frozenset[str]:
     """Every dotted path an export may name: the framework map's, plus the exporters' own."""
     names = {multitask.TARGET, schedule.TARGET, "torch.tensor", sklearn.SCALER, sklearn.PIPELINE}
+    # The sklearn gbm form: validate's proxy and its preprocessing, behind fit/predict.
+    names.update(
+        f"{sklearn_gbm.MODULE}.{name}"
+        for name in ("LossGBMRegressor", "LossGBMClassifier", "TablePreprocessor")
+    )
     frameworks = load_frameworks()
     for table in (frameworks.losses, frameworks.optimizers):
         for entries in table.values():
