@@ -345,3 +345,14 @@ def run_once(loss_fn: Any, loss: str, multiclass: bool = False) -> Any:
     value = loss_fn(first, *rest)
     value.backward()
     return value, pred.grad
+
+
+def build_plain(node: Any) -> Any:
+    """The loader of export/sklearn.py's docstring, verbatim: no lossadvisor involved."""
+    import importlib
+
+    if isinstance(node, dict) and "class" in node:
+        module, _, name = node["class"].rpartition(".")
+        cls = getattr(importlib.import_module(module), name)
+        return cls(**{k: build_plain(v) for k, v in node.get("params", {}).items()})
+    return [build_plain(v) for v in node] if isinstance(node, list) else node

@@ -19,7 +19,7 @@ import statsmodels.api as sm
 import torch
 import xgboost
 import yaml
-from export_helpers import make_rec
+from export_helpers import build_plain, make_rec
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 from sklearn.metrics import mean_poisson_deviance
@@ -181,22 +181,13 @@ def test_lightning_wraps_the_loss_for_jsonargparse(tmp_path: Any) -> None:
 
 def test_sklearn_rate_weight_gives_the_glm_estimate() -> None:
     """PoissonRegressor on y / e with sample_weight e maximises the offset GLM's likelihood."""
-    import importlib
-
     x, exposure, y = glm_data(3000, seed=5)
     rec = make_rec("poisson", facts={"target_type": "count"})
     rec = rec.model_copy(update={"exposure": "exposure"})
     data = export_recommendation(rec, "sklearn", model="linear")
     assert data["lossadvisor"]["exposure"]["form"] == "rate_weight"
 
-    def build(node: Any) -> Any:
-        if isinstance(node, dict) and "class" in node:
-            module, _, name = node["class"].rpartition(".")
-            cls = getattr(importlib.import_module(module), name)
-            return cls(**{k: build(v) for k, v in node.get("params", {}).items()})
-        return [build(v) for v in node] if isinstance(node, list) else node
-
-    estimator = build(data["estimator"])
+    estimator = build_plain(data["estimator"])
     estimator.fit(x, y / exposure, model__sample_weight=exposure)
     reference = statsmodels_fit(x, exposure, y)
     np.testing.assert_allclose(

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from export_helpers import (
     breast_cancer_minority_positive,
+    build_plain,
     diabetes,
     imbalance_rec,
     mad_sigma,
@@ -118,17 +119,6 @@ def test_class_weight_mapping_keeps_the_labels() -> None:
 def test_losses_without_a_matching_estimator_are_refused() -> None:
     with pytest.raises(InputError, match="sklearn_hydra has no implementation of 'dice'"):
         linear(make_rec("dice"))
-
-
-def build_plain(node: Any) -> Any:
-    """The loader of export/sklearn.py's docstring, verbatim: no lossadvisor involved."""
-    import importlib
-
-    if isinstance(node, dict) and "class" in node:
-        module, _, name = node["class"].rpartition(".")
-        cls = getattr(importlib.import_module(module), name)
-        return cls(**{k: build_plain(v) for k, v in node.get("params", {}).items()})
-    return [build_plain(v) for v in node] if isinstance(node, list) else node
 
 
 def test_plain_form_is_a_standardised_unpenalised_pipeline() -> None:

@@ -12,12 +12,12 @@ scores) is over 1e-2 on these tables, so the tolerance is far inside it.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from export_helpers import build_plain
 from sklearn.metrics import log_loss, mean_absolute_error, mean_squared_error
 from sklearn.model_selection import KFold, StratifiedKFold
 
@@ -28,15 +28,6 @@ from lossadvisor.evidence.proxies import ProxySettings
 from lossadvisor.export import export_recommendation
 
 TOLERANCE = 1e-6  # relative, per fold
-
-
-def build_plain(node: Any) -> Any:
-    """The loader of export/sklearn.py's docstring, verbatim."""
-    if isinstance(node, dict) and "class" in node:
-        module, _, name = node["class"].rpartition(".")
-        cls = getattr(importlib.import_module(module), name)
-        return cls(**{k: build_plain(v) for k, v in node.get("params", {}).items()})
-    return [build_plain(v) for v in node] if isinstance(node, list) else node
 
 
 def table(kind: str, n: int = 500, seed: int = 0) -> pd.DataFrame:
