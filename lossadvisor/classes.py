@@ -32,11 +32,19 @@ def natural_order(labels: Iterable[str]) -> list[str]:
     return sorted(items)
 
 
-def class_fields(counts: Mapping[str, int] | None) -> dict[str, Any]:
-    """The Recommendation's `classes` and `positive_class` from the profile's class counts."""
+def class_fields(
+    counts: Mapping[str, int] | None, declared: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """The Recommendation's `classes` and `positive_class` from the profile's class counts.
+
+    `declared`: the order the data declares (a COCO file's categories by id); classes it does
+    not name follow in natural order.
+    """
     if not counts:
         return {}
-    fields: dict[str, Any] = {"classes": natural_order(counts)}
+    first = [c for c in dict.fromkeys(declared or ()) if c in counts]
+    rest = natural_order(c for c in counts if c not in first)
+    fields: dict[str, Any] = {"classes": [*first, *rest]}
     if len(counts) == 2:
         fields["positive_class"] = positive_class(counts)[0]
     return fields

@@ -74,6 +74,11 @@ class TargetProfile(Frozen):
     conditional: ConditionalInfo | None = Field(
         default=None, description="provenance of the conditional (residual) facts"
     )
+    class_order: list[str] | None = Field(
+        default=None,
+        description="the order the data itself declares its classes in (COCO categories by "
+        "id, a YOLO names file); exports index the classes this way. None: natural order",
+    )
     class_images: dict[str, int] | None = Field(
         default=None, description="vision: images (masks) in which each class appears"
     )

@@ -680,7 +680,7 @@ def recommend(
         heads=heads,
         balancing=balancing,
         cautions=collect_cautions(base, evaluations),
-        **class_fields(class_counts),
+        **class_fields(class_counts, profile.class_order if profile is not None else None),
         exposure=_exposure_column(profile, heads),
     )
 

@@ -132,7 +132,12 @@ def class_labels(
     keep = positive if len(names) == 2 and positive in names else None
     if order is not None:
         return ClassLabels(classes=check_order(order, names, what), positive=keep, named=named)
-    return ClassLabels(classes=natural_order(names) if named else names, positive=keep, named=named)
+    if named:
+        # The recommendation's own class order (natural, or the one the data declares, as a
+        # COCO file's categories by id); labels it does not list follow in natural order.
+        known = [c for c in data_classes if c in names]
+        names = [*known, *natural_order(n for n in names if n not in known)]
+    return ClassLabels(classes=names, positive=keep, named=named)
 
 
 def reorder(

@@ -189,6 +189,7 @@ def _dataset(
         type_reason=summary.type_reason,
         facts=facts,
         class_counts=summary.class_counts or None,
+        class_order=list(summary.class_counts) if found.kind != "masks" else None,
         class_images=summary.class_images or None,
         class_image_pixels=summary.class_image_pixels or None,
         estimated=estimated,

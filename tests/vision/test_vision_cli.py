@@ -217,3 +217,39 @@ def test_bad_input_messages(tmp_path: Path, masks: Path) -> None:
         encoding="utf-8",
     )
     assert "not one box" in _error(no_boxes)
+
+
+def test_coco_category_order_is_the_exported_class_index(tmp_path: Path) -> None:
+    """Detection code indexes classes by COCO category id (torchvision, detectron2, mmdet map
+    the sorted ids to 0..K-1): names that sort otherwise must keep the file's id order."""
+    from lossadvisor.context import make_context
+    from lossadvisor.export import export_recommendation
+    from lossadvisor.recommend import recommend
+    from lossadvisor.rules.load import load_rulebase
+    from lossadvisor.vision.profile import profile_vision
+
+    categories = [
+        {"id": 3, "name": "mango"},
+        {"id": 1, "name": "zebra"},
+        {"id": 2, "name": "apple"},
+    ]
+    by_id = [c["name"] for c in sorted(categories, key=lambda c: c["id"])]  # zebra, apple, mango
+    anns = [
+        {"id": k, "image_id": k % 10 + 1, "category_id": 1 + (k % 7 == 0) + (k % 11 == 0),
+         "bbox": [1.0, 1.0, 8.0, 6.0], "area": 48.0, "iscrowd": 0}
+        for k in range(1, 81)
+    ]
+    images = [{"id": i, "file_name": f"{i}.jpg", "width": 64, "height": 64} for i in range(1, 11)]
+    path = tmp_path / "instances.json"
+    path.write_text(
+        json.dumps({"images": images, "annotations": anns, "categories": categories}),
+        encoding="utf-8",
+    )
+    result = profile_vision(str(path))
+    rec = recommend(load_rulebase(), make_context(task=result.task), result.profile.targets[0])
+    assert rec.classes == by_id
+    data = export_recommendation(rec, "native", pick="focal_multiclass", rules_digest="x")
+    exported = export_recommendation(rec, "hydra", pick="focal_multiclass", rules_digest="x")
+    assert exported["lossadvisor"]["labels"]["classes"] == by_id
+    alpha = {r["loss"]: r for r in data["recommendation"]["ranking"]}["focal_multiclass"]
+    assert list(alpha["params"]["alpha"]["value"]) == by_id
