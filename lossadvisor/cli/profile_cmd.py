@@ -15,6 +15,7 @@ from lossadvisor.cli.feature_opts import (
     NoFeaturesOption,
     feature_options,
 )
+from lossadvisor.cli.vision_cli import ImagesOption
 from lossadvisor.errors import InputError
 from lossadvisor.outfile import refuse_existing, write_text
 
@@ -83,6 +84,7 @@ def profile_command(
         None, "--sample-files", metavar="N", help="Masks/annotations: read a seeded sample of N."
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of --sample-files."),
+    images: ImagesOption = None,
 ) -> None:
     """Profile the target column(s) of DATA: type, balance, spread, outliers, tails, zeros.
 
@@ -106,11 +108,11 @@ def profile_command(
     if output is not None:
         refuse_existing(output, force)  # before the long read, not after it
     if task in ("segmentation", "detection") or is_vision_source(data):
-        _profile_vision(data, task, sample_files, seed, quiet, as_json, output, force)
+        _profile_vision(data, task, sample_files, seed, quiet, as_json, output, force, images)
         return
-    if task is not None or sample_files is not None:
+    if task is not None or sample_files is not None or images is not None:
         raise InputError(
-            "--task and --sample-files apply to masks and annotations; "
+            "--task, --sample-files and --images apply to masks and annotations; "
             "for a table use --target (and --target-type)."
         )
     with _progress(data, quiet) as progress:
@@ -147,11 +149,12 @@ def _profile_vision(
     as_json: bool,
     output: str | None,
     force: bool,
+    images: str | None = None,
 ) -> None:
     from lossadvisor.cli.vision_cli import header, report_skipped, run_vision
     from lossadvisor.profile import dump_profile
 
-    result = run_vision(data, task, sample_files, seed, quiet)
+    result = run_vision(data, task, sample_files, seed, quiet, images)
     if output is not None:
         write_text(dump_profile(result.profile), output, force)
     if as_json:

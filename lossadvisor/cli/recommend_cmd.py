@@ -28,6 +28,7 @@ from lossadvisor.cli.feature_opts import (
     NoFeaturesOption,
     feature_options,
 )
+from lossadvisor.cli.vision_cli import ImagesOption
 from lossadvisor.errors import InputError, unknown_name
 
 if TYPE_CHECKING:
@@ -144,6 +145,7 @@ def _vision_data(
     task: str | None,
     sample_files: int | None,
     quiet: bool,
+    images: str | None = None,
 ) -> VisionProfile | None:
     """The profile of a mask folder or annotation file given as DATA, or None for a table."""
     if data is None or data == "-":
@@ -158,7 +160,7 @@ def _vision_data(
         raise InputError("--target names a table column; masks and annotations have none.")
     from lossadvisor.cli.vision_cli import run_vision
 
-    return run_vision(data, task, sample_files, 0, quiet)
+    return run_vision(data, task, sample_files, 0, quiet, images)
 
 
 @app.command()
@@ -260,6 +262,7 @@ def recommend(
     sample_files: int | None = typer.Option(
         None, "--sample-files", metavar="N", help="Masks/annotations: read a seeded sample of N."
     ),
+    images: ImagesOption = None,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (masks/annotations)."),
 ) -> None:
     """Recommend a loss, its hyperparameters and an optimizer, with the reasons.
@@ -313,7 +316,7 @@ def recommend(
     options = feature_options(features, no_features, exposure)
     if data is None and (features is not None or no_features or exposure is not None):
         raise InputError("--features, --no-features and --exposure need DATA to read columns from.")
-    vision = _vision_data(data, target, profile, context.task, sample_files, quiet)
+    vision = _vision_data(data, target, profile, context.task, sample_files, quiet, images)
     first: TargetProfile | None
     others: list[TargetProfile] = []
     if vision is not None:
@@ -322,6 +325,8 @@ def recommend(
             context = context.model_copy(update={"task": vision.task})
     elif sample_files is not None:
         raise InputError("--sample-files applies to mask folders and annotation files.")
+    elif images is not None:
+        raise InputError("--images applies to mask folders (the images the masks label).")
     else:
         first, others = _targets(
             data, target, profile, context.task, options, target_type=target_type, order=order

@@ -6,7 +6,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+import typer
 
 if TYPE_CHECKING:
     from lossadvisor.vision.profile import VisionProfile
@@ -41,14 +43,32 @@ def file_progress(quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
         yield update
 
 
+ImagesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--images",
+        metavar="DIR",
+        help="Masks: the folder of the images they label; a mask whose size differs from its "
+        "image (same file name) is skipped and reported.",
+    ),
+]
+
+
 def run_vision(
-    data: str, task: str | None, sample_files: int | None, seed: int, quiet: bool
+    data: str,
+    task: str | None,
+    sample_files: int | None,
+    seed: int,
+    quiet: bool,
+    images: str | None = None,
 ) -> VisionProfile:
     """Profile vision DATA with a progress bar over its files."""
     from lossadvisor.vision.profile import profile_vision
 
     with file_progress(quiet) as progress:
-        return profile_vision(data, task, sample_files=sample_files, seed=seed, progress=progress)
+        return profile_vision(
+            data, task, sample_files=sample_files, seed=seed, progress=progress, images=images
+        )
 
 
 def report_skipped(result: VisionProfile) -> None:

@@ -20,6 +20,7 @@ from lossadvisor.vision import box_readers as ann
 from lossadvisor.vision.box_stats import BoxStats
 from lossadvisor.vision.mask_stats import MaskStats
 from lossadvisor.vision.masks import FileProblem, need, read_masks
+from lossadvisor.vision.pairing import ImageIndex
 from lossadvisor.vision.readings import vision_readings
 from lossadvisor.vision.sources import Source, resolve
 from lossadvisor.vision.summary import Summary, box_summary, mask_summary
@@ -50,8 +51,12 @@ def profile_vision(
     sample_files: int | None = None,
     seed: int = DEFAULT_SEED,
     progress: Progress | None = None,
+    images: str | None = None,
 ) -> VisionProfile:
     """Profile masks (task segmentation) or box annotations (task detection).
+
+    `images`: a folder of the images the masks label; a mask whose size differs from its image
+    (same file stem) is skipped and reported.
 
     Raises InputError (one line) when DATA holds nothing usable or contradicts `task`.
     """
@@ -69,8 +74,11 @@ def profile_vision(
         raise InputError(
             f"--task {task} contradicts {source}: it holds {found.reason}, data for {implied}."
         )
+    if images is not None and found.kind != "masks":
+        raise InputError("--images applies to mask folders (the images the masks label).")
     if found.kind == "masks":
-        return _profile_masks(found, sample_files, seed, progress)
+        index = ImageIndex(images) if images is not None else None
+        return _profile_masks(found, sample_files, seed, progress, index)
     return _profile_boxes(found, sample_files, seed, progress)
 
 
@@ -97,7 +105,11 @@ def _mark(done: int, total: int, progress: Progress | None) -> None:
 
 
 def _profile_masks(
-    found: Source, sample_files: int | None, seed: int, progress: Progress | None
+    found: Source,
+    sample_files: int | None,
+    seed: int,
+    progress: Progress | None,
+    images: ImageIndex | None = None,
 ) -> VisionProfile:
     files = _sample(found.files, sample_files, seed)
     stats = MaskStats()
@@ -105,6 +117,9 @@ def _profile_masks(
     for i, path in enumerate(files, start=1):
         try:
             for mask in read_masks(path):
+                mismatch = images.problem(path, mask.shape) if images is not None else None
+                if mismatch is not None:
+                    raise FileProblem(mismatch)
                 stats.add(mask)
         except FileProblem as err:
             skipped.append(f"{path}: skipped: {err}")

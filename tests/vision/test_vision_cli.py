@@ -253,3 +253,33 @@ def test_coco_category_order_is_the_exported_class_index(tmp_path: Path) -> None
     assert exported["lossadvisor"]["labels"]["classes"] == by_id
     alpha = {r["loss"]: r for r in data["recommendation"]["ranking"]}["focal_multiclass"]
     assert list(alpha["params"]["alpha"]["value"]) == by_id
+
+
+def test_masks_whose_size_differs_from_their_image_are_skipped(masks: Path, tmp_path: Path) -> None:
+    """--images pairs masks with images by file name; a mismatch is a counted, one-line skip."""
+    images = tmp_path / "images"
+    images.mkdir()
+    height, width = SHAPE
+    for i in range(12):
+        size = (width, height) if i != 5 else (width * 2, height)  # 05's image is twice as wide
+        if i != 7:  # 07 has no image
+            Image.new("RGB", size).save(images / f"{i:02d}.jpg")
+    run = run_cli("profile", str(masks), "--images", str(images), "--json")
+    assert run.code == 0, run.stderr
+    assert json.loads(run.stdout)["targets"][0]["facts"]["n_images"] == 10
+    warnings = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(warnings) == 2 and "Traceback" not in run.stderr
+    wide = next(w for w in warnings if "05.png" in w)
+    assert f"mask is {width}×{height}" in wide and f"is {2 * width}×{height}" in wide
+    assert any("07.png" in w and "no image" in w for w in warnings)
+    # every mask mismatched: nothing usable is a one-line error, exit 2
+    for path in images.iterdir():
+        Image.new("RGB", (3, 3)).save(path)
+    assert "no readable mask" in one_line_error(
+        run_cli("recommend", str(masks), "--images", str(images))
+    )
+    table = tmp_path / "t.csv"
+    table.write_text("x,y\n1,2\n3,4\n", encoding="utf-8")
+    assert "--images applies to mask folders" in one_line_error(
+        run_cli("recommend", str(table), "-t", "y", "--images", str(images))
+    )
