@@ -353,6 +353,7 @@ def _iter_csv(
     try:
         reader = _csv_reader(src, fmt, columns, encoding, block_size, column_types)
         header = header or list(reader.schema.names)
+        check_unique(source, header)
         _check_decodable(source, reader.schema, encoding)
         for batch in reader:
             yield batch
@@ -437,6 +438,7 @@ def _iter_parquet(
     try:
         handle: Any = pa.BufferReader(sys.stdin.buffer.read()) if source == "-" else source
         pf = pq.ParquetFile(handle)
+        check_unique(source, pf.schema_arrow.names)
         done = 0
         for batch in pf.iter_batches(batch_size=65_536, columns=list(columns) if columns else None):
             yield batch
@@ -472,12 +474,29 @@ def _iter_jsonl(
 
 
 def read_columns_header(source: str, fmt: str | None = None, encoding: str = "utf-8") -> list[str]:
-    """The column names of a file (reads only the first block)."""
+    """The column names of a file (reads only the first block); InputError when one repeats."""
     check_source(source)
     try:
-        return _read_header(source, fmt, encoding)
+        names = _read_header(source, fmt, encoding)
     except OSError as err:
         raise os_error(err, source) from None
+    check_unique(source, names)
+    return names
+
+
+def check_unique(source: str, names: Sequence[str]) -> None:
+    """InputError naming the first repeated column name and its (1-based) positions: every
+    reader here would silently take the first such column, so which one is meant is unknown."""
+    seen: dict[str, list[int]] = {}
+    for position, name in enumerate(names, 1):
+        seen.setdefault(name, []).append(position)
+    for name, positions in seen.items():
+        if len(positions) > 1:
+            where = ", ".join(str(p) for p in positions)
+            raise InputError(
+                f"{source}: the column name {name!r} appears {len(positions)} times "
+                f"(columns {where}); rename the copies so each name is unique."
+            )
 
 
 def _read_header(source: str, fmt: str | None, encoding: str) -> list[str]:
