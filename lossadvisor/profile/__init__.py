@@ -315,6 +315,14 @@ def _assemble(
     inferred: list[tuple[str, str, int, bool]] = []
     for name in columns:
         p = partials[name]
+        infinite = getattr(p, "n_infinite", 0)
+        if p.n == 0 and infinite:
+            raise InputError(
+                f"{source}: target '{name}' has no finite value: {infinite} of {n_rows} rows "
+                "are ±inf or beyond float64's ±1.8e308"
+                + (", the rest missing" if infinite < n_rows else "")
+                + "; rescale it (e.g. log) or choose another target."
+            )
         if p.n == 0:
             raise InputError(
                 f"{source}: every value of target '{name}' is missing ({n_rows} rows)."

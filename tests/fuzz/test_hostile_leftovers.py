@@ -44,3 +44,41 @@ def test_a_repeated_column_name_is_named_with_its_positions(tmp_path: Path, fmt:
 def test_a_repeated_column_name_on_stdin_is_refused(tmp_path: Path) -> None:
     text = "a,b,a\n" + "".join(f"{i},{i + 1},{i + 2}\n" for i in range(20))
     expect_error(run_cli(["profile", "-", "--target", "b"], stdin=text.encode()), "columns 1, 3")
+
+
+# --- ±inf and beyond float64 --------------------------------------------------------------------
+
+
+def test_infinite_target_values_are_counted_apart_from_missing(tmp_path: Path) -> None:
+    # 1e400 and -1e400 are beyond float64's max (≈1.8e308): pyarrow reads them as ±inf.
+    finite = [1.0, 2.0, 3.0, 4.0, 5.0, 2.5, 3.5]
+    data = tmp_path / "inf.csv"
+    data.write_text("y\n" + "\n".join(map(str, finite)) + "\ninf\n1e400\n-1e400\n\n-inf\n")
+    outcome = run_cli(["profile", str(data), "--target", "y", "--json"])
+    assert outcome.code == 0, outcome.stderr
+    facts = json.loads(outcome.stdout)["targets"][0]["facts"]
+    n_rows = len(finite) + 4
+    assert facts["n_rows"] == n_rows
+    assert facts["infinite_ratio"] == pytest.approx(4 / n_rows)
+    assert facts["missing_ratio"] == pytest.approx(4 / n_rows)
+    mean = sum(finite) / len(finite)
+    assert facts["mean"] == pytest.approx(mean)  # the moments leave the infinities out
+    assert facts["max"] == 5.0
+    shown = run_cli(["profile", str(data), "--target", "y"])
+    assert "4 values ±inf / beyond float64 range" in " ".join(shown.stdout.split())
+
+
+def test_a_finite_target_has_no_infinite_ratio(tmp_path: Path) -> None:
+    data = tmp_path / "finite.csv"
+    data.write_text("y\n1.5\n2\n\n3\n7\n")
+    outcome = run_cli(["profile", str(data), "--target", "y", "--json"])
+    assert outcome.code == 0, outcome.stderr
+    assert "infinite_ratio" not in json.loads(outcome.stdout)["targets"][0]["facts"]
+
+
+def test_an_all_infinite_target_is_not_called_missing(tmp_path: Path) -> None:
+    data = tmp_path / "allinf.csv"
+    data.write_text("y,x\ninf,1\n1e400,2\n-1e999,3\n-inf,4\n")
+    outcome = run_cli(["profile", str(data), "--target", "y"])
+    expect_error(outcome, "no finite value", "4 of 4 rows", "±inf")
+    assert "missing" not in outcome.stderr
