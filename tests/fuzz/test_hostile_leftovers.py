@@ -82,3 +82,29 @@ def test_an_all_infinite_target_is_not_called_missing(tmp_path: Path) -> None:
     outcome = run_cli(["profile", str(data), "--target", "y"])
     expect_error(outcome, "no finite value", "4 of 4 rows", "±inf")
     assert "missing" not in outcome.stderr
+
+
+# --- integers beyond 64 bits ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("base", [2**64, 2**70, -(2**66)])
+def test_integers_beyond_64_bits_are_not_called_constant(tmp_path: Path, base: int) -> None:
+    # Distinct integers past uint64 are read as float64 (53-bit mantissa): they collapse.
+    data = tmp_path / "big.csv"
+    data.write_text("y,x\n" + "".join(f"{base + i},{i}\n" for i in range(40)))
+    assert len({float(base + i) for i in range(40)}) == 1  # the collapse is real
+    outcome = run_cli(["profile", str(data), "--target", "y"])
+    expect_error(outcome, "beyond the 64-bit integer range", "40 non-missing rows")
+    assert "constant" not in outcome.stderr
+
+
+def test_huge_integers_in_json_lines_are_reported_too(tmp_path: Path) -> None:
+    data = tmp_path / "big.jsonl"
+    data.write_text("".join(f'{{"y": {2**70 + i}, "x": {i}}}\n' for i in range(30)))
+    expect_error(run_cli(["profile", str(data), "--target", "y"]), "64-bit integer range")
+
+
+def test_a_small_constant_target_is_still_called_constant(tmp_path: Path) -> None:
+    data = tmp_path / "const.csv"
+    data.write_text("y,x\n" + "".join(f"7,{i}\n" for i in range(20)))
+    expect_error(run_cli(["profile", str(data), "--target", "y"]), "constant")
