@@ -170,6 +170,15 @@ _SPECS: tuple[FactSpec, ...] = (
         minimum=0,
         maximum=1,
     ),
+    _f(
+        "infinite_ratio",
+        "number",
+        "profile",
+        "share of rows whose target is ±inf or beyond float64's ±1.8e308 (counted in "
+        "missing_ratio and left out of the moments); present only when some are",
+        minimum=0,
+        maximum=1,
+    ),
     _f("n_unique", "integer", "profile", "distinct non-missing target values", minimum=0),
     _f("n_classes", "integer", "profile", "number of classes (categorical targets)", minimum=0),
     _f(

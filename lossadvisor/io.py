@@ -335,7 +335,86 @@ def check_columns(source: str, wanted: Sequence[str], header: Sequence[str]) -> 
             raise unknown_name("column", name, header, where=source)
 
 
+MAX_BLOCK_SIZE = 64 << 20
+"""The largest read block (64 MiB): a row (or header) longer than the block being read makes
+pyarrow fail ("straddling object"), so the block grows 4x up to this cap and the read resumes."""
+
+
+class _Straddle(Exception):
+    """pyarrow met a row (or header) longer than the read block; `error` is what to raise when
+    no larger block helps (a header that fills the block reads as "Empty CSV ... block")."""
+
+    def __init__(self, error: InputError | None = None) -> None:
+        super().__init__()
+        self.error = error
+
+
+def _straddles(err: Exception) -> bool:
+    text = str(err)
+    return "straddl" in text or "Empty CSV file or block" in text
+
+
+def _growing(
+    source: str,
+    block_size: int,
+    read: Callable[[int], Iterator[pyarrow.RecordBatch]],
+) -> Iterator[pyarrow.RecordBatch]:
+    """`read(block_size)`'s batches; when a row does not fit the block, read again with a 4x
+    larger block (up to MAX_BLOCK_SIZE), skipping the rows already yielded. Stdin cannot be
+    read again: there the first straddle is the error."""
+    done = 0
+    while True:
+        try:
+            skip = done
+            for batch in read(block_size):
+                if skip >= batch.num_rows:
+                    skip -= batch.num_rows
+                    continue
+                if skip:
+                    batch, skip = batch.slice(skip), 0
+                done += batch.num_rows
+                yield batch
+            return
+        except _Straddle as straddle:
+            if straddle.error is not None and (source == "-" or block_size >= MAX_BLOCK_SIZE):
+                raise straddle.error from None
+            if source == "-" or block_size >= MAX_BLOCK_SIZE:
+                limit = _mib(block_size if source == "-" else MAX_BLOCK_SIZE)
+                hint = (
+                    "save the data to a file (stdin is read once, in blocks of that size)"
+                    if source == "-"
+                    else "split the long field or choose another format (e.g. Parquet)"
+                )
+                raise InputError(
+                    f"{source}: a row (or the header) is longer than {limit}, the largest block "
+                    f"read; {hint}."
+                ) from None
+            block_size = min(block_size * 4, MAX_BLOCK_SIZE)
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1 << 20):g} MiB"
+
+
 def _iter_csv(
+    source: str,
+    fmt: str,
+    columns: Sequence[str] | None,
+    encoding: str,
+    block_size: int,
+    column_types: Mapping[str, pyarrow.DataType] | None,
+    progress: Callable[[int], None] | None,
+    header: Sequence[str] | None,
+) -> Iterator[pyarrow.RecordBatch]:
+    def read(size: int) -> Iterator[pyarrow.RecordBatch]:
+        return _iter_csv_blocks(
+            source, fmt, columns, encoding, size, column_types, progress, header
+        )
+
+    return _growing(source, block_size, read)
+
+
+def _iter_csv_blocks(
     source: str,
     fmt: str,
     columns: Sequence[str] | None,
@@ -353,12 +432,18 @@ def _iter_csv(
     try:
         reader = _csv_reader(src, fmt, columns, encoding, block_size, column_types)
         header = header or list(reader.schema.names)
+        check_unique(source, header)
         _check_decodable(source, reader.schema, encoding)
         for batch in reader:
             yield batch
             if progress is not None:
                 progress(src.position())
     except (pa.ArrowInvalid, UnicodeDecodeError) as err:
+        if _straddles(err):
+            empty = "Empty CSV" in str(err)
+            raise _Straddle(
+                _translate(err, source, fmt, encoding, header) if empty else None
+            ) from None
         raise _translate(err, source, fmt, encoding, header) from None
     finally:
         src.close()
@@ -437,6 +522,7 @@ def _iter_parquet(
     try:
         handle: Any = pa.BufferReader(sys.stdin.buffer.read()) if source == "-" else source
         pf = pq.ParquetFile(handle)
+        check_unique(source, pf.schema_arrow.names)
         done = 0
         for batch in pf.iter_batches(batch_size=65_536, columns=list(columns) if columns else None):
             yield batch
@@ -453,6 +539,17 @@ def _iter_jsonl(
     block_size: int,
     progress: Callable[[int], None] | None,
 ) -> Iterator[pyarrow.RecordBatch]:
+    return _growing(
+        source, block_size, lambda size: _iter_jsonl_blocks(source, columns, size, progress)
+    )
+
+
+def _iter_jsonl_blocks(
+    source: str,
+    columns: Sequence[str] | None,
+    block_size: int,
+    progress: Callable[[int], None] | None,
+) -> Iterator[pyarrow.RecordBatch]:
     import pyarrow as pa
     import pyarrow.json as pjson
 
@@ -464,6 +561,8 @@ def _iter_jsonl(
             if progress is not None:
                 progress(src.position())
     except (pa.ArrowInvalid, KeyError) as err:
+        if _straddles(err):
+            raise _Straddle from None
         raise InputError(
             f"{source}: cannot read as JSON Lines: {str(err).splitlines()[0]}"
         ) from None
@@ -472,12 +571,29 @@ def _iter_jsonl(
 
 
 def read_columns_header(source: str, fmt: str | None = None, encoding: str = "utf-8") -> list[str]:
-    """The column names of a file (reads only the first block)."""
+    """The column names of a file (reads only the first block); InputError when one repeats."""
     check_source(source)
     try:
-        return _read_header(source, fmt, encoding)
+        names = _read_header(source, fmt, encoding)
     except OSError as err:
         raise os_error(err, source) from None
+    check_unique(source, names)
+    return names
+
+
+def check_unique(source: str, names: Sequence[str]) -> None:
+    """InputError naming the first repeated column name and its (1-based) positions: every
+    reader here would silently take the first such column, so which one is meant is unknown."""
+    seen: dict[str, list[int]] = {}
+    for position, name in enumerate(names, 1):
+        seen.setdefault(name, []).append(position)
+    for name, positions in seen.items():
+        if len(positions) > 1:
+            where = ", ".join(str(p) for p in positions)
+            raise InputError(
+                f"{source}: the column name {name!r} appears {len(positions)} times "
+                f"(columns {where}); rename the copies so each name is unique."
+            )
 
 
 def _read_header(source: str, fmt: str | None, encoding: str) -> list[str]:
@@ -501,6 +617,9 @@ def _read_header(source: str, fmt: str | None, encoding: str) -> list[str]:
         for batch in _iter_jsonl(source, None, 1 << 20, None):
             return list(batch.schema.names)
         raise InputError(f"{source}: the file is empty; expected a header and rows.")
+    for batch in _iter_csv(source, fmt, None, encoding, _HEADER_BLOCK, None, None, None):
+        return list(batch.schema.names)
+    # A header and no rows: no batch, but the reader still knows the names.
     src = _Source(source)
     try:
         return list(_csv_reader(src, fmt, None, encoding, _HEADER_BLOCK, None).schema.names)

@@ -315,6 +315,14 @@ def _assemble(
     inferred: list[tuple[str, str, int, bool]] = []
     for name in columns:
         p = partials[name]
+        infinite = getattr(p, "n_infinite", 0)
+        if p.n == 0 and infinite:
+            raise InputError(
+                f"{source}: target '{name}' has no finite value: {infinite} of {n_rows} rows "
+                "are ±inf or beyond float64's ±1.8e308"
+                + (", the rest missing" if infinite < n_rows else "")
+                + "; rescale it (e.g. log) or choose another target."
+            )
         if p.n == 0:
             raise InputError(
                 f"{source}: every value of target '{name}' is missing ({n_rows} rows)."
@@ -322,6 +330,15 @@ def _assemble(
         n_unique, estimated = summarize.n_unique_of(p)
         if n_unique == 1:
             value = next(iter(p.value_counts or {}))
+            if isinstance(value, float) and value.is_integer() and abs(value) >= 2.0**63:
+                # pyarrow reads whole numbers past the 64-bit integer range as float64, which
+                # keeps ~16 digits: distinct integers (ids, codes) collapse into one value.
+                raise InputError(
+                    f"{source}: target '{name}' is {value!r} in all {p.n} non-missing rows, a "
+                    "whole number beyond the 64-bit integer range: integers that large are read "
+                    "as floats (about 16 digits), so distinct ones may have collapsed; if they "
+                    "are ids or codes, choose another target, else rescale them."
+                )
             raise InputError(
                 f"{source}: target '{name}' is constant ({value!r} in all {p.n} non-missing rows); "
                 "there is nothing to learn."

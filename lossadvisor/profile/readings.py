@@ -30,6 +30,11 @@ def readings(facts: Mapping[str, FactValue]) -> dict[str, str]:
                 f"{missing:.1%} missing: " + _level(missing, (0.05, 0.2), ("few", "some", "many"))
             )
         )
+    infinite = _num(facts, "infinite_ratio")
+    if infinite is not None:
+        n_rows = _num(facts, "n_rows")
+        count = f"{round(infinite * n_rows):,} values" if n_rows else f"{infinite:.1%}"
+        out["infinite_ratio"] = f"{count} ±inf / beyond float64 range: left out of the moments"
     imbalance = _num(facts, "imbalance_ratio")
     if imbalance is not None:
         out["imbalance_ratio"] = f"1:{imbalance:.3g} — " + _level(

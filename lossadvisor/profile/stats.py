@@ -33,7 +33,8 @@ DISTINCT_SKETCH_K = 4_096
 
 @dataclass(frozen=True)
 class NumericPartial:
-    """Summary of some rows of a numeric column (missing = null, NaN or +-inf)."""
+    """Summary of some rows of a numeric column (missing = null, NaN or +-inf; the infinite
+    ones are also counted in `n_infinite`)."""
 
     n_rows: int
     n_missing: int
@@ -49,6 +50,9 @@ class NumericPartial:
     distinct: DistinctSketch | None
     reservoir: Reservoir
     extremes: Extremes
+    n_infinite: int = 0
+    """Of the missing values, those that are ±inf (a text value beyond float64's ±1.8e308 is
+    read as one): reported apart, so an all-inf column is not called "missing"."""
 
     @property
     def n(self) -> int:
@@ -96,6 +100,7 @@ def numeric_partial(values: FloatArray, sample_size: int = 100_000) -> NumericPa
             distinct=None,
             reservoir=empty,
             extremes=Extremes(EXTREMES_K, np.empty(0), np.empty(0)),
+            n_infinite=int(np.count_nonzero(np.isinf(values))),
         )
     # Values near ±1e308 overflow the moments to inf / nan; summarize reads a non-finite moment
     # as "no skewness / kurtosis", so the overflow needs no warning on the user's stderr.
@@ -126,6 +131,7 @@ def numeric_partial(values: FloatArray, sample_size: int = 100_000) -> NumericPa
         distinct=distinct,
         reservoir=Reservoir.of(valid, sample_size),
         extremes=Extremes.of(valid, EXTREMES_K),
+        n_infinite=int(np.count_nonzero(np.isinf(values))),
     )
 
 
@@ -215,6 +221,7 @@ def merge_numeric(a: NumericPartial, b: NumericPartial) -> NumericPartial:
         distinct=distinct,
         reservoir=a.reservoir.merge(b.reservoir),
         extremes=a.extremes.merge(b.extremes),
+        n_infinite=a.n_infinite + b.n_infinite,
     )
 
 
@@ -272,7 +279,10 @@ def update_numeric(
     n = int(valid.size)
     if n == 0:
         return replace(
-            p, n_rows=p.n_rows + int(values.size), n_missing=p.n_missing + int(values.size)
+            p,
+            n_rows=p.n_rows + int(values.size),
+            n_missing=p.n_missing + int(values.size),
+            n_infinite=p.n_infinite + int(np.count_nonzero(np.isinf(values))),
         )
     with np.errstate(over="ignore", invalid="ignore"):  # as in numeric_partial
         mean = float(valid.mean())
@@ -316,6 +326,7 @@ def update_numeric(
             else p.reservoir.merge(Reservoir.of(valid, p.reservoir.capacity))
         ),
         extremes=p.extremes.update(valid),
+        n_infinite=p.n_infinite + int(np.count_nonzero(np.isinf(values))),
     )
 
 

@@ -117,6 +117,9 @@ def summarize(
     out.facts["target_type"] = target_type
     out.facts["n_rows"] = partial.n_rows
     out.facts["missing_ratio"] = partial.n_missing / partial.n_rows if partial.n_rows else 0.0
+    infinite = getattr(partial, "n_infinite", 0)
+    if infinite and partial.n_rows:
+        out.facts["infinite_ratio"] = infinite / partial.n_rows
     out.facts["n_unique"] = n_unique
     if unique_estimated:
         out.estimated.append("n_unique")

@@ -11,6 +11,7 @@ from lossadvisor.models import DatasetProfile, TargetProfile
 
 _PERCENT = {
     "missing_ratio",
+    "infinite_ratio",
     "minority_ratio",
     "outlier_ratio",
     "outlier_ratio_iqr",

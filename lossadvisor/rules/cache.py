@@ -5,13 +5,20 @@ validating the cached JSON back into a RuleBase costs about one. The key covers 
 names and bytes and the source of the code that checks them, so any change to either misses the
 cache. JSON, not pickle: reading the cache can never run code. Only valid bases are cached;
 problems are always recomputed. `LOSSADVISOR_CACHE_DIR` moves the cache; set it empty to disable.
+
+Each rule-file or code change makes a new key, so every write prunes the directory to the
+KEEP most recently used bases (a hit refreshes a file's mtime) and drops temp files a killed
+writer left behind. Another process may prune or replace the same files at the same moment:
+a file that vanishes is simply skipped, and no failure here ever fails a run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -34,6 +41,11 @@ _CODE = (
     "vocabulary.py",
 )
 """The modules whose behaviour decides what a valid RuleBase is."""
+
+KEEP = 8
+"""Cached bases kept (a few rule sets or versions in use at once; each is ~100-300 KB)."""
+_STALE_TMP_S = 3600.0
+"""A temp file this old belongs to a writer that died (a write takes milliseconds)."""
 
 
 def cache_dir() -> Path | None:
@@ -65,10 +77,13 @@ def read_cached(key: str) -> RuleBase | None:
     if directory is None:
         return None
     try:
-        text = (directory / f"rules-{key}.json").read_bytes()
-        return RuleBase.model_validate_json(text)
+        path = directory / f"rules-{key}.json"
+        base = RuleBase.model_validate_json(path.read_bytes())
     except (OSError, ValidationError, ValueError):
         return None
+    with contextlib.suppress(OSError):  # most recently used: the last one pruning removes
+        os.utime(path)
+    return base
 
 
 def write_cached(key: str, base: RuleBase) -> None:
@@ -88,3 +103,34 @@ def write_cached(key: str, base: RuleBase) -> None:
             raise
     except OSError:
         return
+    prune(directory)
+
+
+def prune(directory: Path, keep: int = KEEP) -> None:
+    """Remove all but the `keep` most recently used bases, and temp files older than an hour.
+    Safe against concurrent writers and pruners: every step tolerates a file already gone."""
+    now = time.time()
+    bases: list[tuple[float, Path]] = []
+    try:
+        entries = list(directory.iterdir())
+    except OSError:
+        return
+    for path in entries:
+        name = path.name
+        try:
+            if name.startswith("rules-") and name.endswith(".json"):
+                bases.append((path.stat().st_mtime, path))
+            elif (
+                name.startswith(".rules-")
+                and name.endswith(".tmp")
+                and now - path.stat().st_mtime > _STALE_TMP_S
+            ):
+                path.unlink(missing_ok=True)
+        except OSError:
+            continue
+    bases.sort(reverse=True)
+    for _, path in bases[keep:]:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            continue
