@@ -58,14 +58,18 @@ def _reduce(values: Tensor, reduction: str) -> Tensor:
     return values
 
 
+def _check_reduction(reduction: str) -> str:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    return reduction
+
+
 class _ElementwiseLoss(nn.Module):
     """Base for losses defined per element of (input, target)."""
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
-        if reduction not in _REDUCTIONS:
-            raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-        self.reduction = reduction
+        self.reduction = _check_reduction(reduction)
 
     def elementwise(self, input: Tensor, target: Tensor) -> Tensor:
         raise NotImplementedError
@@ -316,10 +320,8 @@ class CumulativeLinkLoss(nn.Module):
             raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
         if not cutpoint_spacing > 0:
             raise ValueError(f"cutpoint_spacing must be > 0, got {cutpoint_spacing!r}")
-        if reduction not in _REDUCTIONS:
-            raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
         self.num_classes = int(num_classes)
-        self.reduction = reduction
+        self.reduction = _check_reduction(reduction)
         k = self.num_classes - 1
         # centred start: θ = spacing · (0, 1, ..., K−2) − spacing · (K−2)/2
         self.first = nn.Parameter(torch.tensor(-cutpoint_spacing * (k - 1) / 2.0))
@@ -370,9 +372,7 @@ class CoralLoss(nn.Module):
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
-        if reduction not in _REDUCTIONS:
-            raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-        self.reduction = reduction
+        self.reduction = _check_reduction(reduction)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         if input.dim() != 2 or input.shape[1] < 1:

@@ -17,6 +17,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from lossadvisor.torch_losses import _check_reduction, _reduce
+
 __all__ = [
     "AFTLoss",
     "AdaptiveWingLoss",
@@ -34,23 +36,6 @@ __all__ = [
     "RankNetLoss",
     "SILogLoss",
 ]
-
-_REDUCTIONS = ("mean", "sum", "none")
-
-
-def _reduce(values: Tensor, reduction: str) -> Tensor:
-    if reduction == "mean":
-        return values.mean()
-    if reduction == "sum":
-        return values.sum()
-    return values
-
-
-def _check_reduction(reduction: str) -> str:
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-    return reduction
-
 
 def _positive(name: str, value: float) -> float:
     if not value > 0:

@@ -5,18 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from lossadvisor.facts import FactValue
-
-
-def _num(facts: Mapping[str, FactValue], name: str) -> float | None:
-    value = facts.get(name)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _level(value: float, cuts: tuple[float, float], words: tuple[str, str, str]) -> str:
-    return words[0] if value < cuts[0] else words[1] if value < cuts[1] else words[2]
-
+from lossadvisor.profile.readings import _level, _num
 
 # fact -> how to read it; the cut points are the ones the rules in data.yaml use.
 _READINGS: dict[str, Callable[[float], str]] = {
