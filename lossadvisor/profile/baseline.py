@@ -81,11 +81,9 @@ def cross_fit(
     exposure: FloatArray | None = None,
 ) -> Baseline:
     """Out-of-fold predictions for every row of x (y: floats, or labels for classes)."""
-    import sklearn.ensemble  # noqa: F401  (loads its OpenMP runtime before the limit is set)
     from threadpoolctl import threadpool_limits
 
-    # threadpoolctl limits only the thread pools already loaded: without the import above, the
-    # boosted trees ran on every core and, under load, spun 20-30x slower than on one thread.
+    # One BLAS thread for the statsmodels fits made here; the fold fits set their own limit.
     with threadpool_limits(1):
         if target_type in CLASS_TYPES:
             return _classes(x, y)
@@ -156,7 +154,9 @@ def out_of_fold(
         train, test = split
         fold_model = clone(model)
         extra = {} if weight is None else {"sample_weight": weight[train]}
-        # OpenMP's thread count is per thread: a worker does not inherit the caller's limit.
+        # OpenMP's thread count is per thread: a worker does not inherit the caller's limit, and
+        # a limit set before sklearn loaded its OpenMP runtime never reached it. Without this
+        # the boosted trees ran on every core and, under load, spun 20-30x slower.
         with threadpool_limits(1):
             fold_model.fit(_rows(design, train), target[train], **extra)
             held = _rows(design, test)
@@ -270,12 +270,10 @@ def cross_fit_spread(x: pandas.DataFrame, magnitude: FloatArray) -> FloatArray:
     """
     from sklearn.ensemble import HistGradientBoostingRegressor
     from sklearn.linear_model import LinearRegression
-    from threadpoolctl import threadpool_limits
 
     small = len(magnitude) < SMALL_TABLE
     design: Any = _numeric_design(x) if small else x
     model: Any = LinearRegression() if small else HistGradientBoostingRegressor(**BOOSTING)
-    with threadpool_limits(1):
-        spread = out_of_fold(model, design, magnitude, _folds(len(magnitude)).split(design))
+    spread = out_of_fold(model, design, magnitude, _folds(len(magnitude)).split(design))
     floor = 0.1 * float(np.median(magnitude))
     return np.maximum(spread, floor if floor > 0 else 1e-12)
