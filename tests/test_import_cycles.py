@@ -28,13 +28,6 @@ PACKAGE = "lossadvisor"
 KNOWN: set[frozenset[str]] = {
     # issue 9a: check imports the file constants from load, load imports the checker lazily.
     frozenset({"lossadvisor.rules.check", "lossadvisor.rules.load"}),
-    # issue 9b, next step: the ExportFormat registry ends this one.
-    frozenset(
-        "lossadvisor.export" + m
-        for m in ("", ".guard", ".hydra", ".keras", ".lightning", ".monai", ".sklearn")
-    ),
-    # issue 9b, next step.
-    frozenset({"lossadvisor.vision", "lossadvisor.vision.profile"}),
 }
 
 

@@ -3,9 +3,9 @@
     data = export_recommendation(rec, "hydra", pick="huber", rules_digest=base.digest)
     write_yaml(data, "conf/loss.yaml", force=False)
 
-Formats: native (the whole recommendation, round-trips through `load_native`), hydra,
-lightning, lightgbm, xgboost, sklearn (plain class/params), sklearn_hydra, keras. Framework
-names come from rules/frameworks.yaml.
+Formats (export/registry.py, one ExportFormat record each): native (the whole recommendation,
+round-trips through `load_native`), hydra, lightning, keras, lightgbm, xgboost, sklearn (plain
+class/params), sklearn_hydra, monai. Framework names come from rules/frameworks.yaml.
 Nothing here imports torch, keras or the GBDT libraries.
 """
 
@@ -14,62 +14,33 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from lossadvisor.boundary import recommendation_problems
 from lossadvisor.errors import InputError, unknown_name
-from lossadvisor.export import (
-    exposure,
-    gbdt,
-    hydra,
-    keras,
-    lightning,
-    monai,
-    native,
-    schedule,
-    sklearn,
-)
 from lossadvisor.export.choice import LossChoice, choose
 from lossadvisor.export.common import header
+from lossadvisor.export.exposure import carry
+from lossadvisor.export.formats import ExportFormat, Job
 from lossadvisor.export.guard import check_output
 from lossadvisor.export.labels import class_labels, header_block, reorder
-from lossadvisor.export.mapping import FORMAT_FRAMEWORK, Frameworks, load_frameworks
+from lossadvisor.export.mapping import Frameworks, load_frameworks
+from lossadvisor.export.native import build as build_native
 from lossadvisor.export.native import load_native
+from lossadvisor.export.registry import FORMATS, REGISTRY
+from lossadvisor.export.schedule import check_steps
 from lossadvisor.export.write import COMMENT_KEY, dump_yaml, plain, write_yaml
 from lossadvisor.models import Recommendation
+from lossadvisor.rules.load import load_rulebase
 from lossadvisor.rules.schema import RuleBase
 
-__all__ = ["FORMATS", "dump_yaml", "export_recommendation", "load_native", "write_yaml"]
-
-FORMATS = (
-    "native",
-    "hydra",
-    "lightning",
-    "lightgbm",
-    "xgboost",
-    "sklearn",
-    "sklearn_hydra",
-    "keras",
-    "monai",
-)
-
-
-def _body(
-    rec: Recommendation,
-    fmt: str,
-    choices: list[LossChoice],
-    frameworks: Frameworks,
-    steps: int | None,
-    model: str | None,
-) -> tuple[dict[str, Any], list[str]]:
-    if fmt == "hydra":
-        return hydra.build(rec, choices, frameworks, steps)
-    if fmt == "lightning":
-        return lightning.build(rec, choices, frameworks, steps)
-    if fmt == "monai":
-        return monai.build(rec, choices, frameworks, steps)
-    if fmt == "keras":
-        return keras.build(rec, choices, frameworks, steps)
-    if fmt in ("sklearn", "sklearn_hydra"):
-        return sklearn.build(rec, choices, frameworks, fmt, model)
-    return gbdt.build(rec, choices, frameworks, fmt)
+__all__ = [
+    "FORMATS",
+    "REGISTRY",
+    "ExportFormat",
+    "dump_yaml",
+    "export_recommendation",
+    "load_native",
+    "write_yaml",
+]
 
 
 # Target types whose labels are classes; any other target is described by its task.
@@ -88,7 +59,7 @@ def _target_kind(rec: Recommendation, choice: LossChoice) -> str | None:
 
 def with_labels(
     rec: Recommendation,
-    fmt: str,
+    framework: str,
     choices: list[LossChoice],
     frameworks: Frameworks,
     class_order: Sequence[str] | None,
@@ -97,7 +68,6 @@ def with_labels(
 
     A multi-head recommendation applies `class_order` to the heads whose classes it names.
     """
-    framework = FORMAT_FRAMEWORK[fmt]
     out: list[LossChoice] = []
     blocks: list[dict[str, Any]] = []
     ordered = False
@@ -147,23 +117,25 @@ def export_recommendation(
 
     Every value is checked against the catalog of `base` (the built-in rule base when None).
     """
-    if fmt not in FORMATS:
+    spec = REGISTRY.get(fmt)
+    if spec is None:
         raise unknown_name("export format", fmt, FORMATS, "--format")
     if model is not None and fmt not in ("sklearn", "sklearn_hydra"):
         raise InputError(f"--model applies to the sklearn formats, not {fmt}")
     check_values(rec, base)
-    if fmt == "native":
-        return native.build(rec, pick, rules_digest)
-    schedule.check_steps(steps)
+    if spec.build is None or spec.framework is None:  # native: the recommendation itself
+        return build_native(rec, pick, rules_digest)
+    check_steps(steps)
     frameworks = load_frameworks()
-    choices, label_blocks = with_labels(rec, fmt, choose(rec, pick), frameworks, class_order)
-    body, notes = _body(rec, fmt, choices, frameworks, steps, model)
-    offset = exposure.carry(rec.exposure, fmt, choices, frameworks, body, notes)
+    chosen = choose(rec, pick)
+    choices, label_blocks = with_labels(rec, spec.framework, chosen, frameworks, class_order)
+    job = Job(rec, choices, frameworks, spec, REGISTRY, steps=steps, model=model)
+    body, notes = spec.build(job)
+    offset = carry(rec.exposure, spec, choices, frameworks, body, notes)
     block = header(rec, fmt, choices, rules_digest, notes, label_blocks)
     if offset is not None:
         block["exposure"] = offset
-    if fmt == "lightning":
-        # LightningCLI rejects unknown top-level keys: the provenance goes in as comments.
+    if spec.header == "comments":
         data = plain({COMMENT_KEY: dump_yaml({"lossadvisor": block}), **body})
     else:
         data = plain({"lossadvisor": block, **body})
@@ -177,9 +149,6 @@ def check_values(rec: Recommendation, base: RuleBase | None = None) -> None:
     Recommendations from `recommend` pass by construction (rule files are checked at load);
     this is the guard for ones built or edited any other way.
     """
-    from lossadvisor.boundary import recommendation_problems
-    from lossadvisor.rules.load import load_rulebase
-
     as_data = Recommendation.model_validate(plain(rec.model_dump()))
     problems = recommendation_problems(as_data, base or load_rulebase())
     if problems:

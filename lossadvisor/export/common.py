@@ -2,39 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
+from lossadvisor import __version__
 from lossadvisor.errors import InputError
 from lossadvisor.export.choice import LossChoice
-from lossadvisor.export.mapping import (
-    FORMAT_FRAMEWORK,
-    BuiltArgs,
-    Entry,
-    Frameworks,
-    build_args,
-    resolve,
-)
-from lossadvisor.facts import FactValue
+from lossadvisor.export.formats import Job, formats_with
+from lossadvisor.export.mapping import BuiltArgs, Entry, build_args, resolve
 from lossadvisor.models import OptimizerAdvice, Recommendation
 
-# Formats whose config can carry one loss per head.
-MULTI_HEAD_FORMATS = ("native", "hydra", "lightning", "keras", "monai")
 
-
-def loss_args(
-    frameworks: Frameworks, choice: LossChoice, fmt: str, facts: Mapping[str, FactValue]
-) -> tuple[Entry, BuiltArgs]:
-    """The entry for the chosen loss in `fmt` and its arguments; InputError if it has none."""
-    framework = FORMAT_FRAMEWORK[fmt]
-    entries = frameworks.losses.get(choice.loss)
+def loss_args(job: Job, choice: LossChoice) -> tuple[Entry, BuiltArgs]:
+    """The entry for the chosen loss in the job's format and its arguments; InputError if none."""
+    fmt, framework, facts = job.format.name, job.framework, job.rec.facts
+    entries = job.frameworks.losses.get(choice.loss)
     if entries is None:
         raise InputError(
             f"{choice.label()}: the framework map (rules/frameworks.yaml) does not know loss "
             f"'{choice.loss}'; only the native format can carry it"
         )
     if framework not in entries:
-        have = ", ".join(frameworks.formats_with_loss(choice.loss))
+        have = ", ".join(formats_with(job.formats, set(entries)))
         raise InputError(
             f"{choice.label()}: {fmt} has no implementation of '{choice.loss}'; "
             f"formats that have it: {have}"
@@ -43,30 +31,29 @@ def loss_args(
     return entry, build_args(entry, choice.params, facts, choice.label(), fmt, choice.labels)
 
 
-def optimizer_args(
-    frameworks: Frameworks, advice: OptimizerAdvice, fmt: str, facts: Mapping[str, FactValue]
-) -> tuple[Entry, BuiltArgs]:
+def optimizer_args(job: Job, advice: OptimizerAdvice) -> tuple[Entry, BuiltArgs]:
     """The framework entry for the advised optimizer and its settings as arguments."""
-    framework = FORMAT_FRAMEWORK[fmt]
-    entries = frameworks.optimizers.get(advice.name)
+    fmt, framework = job.format.name, job.framework
+    entries = job.frameworks.optimizers.get(advice.name)
     if entries is None or framework not in entries:
-        have = [f for f, fw in FORMAT_FRAMEWORK.items() if entries and fw in entries]
+        have = formats_with(job.formats, set(entries or ()))
         raise InputError(
             f"optimizer '{advice.name}': {fmt} has no implementation; formats that have it: "
-            + ", ".join(["native", *have])
+            + ", ".join(have)
         )
     entry = entries[framework]
-    return entry, build_args(entry, advice.settings, facts, f"optimizer {advice.name}", fmt)
+    return entry, build_args(entry, advice.settings, job.rec.facts, f"optimizer {advice.name}", fmt)
 
 
-def require_single(choices: list[LossChoice], fmt: str) -> LossChoice:
+def require_single(job: Job) -> LossChoice:
     """GBDT and sklearn configs hold one objective: refuse multi-head recommendations."""
-    if len(choices) != 1 or choices[0].head is not None:
+    if not job.single:
+        multi = [f.name for f in job.formats.values() if f.multi_head]
         raise InputError(
-            f"{fmt} holds one objective, but this recommendation has {len(choices)} heads; "
-            "formats with one loss per head: " + ", ".join(MULTI_HEAD_FORMATS)
+            f"{job.format.name} holds one objective, but this recommendation has "
+            f"{len(job.choices)} heads; formats with one loss per head: " + ", ".join(multi)
         )
-    return choices[0]
+    return job.choices[0]
 
 
 def header(
@@ -78,8 +65,6 @@ def header(
     labels: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The `lossadvisor:` block of a tool export: where the config came from, and caveats."""
-    from lossadvisor import __version__
-
     block: dict[str, Any] = {"format": fmt, "version": __version__, "rules_digest": rules_digest}
     single = len(choices) == 1 and choices[0].head is None
     if single:

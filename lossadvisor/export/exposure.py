@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from lossadvisor.export.choice import LossChoice
-from lossadvisor.export.mapping import FORMAT_FRAMEWORK, Frameworks
+from lossadvisor.export.formats import ExportFormat
+from lossadvisor.export.mapping import Frameworks
 
 # Formats whose loss node is a torch module the wrapper can hold, and the node's key names.
 WRAPPED_NODE = {
@@ -35,7 +36,7 @@ def _wrap(node: dict[str, Any], fmt: str, wrapper: str) -> dict[str, Any]:
 
 def carry(
     exposure: str | None,
-    fmt: str,
+    spec: ExportFormat,
     choices: list[LossChoice],
     frameworks: Frameworks,
     body: dict[str, Any],
@@ -48,11 +49,12 @@ def carry(
     """
     if exposure is None:
         return None
+    fmt = spec.name
     if len(choices) != 1 or choices[0].head is not None:
         notes.append(f"exposure column '{exposure}': multi-head exports do not carry the offset")
         return None
     loss = choices[0].loss
-    entry = frameworks.losses.get(loss, {}).get(FORMAT_FRAMEWORK[fmt])
+    entry = frameworks.losses.get(loss, {}).get(spec.framework) if spec.framework else None
     form_name = entry.exposure if entry is not None else None
     if form_name is None:
         notes.append(

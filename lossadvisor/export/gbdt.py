@@ -5,20 +5,15 @@ booster = lightgbm.train(cfg["params"], dataset)   |   xgboost.train(cfg["params
 
 from __future__ import annotations
 
-from typing import Any
-
-from lossadvisor.export.choice import LossChoice
 from lossadvisor.export.common import loss_args, require_single
-from lossadvisor.export.mapping import Frameworks
-from lossadvisor.models import Recommendation
+from lossadvisor.export.formats import Body, ExportFormat, Job
 
 
-def build(
-    rec: Recommendation, choices: list[LossChoice], frameworks: Frameworks, fmt: str
-) -> tuple[dict[str, Any], list[str]]:
-    """The `params:` dict for fmt ('lightgbm' or 'xgboost') and notes."""
-    choice = require_single(choices, fmt)
-    entry, built = loss_args(frameworks, choice, fmt, rec.facts)
+def build(job: Job) -> Body:
+    """The `params:` dict for lightgbm or xgboost, and notes."""
+    rec, fmt = job.rec, job.format.name
+    choice = require_single(job)
+    entry, built = loss_args(job, choice)
     notes = list(built.notes)
     params = {"objective": entry.objective, **built.args}
     notes.append(
@@ -26,3 +21,7 @@ def build(
         f"{fmt} boosts trees with its own learning_rate"
     )
     return {"params": params}, notes
+
+
+LIGHTGBM = ExportFormat("lightgbm", "lightgbm", multi_head=False, header="block", build=build)
+XGBOOST = ExportFormat("xgboost", "xgboost", multi_head=False, header="block", build=build)

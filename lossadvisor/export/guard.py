@@ -16,22 +16,26 @@ from collections.abc import Mapping
 from typing import Any
 
 from lossadvisor.errors import InputError
-from lossadvisor.export import multitask, schedule, sklearn, sklearn_gbm
 from lossadvisor.export.mapping import Entry, load_frameworks
+from lossadvisor.export.multitask import TARGET as MULTITASK_TARGET
+from lossadvisor.export.schedule import HYDRA_STEPS
+from lossadvisor.export.schedule import TARGET as SCHEDULE_TARGET
+from lossadvisor.export.sklearn import PIPELINE, SCALER
+from lossadvisor.export.sklearn_gbm import MODULE as GBM_MODULE
 
 TARGET_KEYS = ("_target_", "class_path")
 """Keys whose value names code a config loader imports and calls."""
-OWN_INTERPOLATIONS = frozenset({schedule.HYDRA_STEPS})
+OWN_INTERPOLATIONS = frozenset({HYDRA_STEPS})
 """The interpolations the exporters write themselves (the schedule's step count)."""
 
 
 @functools.lru_cache(maxsize=1)
 def allowed_targets() -> frozenset[str]:
     """Every dotted path an export may name: the framework map's, plus the exporters' own."""
-    names = {multitask.TARGET, schedule.TARGET, "torch.tensor", sklearn.SCALER, sklearn.PIPELINE}
+    names = {MULTITASK_TARGET, SCHEDULE_TARGET, "torch.tensor", SCALER, PIPELINE}
     # The sklearn gbm form: validate's proxy and its preprocessing, behind fit/predict.
     names.update(
-        f"{sklearn_gbm.MODULE}.{name}"
+        f"{GBM_MODULE}.{name}"
         for name in ("LossGBMRegressor", "LossGBMClassifier", "TablePreprocessor")
     )
     frameworks = load_frameworks()

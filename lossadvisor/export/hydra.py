@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from lossadvisor.export import multitask, schedule
 from lossadvisor.export.choice import LossChoice
-from lossadvisor.export.common import loss_args, optimizer_args
-from lossadvisor.export.mapping import Frameworks, TensorValue
-from lossadvisor.models import Recommendation
+from lossadvisor.export.common import loss_args
+from lossadvisor.export.formats import Body, ExportFormat, Job
+from lossadvisor.export.heads import skeleton
+from lossadvisor.export.mapping import TensorValue
+from lossadvisor.export.multitask import TARGET as MULTITASK_TARGET
+from lossadvisor.export.schedule import hydra_nodes
 
 
 def render(value: Any) -> Any:
@@ -30,34 +32,27 @@ def node(target: str | None, args: dict[str, Any], **flags: Any) -> dict[str, An
     return {"_target_": target, **flags, **{k: render(v) for k, v in args.items()}}
 
 
-def loss_node(
-    frameworks: Frameworks, choice: LossChoice, rec: Recommendation, notes: list[str]
-) -> dict[str, Any]:
-    entry, built = loss_args(frameworks, choice, "hydra", rec.facts)
+def loss_node(job: Job, choice: LossChoice, notes: list[str]) -> dict[str, Any]:
+    entry, built = loss_args(job, choice)
     notes.extend(built.notes)
     return node(entry.target, built.args)
 
 
-def build(
-    rec: Recommendation,
-    choices: list[LossChoice],
-    frameworks: Frameworks,
-    steps: int | None = None,
-) -> tuple[dict[str, Any], list[str]]:
+def _combine(heads: dict[str, Any], arguments: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "_target_": MULTITASK_TARGET,
+        "_convert_": "all",  # hand MultiTaskLoss plain dicts of built modules
+        "losses": heads,
+        **arguments,
+    }
+
+
+def build(job: Job) -> Body:
     """The hydra config body and the notes gathered while building it."""
-    notes: list[str] = []
-    if len(choices) == 1 and choices[0].head is None:
-        loss = loss_node(frameworks, choices[0], rec, notes)
-    else:
-        heads = {c.head or c.loss: loss_node(frameworks, c, rec, notes) for c in choices}
-        loss = {
-            "_target_": multitask.TARGET,
-            "_convert_": "all",  # hand MultiTaskLoss plain dicts of built modules
-            "losses": heads,
-            **multitask.arguments(rec, choices, notes),
-        }
-    entry, built = optimizer_args(frameworks, rec.optimizer, "hydra", rec.facts)
-    notes.extend(built.notes)
-    optimizer = node(entry.target, built.args, _partial_=True)
-    scheduler = schedule.hydra_nodes(rec.optimizer, steps, notes)
-    return {"loss": loss, "optimizer": optimizer, **scheduler}, notes
+    parts = skeleton(job, loss_node, _combine)
+    optimizer = node(parts.optimizer.target, parts.optimizer_args, _partial_=True)
+    scheduler = hydra_nodes(job.rec.optimizer, job.steps, parts.notes)
+    return {"loss": parts.loss, "optimizer": optimizer, **scheduler}, parts.notes
+
+
+FORMAT = ExportFormat("hydra", "torch", multi_head=True, header="block", build=build)

@@ -12,17 +12,17 @@ from __future__ import annotations
 from typing import Any
 
 from lossadvisor.errors import InputError
-from lossadvisor.export import multitask, schedule
 from lossadvisor.export.choice import LossChoice
-from lossadvisor.export.common import loss_args, optimizer_args
-from lossadvisor.export.mapping import Frameworks, TensorValue
-from lossadvisor.models import Recommendation
+from lossadvisor.export.common import loss_args
+from lossadvisor.export.formats import Body, ExportFormat, Job
+from lossadvisor.export.heads import skeleton
+from lossadvisor.export.mapping import TensorValue
+from lossadvisor.export.multitask import TARGET as MULTITASK_TARGET
+from lossadvisor.export.schedule import lightning_nodes
 
 
-def loss_node(
-    frameworks: Frameworks, choice: LossChoice, rec: Recommendation, notes: list[str]
-) -> dict[str, Any]:
-    entry, built = loss_args(frameworks, choice, "lightning", rec.facts)
+def loss_node(job: Job, choice: LossChoice, notes: list[str]) -> dict[str, Any]:
+    entry, built = loss_args(job, choice)
     notes.extend(built.notes)
     args = dict(built.args)
     target = entry.target
@@ -34,27 +34,21 @@ def loss_node(
     return {"class_path": target, "init_args": args}
 
 
-def build(
-    rec: Recommendation,
-    choices: list[LossChoice],
-    frameworks: Frameworks,
-    steps: int | None = None,
-) -> tuple[dict[str, Any], list[str]]:
+def _combine(heads: dict[str, Any], arguments: dict[str, Any]) -> dict[str, Any]:
+    return {"class_path": MULTITASK_TARGET, "init_args": {"losses": heads, **arguments}}
+
+
+def build(job: Job) -> Body:
     """The LightningCLI config body and notes."""
-    notes: list[str] = []
-    if len(choices) == 1 and choices[0].head is None:
-        loss = loss_node(frameworks, choices[0], rec, notes)
-    else:
-        heads = {c.head or c.loss: loss_node(frameworks, c, rec, notes) for c in choices}
-        loss = {
-            "class_path": multitask.TARGET,
-            "init_args": {"losses": heads, **multitask.arguments(rec, choices, notes)},
-        }
-    entry, built = optimizer_args(frameworks, rec.optimizer, "lightning", rec.facts)
-    notes.extend(built.notes)
-    optimizer = {"class_path": entry.target, "init_args": dict(built.args)}
+    parts = skeleton(job, loss_node, _combine)
+    optimizer = {"class_path": parts.optimizer.target, "init_args": parts.optimizer_args}
+    notes = parts.notes
     notes.append(
         "model.loss_fn is the init argument of your LightningModule (type hint torch.nn.Module)"
     )
-    scheduler = schedule.lightning_nodes(rec.optimizer, steps, notes)
-    return {"model": {"loss_fn": loss}, "optimizer": optimizer, **scheduler}, notes
+    scheduler = lightning_nodes(job.rec.optimizer, job.steps, notes)
+    return {"model": {"loss_fn": parts.loss}, "optimizer": optimizer, **scheduler}, notes
+
+
+# LightningCLI rejects unknown top-level keys: the provenance goes in as comments.
+FORMAT = ExportFormat("lightning", "torch", multi_head=True, header="comments", build=build)

@@ -22,18 +22,6 @@ from lossadvisor.resources import rules_dir
 Framework = Literal["torch", "keras", "lightgbm", "xgboost", "sklearn"]
 FRAMEWORKS: tuple[Framework, ...] = ("torch", "keras", "lightgbm", "xgboost", "sklearn")
 
-# Which frameworks.yaml entry each export format reads (native needs none).
-FORMAT_FRAMEWORK: dict[str, Framework] = {
-    "hydra": "torch",
-    "lightning": "torch",
-    "keras": "keras",
-    "lightgbm": "lightgbm",
-    "xgboost": "xgboost",
-    "sklearn": "sklearn",
-    "sklearn_hydra": "sklearn",
-    "monai": "torch",
-}
-
 
 # How a framework takes an exposure column (rules/frameworks.yaml `exposure_forms:`).
 ExposureFormName = Literal["offset", "init_score", "base_margin", "rate_weight"]
@@ -107,11 +95,6 @@ class Frameworks(BaseModel):
     label_encodings: LabelEncodings = Field(default_factory=LabelEncodings)
     sklearn_linear: dict[str, dict[str, Any]] = Field(default_factory=dict)  # class -> no penalty
     exposure_forms: dict[ExposureFormName, ExposureForm] = Field(default_factory=dict)
-
-    def formats_with_loss(self, loss: str) -> list[str]:
-        """Export formats that have an implementation of `loss` (native always does)."""
-        have = self.losses.get(loss, {})
-        return ["native"] + [fmt for fmt, fw in FORMAT_FRAMEWORK.items() if fw in have]
 
 
 def frameworks_path() -> Path:

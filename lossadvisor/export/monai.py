@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from lossadvisor.export import hydra, schedule
-from lossadvisor.export.choice import LossChoice
-from lossadvisor.export.mapping import Frameworks
-from lossadvisor.models import Recommendation
+from lossadvisor.export.formats import Body, ExportFormat, Job
+from lossadvisor.export.hydra import build as build_hydra
+from lossadvisor.export.schedule import LIGHTNING_DEFAULT_EPOCHS
 
 # MONAI's ConfigComponent passes every other key to the target as an argument.
 HYDRA_ONLY = ("_convert_", "_partial_")
-DEFAULT_STEPS = schedule.LIGHTNING_DEFAULT_EPOCHS
+DEFAULT_STEPS = LIGHTNING_DEFAULT_EPOCHS
 
 
 def to_monai(value: Any) -> Any:
@@ -35,14 +34,10 @@ def to_monai(value: Any) -> Any:
     return value
 
 
-def build(
-    rec: Recommendation,
-    choices: list[LossChoice],
-    frameworks: Frameworks,
-    steps: int | None = None,
-) -> tuple[dict[str, Any], list[str]]:
-    """The bundle fragment and notes."""
-    body, notes = hydra.build(rec, choices, frameworks, steps)
+def build(job: Job) -> Body:
+    """The bundle fragment and notes (the hydra nodes, rewritten)."""
+    steps = job.steps
+    body, notes = build_hydra(job)
     out: dict[str, Any] = {"loss": to_monai(body["loss"])}
     out["optimizer"] = {**to_monai(body["optimizer"]), "params": "$@network.parameters()"}
     if "lr_scheduler" in body:
@@ -54,3 +49,6 @@ def build(
         notes = [n.replace("trainer.max_steps", "max_steps") for n in notes]
     notes.append("optimizer params: your bundle's `network` entry ($@network.parameters())")
     return out, notes
+
+
+FORMAT = ExportFormat("monai", "torch", multi_head=True, header="block", build=build)

@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from lossadvisor import __version__
 from lossadvisor.boundary import recommendation_problems, show
 from lossadvisor.errors import InputError
 from lossadvisor.export.choice import choose
+from lossadvisor.export.formats import ExportFormat
 from lossadvisor.export.write import plain
 from lossadvisor.models import Recommendation
 from lossadvisor.rules.yaml_lines import LineDict, YamlProblem, line_of, load_with_lines
@@ -26,12 +28,13 @@ if TYPE_CHECKING:
     from lossadvisor.rules.schema import RuleBase
 
 NATIVE_SCHEMA_VERSION = 1
+# The whole recommendation with its own header, not a tool's config: no framework entry, no
+# builder of the tool formats' kind (export_recommendation calls build below).
+FORMAT = ExportFormat("native", None, multi_head=True, header="none", build=None)
 
 
 def build(rec: Recommendation, pick: str | None, rules_digest: str | None) -> dict[str, Any]:
     """The native document; `pick` (checked against the ranking) is what conversions export."""
-    from lossadvisor import __version__
-
     choose(rec, pick)  # refuse a bad pick now rather than at conversion time
     header = {
         "format": "native",

@@ -24,12 +24,10 @@ from __future__ import annotations
 from typing import Any
 
 from lossadvisor.errors import unknown_name
-from lossadvisor.export import sklearn_gbm
-from lossadvisor.export.choice import LossChoice
 from lossadvisor.export.common import loss_args, require_single
+from lossadvisor.export.formats import Body, ExportFormat, Job
 from lossadvisor.export.hydra import node
-from lossadvisor.export.mapping import Frameworks
-from lossadvisor.models import Recommendation
+from lossadvisor.export.sklearn_gbm import build as build_gbm
 
 MODELS = ("gbm", "linear")
 SCALER = "sklearn.preprocessing.StandardScaler"
@@ -40,22 +38,17 @@ def _plain(target: str, args: dict[str, Any]) -> dict[str, Any]:
     return {"class": target, "params": args}
 
 
-def build(
-    rec: Recommendation,
-    choices: list[LossChoice],
-    frameworks: Frameworks,
-    fmt: str = "sklearn",
-    model: str | None = None,
-) -> tuple[dict[str, Any], list[str]]:
+def build(job: Job) -> Body:
     """The `estimator:` node (plain for `sklearn`, hydra for `sklearn_hydra`) and notes."""
-    model = model or "gbm"
+    rec, frameworks = job.rec, job.frameworks
+    model = job.model or "gbm"
     if model not in MODELS:
         raise unknown_name("sklearn model", model, MODELS, "--model")
-    choice = require_single(choices, fmt)
-    shape = node if fmt == "sklearn_hydra" else _plain
+    choice = require_single(job)
+    shape = node if job.format.name == "sklearn_hydra" else _plain
     if model == "gbm":
-        return sklearn_gbm.build(rec, choice, shape, PIPELINE)
-    entry, built = loss_args(frameworks, choice, fmt, rec.facts)
+        return build_gbm(rec, choice, shape, PIPELINE)
+    entry, built = loss_args(job, choice)
     target = entry.target or "?"
     args = {**built.args, **frameworks.sklearn_linear.get(target, {})}
     notes = list(built.notes)
@@ -68,3 +61,9 @@ def build(
     )
     steps = [["scale", shape(SCALER, {})], ["model", shape(target, args)]]
     return {"estimator": shape(PIPELINE, {"steps": steps})}, notes
+
+
+SKLEARN = ExportFormat("sklearn", "sklearn", multi_head=False, header="block", build=build)
+SKLEARN_HYDRA = ExportFormat(
+    "sklearn_hydra", "sklearn", multi_head=False, header="block", build=build
+)

@@ -16,7 +16,14 @@ import numpy as np
 
 from lossadvisor.errors import InputError, out_of_range
 from lossadvisor.models import DatasetProfile, TargetProfile
-from lossadvisor.vision import box_readers as ann
+from lossadvisor.vision.box_readers import (
+    Problems,
+    coco_images,
+    load_coco,
+    voc_image,
+    yolo_classes,
+    yolo_image,
+)
 from lossadvisor.vision.box_stats import BoxStats
 from lossadvisor.vision.mask_stats import MaskStats
 from lossadvisor.vision.masks import FileProblem, need, read_masks
@@ -141,24 +148,24 @@ def _profile_boxes(
     found: Source, sample_files: int | None, seed: int, progress: Progress | None
 ) -> VisionProfile:
     stats = BoxStats()
-    problems = ann.Problems()
+    problems = Problems()
     skipped: list[str] = []
     if found.kind == "coco":
-        coco = ann.load_coco(found.files[0])
+        coco = load_coco(found.files[0])
         image_ids = _sample(list(coco.images), sample_files, seed)
-        for i, image in enumerate(ann.coco_images(coco, image_ids, problems), start=1):
+        for i, image in enumerate(coco_images(coco, image_ids, problems), start=1):
             stats.add(image)
             _mark(i, len(image_ids), progress)
         classes, n_found = coco.classes, len(coco.images)
     else:
         files = _sample(found.files, sample_files, seed)
-        classes = (ann.yolo_classes(found.files) if found.kind == "yolo" else None) or []
+        classes = (yolo_classes(found.files) if found.kind == "yolo" else None) or []
         for i, path in enumerate(files, start=1):
             try:
                 if found.kind == "yolo":
-                    stats.add(ann.yolo_image(path, classes or None, problems))
+                    stats.add(yolo_image(path, classes or None, problems))
                 else:
-                    stats.add(ann.voc_image(path, problems))
+                    stats.add(voc_image(path, problems))
             except FileProblem as err:
                 skipped.append(f"{path}: skipped: {err}")
             _mark(i, len(files), progress)
