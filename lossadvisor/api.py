@@ -161,17 +161,14 @@ def recommend(
     they take the same words (`task="learning_to_rank"`, `architecture="yolov8"`).
     Several targets (a list) make a multi-task model, one head each.
     """
-    from lossadvisor.context import make_context
+    from lossadvisor.options import RecommendOptions
     from lossadvisor.recommend import recommend as run
-    from lossadvisor.rules.load import load_rulebase
 
     if data is not None and profile is not None:
         raise InputError("give data or profile, not both.")
-    base = load_rulebase(rules)
-    context = make_context(
-        vocabulary=base.vocabulary,
-        architecture=architecture,
+    base, context = RecommendOptions(
         task=task,
+        architecture=architecture,
         model_output=model_output,
         metric=metric,
         priority=priority,
@@ -179,8 +176,9 @@ def recommend(
         batch_size=batch_size,
         foreground_ratio=foreground_ratio,
         multitask_kind=multitask_kind,
-        heads=list(heads),
-    )
+        heads=tuple(heads),
+        rules=tuple(rules),
+    ).resolve()
     if data is None and profile is None and context.task is None and not context.heads:
         raise InputError("recommend needs something to go on: give data (with target) or task.")
     dataset = profile

@@ -21,6 +21,7 @@ from lossadvisor.facts import (
     MULTITASK_KINDS,
     OPTIMIZERS,
     PRIORITIES,
+    TASK_OF_TARGET_TYPE,
     TASKS,
     FactValue,
 )
@@ -45,17 +46,6 @@ TASKS_FOR_TARGET_TYPE: dict[str, tuple[str, ...]] = {
 }
 TABULAR_TASKS = ("regression", "binary", "multiclass", "multilabel", "ordinal")
 
-# Without --task the measured target type decides the task.
-TASK_OF_TARGET_TYPE: dict[str, str] = {
-    "binary": "binary",
-    "multiclass": "multiclass",
-    "multilabel": "multilabel",
-    "continuous": "regression",
-    "count": "regression",
-    "proportion": "regression",
-    "positive_continuous": "regression",
-    "ordinal": "ordinal",
-}
 
 
 class HeadSpec(Frozen):

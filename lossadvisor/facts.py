@@ -48,6 +48,17 @@ Task = Literal[
     "ordinal",
 ]
 TASKS: tuple[str, ...] = get_args(Task)
+# Without --task the measured target type decides the task.
+TASK_OF_TARGET_TYPE: dict[str, str] = {
+    "binary": "binary",
+    "multiclass": "multiclass",
+    "multilabel": "multilabel",
+    "continuous": "regression",
+    "count": "regression",
+    "proportion": "regression",
+    "positive_continuous": "regression",
+    "ordinal": "ordinal",
+}
 ModelOutput = Literal[
     "real",
     "logits",

@@ -9,7 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from lossadvisor.facts import FactValue
+from lossadvisor.errors import InputError, unknown_name
+from lossadvisor.facts import TASK_OF_TARGET_TYPE, FactValue
 
 PROFILE_SCHEMA_VERSION = 1
 RECOMMENDATION_SCHEMA_VERSION = 1
@@ -126,8 +127,6 @@ class DatasetProfile(Frozen):
 
         chosen = next((t for t in self.targets if target in (None, t.name)), None)
         if chosen is None:
-            from lossadvisor.errors import unknown_name
-
             raise unknown_name("target", str(target), [t.name for t in self.targets])
         return target_figure(chosen, self.values_of(chosen.name))
 
@@ -227,6 +226,20 @@ class Recommendation(Frozen):
     _target: TargetProfile | None = PrivateAttr(default=None)
     _values: Any = PrivateAttr(default=None)
 
+    @property
+    def task(self) -> str | None:
+        """The task the recommendation is for: given (--task), else the one the measured target
+        type implies (None when neither is recorded)."""
+        task = self.facts.get("task")
+        if "task" in self.facts:
+            return str(task)
+        return TASK_OF_TARGET_TYPE.get(str(self.facts.get("target_type")))
+
+    @property
+    def task_inferred(self) -> bool:
+        """True when no task was given and `task` comes from the target type."""
+        return "task" not in self.facts
+
     def attach_target(self, target: TargetProfile, values: Any | None) -> None:
         self._target, self._values = target, values
 
@@ -239,7 +252,6 @@ class Recommendation(Frozen):
     def plot_target(self) -> Any:
         """A matplotlib Figure: the target's histogram with the densities of the ranked
         candidate families fitted to it, or its class bars (the `report` extra)."""
-        from lossadvisor.errors import InputError
         from lossadvisor.render.plots import target_figure
 
         if self._target is None:

@@ -135,9 +135,9 @@ def profile_command(
     elif output != "-":
         from rich.console import Console
 
-        from lossadvisor.render.profile import print_profile
+        from lossadvisor.render.profile import render_profile
 
-        print_profile(profile, Console())
+        Console().print(render_profile(profile))
 
 
 def _profile_vision(

@@ -282,10 +282,9 @@ def recommend(
           --format hydra
       lossadvisor recommend --head box:detection --head cls:multiclass:0.5 --json
     """
-    from lossadvisor.context import make_context
+    from lossadvisor.options import RecommendOptions
     from lossadvisor.recommend import dump_json
     from lossadvisor.recommend import recommend as run
-    from lossadvisor.rules.load import load_rulebase
 
     if top < 1:
         raise InputError(f"--top: the count must be an integer >= 1. Got {top} instead.")
@@ -297,11 +296,9 @@ def recommend(
         from lossadvisor.outfile import refuse_existing
 
         refuse_existing(export, force)  # before profiling the data, not after it
-    base = load_rulebase(rules)
-    context = make_context(
-        vocabulary=base.vocabulary,
-        architecture=architecture,
+    base, context = RecommendOptions(
         task=task,
+        architecture=architecture,
         model_output=model_output,
         metric=metric,
         priority=priority,
@@ -309,8 +306,9 @@ def recommend(
         batch_size=batch_size,
         foreground_ratio=foreground_ratio,
         multitask_kind=multitask_kind,
-        heads=head,
-    )
+        heads=tuple(head),
+        rules=tuple(rules),
+    ).resolve()
     if data is None and profile is None and context.task is None and not context.heads:
         raise InputError("recommend needs something to go on: give DATA (with --target) or --task.")
     options = feature_options(features, no_features, exposure)

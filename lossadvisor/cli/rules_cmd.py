@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from lossadvisor.cli.app import app
+from lossadvisor.errors import unknown_name
+from lossadvisor.facts import LOSS_FAMILIES
 
 if TYPE_CHECKING:
     from lossadvisor.rules.schema import RuleBase
@@ -88,7 +90,6 @@ def list_rules(
 
     Example: lossadvisor rules list --table robustness
     """
-    from lossadvisor.errors import unknown_name
     from lossadvisor.render.rules import rule_data, rules_table
     from lossadvisor.rules.schema import TABLES
 
@@ -112,7 +113,6 @@ def show_rule(
 
     Example: lossadvisor rules show data.outliers.robust
     """
-    from lossadvisor.errors import unknown_name
     from lossadvisor.render.rules import rule_data, rule_page
 
     base = _load(rules)
@@ -137,9 +137,6 @@ def losses(
 
     Example: lossadvisor losses --family segmentation
     """
-    from lossadvisor.errors import unknown_name
-    from lossadvisor.facts import LOSS_FAMILIES
-
     base = _load(rules)
     if family is not None and family not in LOSS_FAMILIES:
         raise unknown_name("family", family, LOSS_FAMILIES, where="--family")
@@ -166,7 +163,6 @@ def explain(
 
     Example: lossadvisor explain huber
     """
-    from lossadvisor.errors import unknown_name
     from lossadvisor.render.rules import loss_data, loss_page
     from lossadvisor.rules.load import load_frameworks
 

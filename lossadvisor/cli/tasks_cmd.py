@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from lossadvisor.cli.app import app
+from lossadvisor.errors import InputError, unknown_name
 
 SECTIONS = ("families", "heads", "architectures", "metrics", "outputs")
 
@@ -41,7 +42,6 @@ def tasks(
 
     Example: lossadvisor tasks object-detection
     """
-    from lossadvisor.errors import InputError, unknown_name
     from lossadvisor.rules.load import load_rulebase
 
     if section not in SECTIONS:

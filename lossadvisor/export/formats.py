@@ -62,6 +62,4 @@ class ExportFormat:
 
 def formats_with(formats: Mapping[str, ExportFormat], frameworks: Collection[str]) -> list[str]:
     """The formats that read one of `frameworks`, native (which carries anything) first."""
-    return [
-        f.name for f in formats.values() if f.framework is None or f.framework in frameworks
-    ]
+    return [f.name for f in formats.values() if f.framework is None or f.framework in frameworks]

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from lossadvisor.errors import InputError
+from lossadvisor.errors import InputError, unknown_name
 from lossadvisor.export.labels import ClassLabels, LabelEncodings
 from lossadvisor.facts import FactValue
 from lossadvisor.resources import rules_dir
@@ -137,8 +137,6 @@ def loss_forms(loss: str, frameworks: Frameworks | None = None) -> dict[Framewor
 
 
 def unknown_conversion(name: str, where: str) -> InputError:
-    from lossadvisor.errors import unknown_name
-
     return unknown_name("conversion", name, CONVERSIONS, where)
 
 

@@ -22,6 +22,7 @@ from lossadvisor.export.choice import choose
 from lossadvisor.export.formats import ExportFormat
 from lossadvisor.export.write import plain
 from lossadvisor.models import Recommendation
+from lossadvisor.rules.load import load_rulebase
 from lossadvisor.rules.yaml_lines import LineDict, YamlProblem, line_of, load_with_lines
 
 if TYPE_CHECKING:
@@ -91,8 +92,6 @@ def from_data(
             f"{where}{_at(data, ('recommendation', *loc))}: recommendation.{dotted}: {first['msg']}"
         ) from None
     if base is None:
-        from lossadvisor.rules.load import load_rulebase
-
         base = load_rulebase()
     problems = recommendation_problems(rec, base)
     if problems:

@@ -13,12 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from lossadvisor.errors import InputError
+from lossadvisor.errors import InputError, unknown_name
 from lossadvisor.facts import FactValue
 from lossadvisor.models import ConditionalInfo, TargetProfile
 from lossadvisor.profile.baseline import CLASS_TYPES, MIN_ROWS, cross_fit, uses_log_link
 from lossadvisor.profile.features import Sample, choose_exposure, design, read_sample, screen
 from lossadvisor.profile.options import FeatureOptions
+from lossadvisor.profile.readings import readings
 from lossadvisor.profile.residuals import class_facts, regression_facts
 
 PLOT_ROWS = 4000  # rows of the baseline's fit kept for the report's residual scatter
@@ -39,8 +40,6 @@ def conditional_profiles(
     if options.columns is not None:
         for column in options.columns:
             if column not in header:
-                from lossadvisor.errors import unknown_name
-
                 raise unknown_name("feature column", column, header, where="--features")
             if column in names:
                 raise InputError(f"--features: '{column}' is a target, not a feature.")
@@ -194,8 +193,6 @@ def _with(
     info: ConditionalInfo,
     estimated: list[str],
 ) -> TargetProfile:
-    from lossadvisor.profile.readings import readings
-
     clean = {k: _finite(v) for k, v in facts.items()}
     merged = {**target.facts, **clean}
     return target.model_copy(

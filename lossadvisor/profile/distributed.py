@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lossadvisor.errors import InputError
+from lossadvisor.io import detect_compression
 from lossadvisor.profile.stats import Partial, label_partial, merge_all, numeric_partial
 
 
@@ -65,7 +66,6 @@ def dask_partials(
         import dask.dataframe as dd
     except ImportError:
         raise InputError("--engine dask needs dask: pip install 'lossadvisor[dask]'.") from None
-    from lossadvisor.io import detect_compression
 
     try:
         if fmt == "parquet":

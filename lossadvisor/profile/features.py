@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lossadvisor.errors import InputError
+from lossadvisor.errors import InputError, unknown_name
+from lossadvisor.io import ColumnTypeError, infer_column_types, iter_columns
 
 if TYPE_CHECKING:
     import pandas
@@ -53,8 +54,6 @@ def choose_exposure(header: Sequence[str], given: str | None, source: str) -> st
     """--exposure COL when given (checked), else a column named 'exposure' (any case), else None."""
     if given is not None:
         if given not in header:
-            from lossadvisor.errors import unknown_name
-
             raise unknown_name("exposure column", given, header, where=source)
         return given
     return next((name for name in header if name.strip().lower() in EXPOSURE_NAMES), None)
@@ -71,8 +70,6 @@ def read_sample(
 ) -> Sample:
     """A seeded uniform sample of at most `max_rows` rows of `columns` (one streaming pass)."""
     import pyarrow as pa
-
-    from lossadvisor.io import ColumnTypeError, infer_column_types
 
     inferred = infer_column_types(path, list(columns), fmt, encoding, header)
     text: set[str] = set()
@@ -99,8 +96,6 @@ def _sample_pass(
     max_rows: int,
 ) -> Sample:
     import pyarrow as pa
-
-    from lossadvisor.io import iter_columns
 
     rng = np.random.default_rng(_SEED)
     kept: list[pa.Table] = []

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lossadvisor.facts import FactValue
+from lossadvisor.profile.baseline import cross_fit_spread
 from lossadvisor.profile.robust import medcouple
 from lossadvisor.profile.sketch import FloatArray
 from lossadvisor.profile.summarize import (
@@ -77,8 +78,6 @@ def regression_facts(
     if isinstance(p_value, float) and p_value < SPREAD_P:
         # Spread that changes with x makes the wide region look like outliers and a heavy
         # tail; measure shape on residuals divided by their modelled local spread instead.
-        from lossadvisor.profile.baseline import cross_fit_spread
-
         s = s / cross_fit_spread(features, np.abs(s))
     facts.update(shape_facts(r, s))
     if target_type == "count":

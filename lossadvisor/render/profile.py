@@ -2,57 +2,14 @@
 
 from __future__ import annotations
 
-from rich.console import Console, Group
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from lossadvisor.facts import FACTS, FactValue
 from lossadvisor.models import DatasetProfile, TargetProfile
+from lossadvisor.render.format import profile_value
 
-_PERCENT = {
-    "missing_ratio",
-    "infinite_ratio",
-    "minority_ratio",
-    "outlier_ratio",
-    "outlier_ratio_iqr",
-    "zero_ratio",
-    "low_density_ratio",
-    "outlier_ratio_adjusted",
-    "resid_outlier_ratio",
-    # vision shares (lossadvisor.vision)
-    "foreground_ratio",
-    "image_foreground_mean",
-    "image_foreground_p10",
-    "image_foreground_p50",
-    "image_foreground_p90",
-    "empty_mask_ratio",
-    "rarest_class_pixel_ratio",
-    "small_object_ratio",
-    "boundary_ratio",
-    "label_overlap_ratio",
-    "ignore_ratio",
-    "small_box_ratio",
-    "medium_box_ratio",
-    "large_box_ratio",
-    "crowd_ratio",
-    "empty_image_ratio",
-}
 _MAX_CLASSES_SHOWN = 12
-
-
-def format_value(name: str, value: FactValue) -> str:
-    """A fact value for people: percentages for shares, 4 significant digits for numbers."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if name in _PERCENT:
-            return f"{value:.2%}"
-        return f"{value:.4g}"
-    return str(value)
 
 
 def target_table(target: TargetProfile) -> Table:
@@ -66,7 +23,7 @@ def target_table(target: TargetProfile) -> Table:
         if name == "target_type":
             continue
         mark = " *" if name in target.estimated else ""
-        table.add_row(name + mark, format_value(name, value), target.readings.get(name, ""))
+        table.add_row(name + mark, profile_value(name, value), target.readings.get(name, ""))
     if target.quantiles:
         quantiles = "  ".join(f"{k}={v:.4g}" for k, v in target.quantiles.items())
         mark = " *" if "quantiles" in target.estimated else ""
@@ -132,8 +89,4 @@ def _estimate_note(target: TargetProfile) -> str:
     return "* estimated: " + "; ".join(notes)
 
 
-def print_profile(profile: DatasetProfile, console: Console) -> None:
-    console.print(render_profile(profile))
-
-
-__all__ = ["FACTS", "format_value", "print_profile", "render_profile", "target_table"]
+__all__ = ["render_profile", "target_table"]

@@ -15,20 +15,7 @@ from rich.text import Text
 
 from lossadvisor.facts import FACTS, FactValue
 from lossadvisor.models import Contribution, ParamAdvice, RankedLoss, Recommendation
-from lossadvisor.recommend import task_of
-
-
-def fact_text(value: object) -> str:
-    """A fact or setting value for people: 3 significant digits, lists and dicts inline."""
-    if isinstance(value, bool) or value is None:
-        return str(value).lower()
-    if isinstance(value, float):
-        return f"{value:.3g}" if abs(value) < 1e6 else f"{value:.3e}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(fact_text(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {fact_text(v)}" for k, v in value.items()) + "}"
-    return str(value)
+from lossadvisor.render.format import fact_text, signed
 
 
 def brief(text: str, limit: int = 110) -> str:
@@ -39,12 +26,6 @@ def brief(text: str, limit: int = 110) -> str:
         if sep and 20 <= len(head) <= limit:
             return head
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def signed(delta: float) -> str:
-    """+3 / −1.5: a score contribution with its sign."""
-    text = f"{delta:+g}"
-    return text.replace("-", "−")
 
 
 def cited_facts(ledgers: Iterable[Sequence[Contribution]]) -> dict[str, FactValue]:
@@ -210,10 +191,10 @@ def cautions_view(rec: Recommendation) -> RenderableType:
     return Group(*lines)
 
 
-def _task_text(facts: Mapping[str, FactValue]) -> str:
-    if "task" in facts:
-        return str(facts["task"])
-    return f"{task_of(facts)} (inferred from target_type {facts.get('target_type')})"
+def _task_text(rec: Recommendation) -> str:
+    if not rec.task_inferred:
+        return str(rec.task)
+    return f"{rec.task} (inferred from target_type {rec.facts.get('target_type')})"
 
 
 def recommendation_view(rec: Recommendation, top: int = 5, explain: bool = False) -> Group:
@@ -226,7 +207,7 @@ def recommendation_view(rec: Recommendation, top: int = 5, explain: bool = False
     if rec.balancing is not None:
         ledgers.append(rec.balancing.ledger)
     parts: list[RenderableType] = [
-        facts_view({**cited_facts(ledgers), "task": _task_text(rec.facts)}),
+        facts_view({**cited_facts(ledgers), "task": _task_text(rec)}),
         Text(""),
         ranking_view(rec.ranking, top, explain),
         Text(""),
