@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lossadvisor.errors import InputError
-from lossadvisor.profile import stats
+from lossadvisor.profile.stats import Partial, label_partial, merge_all, numeric_partial
 
 
 def partial_chunk(part: Any, sample_size: int = 100_000) -> Any:
@@ -23,9 +23,9 @@ def partial_chunk(part: Any, sample_size: int = 100_000) -> Any:
 
     if not types.is_numeric_dtype(part.dtype) or types.is_bool_dtype(part.dtype):
         labels = [None if pd.isna(v) else str(v) for v in part.tolist()]
-        partial: stats.Partial = stats.label_partial(labels)
+        partial: Partial = label_partial(labels)
     else:
-        partial = stats.numeric_partial(
+        partial = numeric_partial(
             part.to_numpy(dtype="float64", na_value=float("nan")), sample_size
         )
     return pd.Series([partial], dtype=object)
@@ -37,10 +37,10 @@ def merge_chunks(chunks: Any) -> Any:
     import pandas as pd
 
     flat = [p for p in np.asarray(chunks, dtype=object).ravel() if p is not None]
-    return pd.Series([stats.merge_all(flat)], dtype=object)
+    return pd.Series([merge_all(flat)], dtype=object)
 
 
-def dask_partial(series: Any, sample_size: int = 100_000) -> stats.Partial:
+def dask_partial(series: Any, sample_size: int = 100_000) -> Partial:
     """The partial of a dask Series, computed partition by partition."""
     import pandas as pd
 
@@ -49,13 +49,13 @@ def dask_partial(series: Any, sample_size: int = 100_000) -> stats.Partial:
         aggregate=merge_chunks,
         meta=pd.Series([], dtype=object),
     ).compute()
-    merged: stats.Partial = result.iloc[0]
+    merged: Partial = result.iloc[0]
     return merged
 
 
 def dask_partials(
     path: str, fmt: str, columns: Sequence[str], encoding: str, sample_size: int
-) -> dict[str, stats.Partial]:
+) -> dict[str, Partial]:
     """The partial of each target column, read and reduced by dask (`--engine dask`).
 
     dask infers column types from a sample; a later value that does not fit is an InputError
