@@ -36,8 +36,16 @@ class RecommendOptions:
 
     def resolve(self) -> tuple[RuleBase, Context]:
         """The rule base and the validated Context; InputError naming a bad option."""
-        base = load_rulebase(self.rules)
-        context = make_context(
+        base = self.rulebase()
+        return base, self.context(base)
+
+    def rulebase(self) -> RuleBase:
+        """The built-in rule base plus the --rules files."""
+        return load_rulebase(self.rules)
+
+    def context(self, base: RuleBase) -> Context:
+        """The options as a Context, in the words of `base`'s vocabulary (synonyms allowed)."""
+        return make_context(
             vocabulary=base.vocabulary,
             architecture=self.architecture,
             task=self.task,
@@ -50,4 +58,3 @@ class RecommendOptions:
             multitask_kind=self.multitask_kind,
             heads=list(self.heads),
         )
-        return base, context
