@@ -60,7 +60,7 @@ def detect_format(source: str, fmt: str | None) -> str:
     """ "csv" | "tsv" | "parquet" | "jsonl", from `fmt` or the file extension (stdin: csv)."""
     if fmt is not None:
         if fmt.lower() not in FORMATS:
-            raise unknown_name("format", fmt, FORMATS, where="--format")
+            raise unknown_name("format", fmt, FORMATS, where="--input-format")
         return fmt.lower()
     if source == "-":
         return "csv"
@@ -77,7 +77,7 @@ def detect_format(source: str, fmt: str | None) -> str:
     got = ext or "no extension"
     raise InputError(
         f"{source}: unsupported format ({got}); expected one of .csv, .tsv, .parquet, .jsonl "
-        "(optionally .gz/.bz2/.zst), or pass --format csv|tsv|parquet|jsonl."
+        "(optionally .gz/.bz2/.zst), or pass --input-format csv|tsv|parquet|jsonl."
     )
 
 
@@ -163,7 +163,7 @@ def detect_compression(path: str) -> str | None:
 
 
 _BINARY_MAGIC = (
-    (b"PAR1", "a Parquet file", "pass --format parquet"),
+    (b"PAR1", "a Parquet file", "pass --input-format parquet"),
     (b"PK\x03\x04", "a zip archive (or .xlsx workbook)", "unzip it or export it as CSV first"),
     (b"ARROW1", "an Arrow IPC file", "convert it to Parquet or CSV first"),
     (b"ORC", "an ORC file", "convert it to Parquet or CSV first"),
@@ -191,7 +191,9 @@ def sniff(source: str, fmt: str, encoding: str) -> None:
         head = bytes(raw.read(16))
     if fmt == "parquet":
         if not head.startswith(b"PAR1"):
-            raise InputError(f"{source}: not a Parquet file (no PAR1 magic bytes); pass --format.")
+            raise InputError(
+                f"{source}: not a Parquet file (no PAR1 magic bytes); pass --input-format."
+            )
         return
     for magic, what, advice in _BINARY_MAGIC:
         if head.startswith(magic):
@@ -207,7 +209,7 @@ def sniff(source: str, fmt: str, encoding: str) -> None:
     if b"\x00" in head and not name.startswith(("utf-16", "utf-32")):
         raise InputError(
             f"{source}: binary data (NUL bytes) where {fmt} text was expected; "
-            "pass --format or --encoding if the file is text."
+            "pass --input-format or --encoding if the file is text."
         )
 
 

@@ -12,20 +12,26 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 from lossadvisor.errors import InputError
 from lossadvisor.io import is_stream, os_error
 
 
 @contextlib.contextmanager
-def local_copy(source: str) -> Iterator[str]:
+def local_copy(source: str, stdin_suffix: str = "") -> Iterator[str]:
     """stdin, a pipe, a FIFO or a /proc file spooled to a temporary file (read once, in 1 MiB
-    pieces, then from disk: the reader needs to seek); regular files as they are."""
+    pieces, then from disk: the reader needs to seek); regular files as they are.
+
+    The copy keeps the source's suffixes (`.csv.gz`), so a reader that goes by the name reads
+    it as the source; stdin has none, and gets `stdin_suffix` (".csv": read it as CSV).
+    """
     if not is_stream(source):
         yield source
         return
     shown = "stdin" if source == "-" else source
-    fd, path = tempfile.mkstemp(prefix="lossadvisor-stdin-")
+    suffix = stdin_suffix if source == "-" else "".join(Path(source).suffixes)
+    fd, path = tempfile.mkstemp(prefix="lossadvisor-stdin-", suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as out:
             try:

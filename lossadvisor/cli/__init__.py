@@ -1,6 +1,7 @@
 """The `lossadvisor` command line: the only place that parses argv and prints.
 
-Each command lives in its own module and registers itself on `app`. Command modules import
+Each command lives in its own module as a plain function; cli/commands.py lists them all and
+cli/app.py registers that list on the typer app. Command modules import
 heavy libraries (numpy, pandas, pyarrow) inside the command function, never at module level,
 so that `recommend --task ...` starts at bare-Python speed.
 """
@@ -16,18 +17,6 @@ import threading
 
 from lossadvisor.cli.app import app, build_command  # noqa: F401 (app: for tests and plugins)
 from lossadvisor.errors import InputError, one_line
-
-# Importing a command module registers its commands on `app` (one line per module).
-# isort: off
-from lossadvisor.cli import rules_cmd  # noqa: F401
-from lossadvisor.cli import recommend_cmd  # noqa: F401
-from lossadvisor.cli import profile_cmd  # noqa: F401
-from lossadvisor.cli import export_cmd  # noqa: F401
-from lossadvisor.cli import evidence_cmd  # noqa: F401
-from lossadvisor.cli import report_cmd  # noqa: F401
-from lossadvisor.cli import tasks_cmd  # noqa: F401
-from lossadvisor.cli import bench_cmd  # noqa: F401
-# isort: on
 
 try:  # typer >= 0.20 vendors click, whose exceptions are not click's own
     from typer._click import exceptions as _click

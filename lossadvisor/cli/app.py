@@ -1,10 +1,12 @@
-"""The typer application object shared by the command modules."""
+"""The typer application: the root options, then every command of the registry (commands.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import typer
+
+from lossadvisor.cli.commands import COMMANDS, GROUPS
 
 app = typer.Typer(
     name="lossadvisor",
@@ -36,6 +38,21 @@ def _root(
     ),
 ) -> None:
     """Which loss to train with, why, and with which optimizer — from your data."""
+
+
+def _register(root: typer.Typer) -> None:
+    groups = {
+        name: typer.Typer(name=name, help=text, no_args_is_help=True, rich_markup_mode=None)
+        for name, text in GROUPS.items()
+    }
+    for command in COMMANDS:
+        target = root if command.group is None else groups[command.group]
+        target.command(command.name)(command.function)
+    for name, group in groups.items():
+        root.add_typer(group, name=name)
+
+
+_register(app)
 
 
 # Options whose value is better named by what it is than by the option's name.

@@ -7,10 +7,7 @@ from typing import Annotated
 
 import typer
 
-from lossadvisor.cli.app import app
 
-
-@app.command("bench")
 def bench(
     shape: Annotated[
         str,

@@ -6,15 +6,27 @@ numpy, pandas, scikit-learn, LightGBM and Optuna are imported inside the command
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lossadvisor.cli.app import app
+from lossadvisor.cli.options import (
+    ExportOption,
+    FoldsOption,
+    ForceOption,
+    FormatOption,
+    JsonOption,
+    SeedOption,
+    TargetOption,
+    TargetsOption,
+    ThreadsOption,
+    TimeBudgetOption,
+    at_least,
+)
+from lossadvisor.cli.progress import progress_bar
 from lossadvisor.errors import InputError
+from lossadvisor.spool import local_copy
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -77,63 +89,8 @@ def _context(
     return make_context(task=task, model_output=model_output, metric=metric, priority=priority)
 
 
-@contextmanager
-def _local(data: str) -> Iterator[str]:
-    """DATA as a path: stdin ("-", read as CSV) is saved once, since it is read twice."""
-    if data != "-":
-        yield data
-        return
-    import shutil
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory(prefix="lossadvisor-") as folder:
-        path = Path(folder) / "stdin.csv"
-        with path.open("wb") as out:
-            shutil.copyfileobj(sys.stdin.buffer, out)
-        yield str(path)
-
-
 def _warn(text: str) -> None:
     print(f"lossadvisor: warning: {text}", file=sys.stderr)
-
-
-@contextmanager
-def _progress_bar(what: str) -> Iterator[Callable[[int, int, str], None] | None]:
-    """A rich progress bar on stderr when it is a terminal; otherwise no callback."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn(what),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("", total=None)
-
-        def update(done: int, total: int, label: str) -> None:
-            bar.update(task, completed=done, total=total, description=label)
-
-        yield update
-
-
-def _check_budget(time_budget: float | None) -> None:
-    if time_budget is not None and time_budget <= 0:
-        raise InputError(f"--time-budget must be a number of seconds > 0. Got {time_budget}.")
-
-
-def _check_threads(threads: int, jobs: int = 0) -> None:
-    if threads < 0:
-        raise InputError(f"--threads must be an integer >= 0. Got {threads} instead.")
-    if jobs < 0:
-        raise InputError(f"--jobs must be an integer >= 0. Got {jobs} instead.")
 
 
 TASK_HELP = "The task, as for recommend (regression, binary, multiclass, multilabel, ...)."
@@ -146,8 +103,11 @@ METRIC_HELP = (
     "(macro_f1), roc_auc, pr_auc. Default: follows the target (deviance for counts and "
     "positive amounts, log loss for classes and proportions, MAE otherwise)."
 )
-THREADS_HELP = "Threads per model fit (default 1: one per worker never oversubscribes; 0: all)."
 JOBS_HELP = "Worker processes running folds in parallel (0: automatic, 1: this process)."
+DataArgument = Annotated[
+    str, typer.Argument(metavar="DATA", help="CSV/TSV/Parquet/JSONL file (- for stdin).")
+]
+JobsOption = Annotated[int, typer.Option("--jobs", help=JOBS_HELP, callback=at_least("--jobs", 0))]
 
 
 def _loss_list(text: str) -> list[str]:
@@ -161,12 +121,9 @@ def _loss_list(text: str) -> list[str]:
     return losses
 
 
-@app.command()
 def validate(
-    data: str = typer.Argument(..., metavar="DATA", help="CSV/TSV/Parquet/JSONL file."),
-    target: list[str] = typer.Option(
-        ..., "--target", "-t", metavar="COL", help="Target column; repeat for one result each."
-    ),
+    data: DataArgument,
+    target: TargetsOption,
     target_type: str | None = typer.Option(
         None, "--target-type", help="Override the inferred target type (as in profile)."
     ),
@@ -186,7 +143,7 @@ def validate(
     losses: str | None = typer.Option(
         None, metavar="a,b,c", help="Validate these loss ids instead of the top K."
     ),
-    folds: int = typer.Option(5, help="Cross-validation folds (stratified for classes)."),
+    folds: FoldsOption = 5,
     metric: str | None = typer.Option(None, help=METRIC_HELP),
     task: str | None = typer.Option(None, help=TASK_HELP),
     model_output: str | None = typer.Option(None, help=MODEL_OUTPUT_HELP),
@@ -194,13 +151,11 @@ def validate(
     rules: list[str] = typer.Option(
         [], "--rules", metavar="FILE", help="Extra rule file(s), loaded last (as for recommend)."
     ),
-    time_budget: float | None = typer.Option(
-        None, metavar="S", help="Stop between fits after S seconds; report what was measured."
-    ),
-    seed: int = typer.Option(0, help="Seed of the folds and the proxy models."),
-    threads: int = typer.Option(1, help=THREADS_HELP),
-    jobs: int = typer.Option(0, help=JOBS_HELP),
-    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    time_budget: TimeBudgetOption = None,
+    seed: SeedOption = 0,
+    threads: ThreadsOption = 1,
+    jobs: JobsOption = 0,
+    json_out: JsonOption = False,
 ) -> None:
     """Cross-validate losses on DATA with a proxy model that trains with each loss.
 
@@ -218,13 +173,11 @@ def validate(
 
     if top < 1:
         raise InputError(f"--top must be an integer >= 1. Got {top} instead.")
-    _check_budget(time_budget)
-    _check_threads(threads, jobs)
     context = _context(task, model_output, metric, priority)
     require_libraries()
     chosen = _loss_list(losses) if losses is not None else None
     targets = list(dict.fromkeys(target))
-    with _local(data) as path:
+    with local_copy(data, stdin_suffix=".csv") as path:  # stdin is read as CSV
         frame = _read(path)
         results = [
             _validate(
@@ -305,7 +258,7 @@ def _validate(
             _warn(f"no table proxy for {', '.join(without)}; validating {', '.join(losses)}")
         if not losses:
             raise InputError("none of the recommended losses has a validation proxy.")
-    with _progress_bar(f"validate {target}") as progress:
+    with progress_bar(f"validate {target}") as progress:
         return cross_validate(
             frame,
             target,
@@ -324,33 +277,26 @@ def _validate(
         )
 
 
-@app.command()
 def tune(
-    data: str = typer.Argument(..., metavar="DATA", help="CSV/TSV/Parquet/JSONL file."),
-    target: str = typer.Option(..., "--target", "-t", metavar="COL", help="Target column."),
+    data: DataArgument,
+    target: TargetOption,
     loss: str = typer.Option(..., help="The loss id to tune (e.g. huber, focal_binary)."),
     search: str = typer.Option("grid", help="grid or bayes (Optuna TPE, seeded)."),
     trials: int | None = typer.Option(
         None, help="Settings to try (bayes default 30; grid: cap on the full grid)."
     ),
-    folds: int = typer.Option(5, help="Cross-validation folds."),
+    folds: FoldsOption = 5,
     metric: str | None = typer.Option(None, help="The metric to optimise (as in validate)."),
     task: str | None = typer.Option(None, help=TASK_HELP),
     model_output: str | None = typer.Option(None, help=MODEL_OUTPUT_HELP),
     priority: str | None = typer.Option(None, help=PRIORITY_HELP),
-    time_budget: float | None = typer.Option(
-        None, metavar="S", help="Stop between fits after S seconds; report the best so far."
-    ),
-    seed: int = typer.Option(0, help="Seed of the folds, the proxy and the sampler."),
-    threads: int = typer.Option(1, help=THREADS_HELP),
-    export: str | None = typer.Option(
-        None, "--export", metavar="FILE", help="Write the tuned config to FILE (- for stdout)."
-    ),
-    fmt: str = typer.Option(
-        "native", "--format", help="native, hydra, lightning, lightgbm, xgboost, sklearn, keras."
-    ),
-    force: bool = typer.Option(False, "--force", help="Replace an existing --export file."),
-    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    time_budget: TimeBudgetOption = None,
+    seed: SeedOption = 0,
+    threads: ThreadsOption = 1,
+    export: ExportOption = None,
+    fmt: FormatOption = "native",
+    force: ForceOption = False,
+    json_out: JsonOption = False,
 ) -> None:
     """Search a loss's hyperparameters and the proxy's learning rate on DATA.
 
@@ -370,15 +316,13 @@ def tune(
         from lossadvisor.outfile import refuse_existing
 
         refuse_existing(export, force)  # before the search, not after it
-    _check_budget(time_budget)
-    _check_threads(threads)
     context = _context(task, model_output, metric, priority)
     require_libraries()
     proxy_for(loss)
-    with _local(data) as path:
+    with local_copy(data, stdin_suffix=".csv") as path:  # stdin is read as CSV
         frame = _read(path)
         rec, base, params = _tune_advice(path, target, loss, export is not None, context)
-    with _progress_bar(f"tune {loss}") as progress:
+    with progress_bar(f"tune {loss}") as progress:
         result = tune_loss(
             frame,
             target,

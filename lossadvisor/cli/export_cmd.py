@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
-from lossadvisor.cli.app import app
 from lossadvisor.cli.export_opts import (
-    FORMATS_HELP,
     ClassOrderOption,
     ModelOption,
     StepsOption,
@@ -16,19 +15,17 @@ from lossadvisor.cli.export_opts import (
     export_options,
     write_export,
 )
+from lossadvisor.cli.options import FormatOption
 
 
-@app.command("export")
 def export_command(
-    source: str = typer.Argument(
-        ..., help="A native export (recommend --export FILE --format native); - for stdin."
-    ),
-    fmt: str = typer.Option(
-        ...,
-        "--format",
-        "-f",
-        help=FORMATS_HELP,
-    ),
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="A native export (recommend --export FILE --format native); - for stdin."
+        ),
+    ],
+    fmt: FormatOption,
     output: str = typer.Option("-", "--output", "-o", help="Output file; - (default) = stdout."),
     pick: str | None = typer.Option(
         None, "--pick", help="Export this ranked loss instead of the one the native file names."
@@ -46,11 +43,11 @@ def export_command(
 ) -> None:
     """Convert the native export SOURCE into another config format.
 
-    Example:
-
-        lossadvisor export rec.yaml --format hydra -o conf/loss/advised.yaml
-        lossadvisor export rec.yaml --format keras --class-order "Fair,Good,Very Good"
-        lossadvisor export rec.yaml --format hydra --vendor conf/ -o conf/train.yaml
+    \b
+    Examples:
+      lossadvisor export rec.yaml --format hydra -o conf/loss/advised.yaml
+      lossadvisor export rec.yaml -f keras --class-order "Fair,Good,Very Good"
+      lossadvisor export rec.yaml --format hydra --vendor conf/ -o conf/train.yaml
     """
     from lossadvisor.export import load_native
     from lossadvisor.export.native import check_digest

@@ -18,10 +18,6 @@ if TYPE_CHECKING:
     from lossadvisor.models import Recommendation
     from lossadvisor.rules.schema import RuleBase
 
-FORMATS_HELP = (
-    "native, hydra, lightning, lightgbm, xgboost, sklearn, sklearn_hydra, keras or monai."
-)
-
 ClassOrderOption = Annotated[
     str | None,
     typer.Option(

@@ -8,45 +8,43 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from lossadvisor.cli.app import app
 from lossadvisor.cli.feature_opts import (
     ExposureOption,
     FeaturesOption,
     NoFeaturesOption,
     feature_options,
 )
+from lossadvisor.cli.options import ForceOption, JsonOption, SeedOption, TargetsOption, words
+from lossadvisor.cli.progress import progress_bar
 from lossadvisor.cli.vision_cli import ImagesOption
 from lossadvisor.errors import InputError
+from lossadvisor.facts import TARGET_TYPES
+from lossadvisor.io import FORMATS as INPUT_FORMATS
 from lossadvisor.outfile import refuse_existing, write_text
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
     from contextlib import AbstractContextManager
 
 # Progress is worth drawing only for inputs that take a moment to read.
 _PROGRESS_MIN_BYTES = 32 << 20
 
 
-@app.command("profile")
 def profile_command(
     data: str = typer.Argument(
         ..., help="CSV, TSV, Parquet or JSON Lines file (.gz/.bz2/.zst ok); - for stdin."
     ),
-    target: list[str] = typer.Option(
-        [],
-        "--target",
-        "-t",
-        help="Target column (repeat for several). Default: a column named "
-        "target/label/y/class/outcome, else the last column.",
+    target: TargetsOption = [],  # noqa: B006 (typer copies the default)
+    input_format: str | None = typer.Option(
+        None,
+        "--input-format",
+        help=f"{words(INPUT_FORMATS)} (default: from the extension).",
     ),
-    fmt: str | None = typer.Option(
-        None, "--format", "-f", help="csv, tsv, parquet or jsonl (default: from the extension)."
+    old_format: str | None = typer.Option(
+        None, "--format", "-f", hidden=True, help="Deprecated: --input-format."
     ),
     target_type: str | None = typer.Option(
-        None,
-        "--target-type",
-        help="Override the inferred type: binary, multiclass, multilabel, "
-        "continuous, count, proportion, positive_continuous, ordinal.",
+        None, "--target-type", help=f"Override the inferred type: {words(TARGET_TYPES)}."
     ),
     order: str | None = typer.Option(
         None,
@@ -62,11 +60,11 @@ def profile_command(
     encoding: str = typer.Option(
         "utf-8", "--encoding", help="Text encoding of CSV/TSV/JSONL input, e.g. latin-1."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+    as_json: JsonOption = False,
     output: str | None = typer.Option(
         None, "--output", "-o", help="Save the profile as YAML (for recommend --profile)."
     ),
-    force: bool = typer.Option(False, "--force", help="Overwrite the -o file if it exists."),
+    force: ForceOption = False,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     engine: str = typer.Option(
         "pyarrow", "--engine", help="pyarrow (streaming, default) or dask (same statistics)."
@@ -83,10 +81,12 @@ def profile_command(
     sample_files: int | None = typer.Option(
         None, "--sample-files", metavar="N", help="Masks/annotations: read a seeded sample of N."
     ),
-    seed: int = typer.Option(0, "--seed", help="Seed of --sample-files."),
+    seed: SeedOption = 0,
     images: ImagesOption = None,
 ) -> None:
     """Profile the target column(s) of DATA: type, balance, spread, outliers, tails, zeros.
+
+    Without --target: a column named target/label/y/class/outcome, else the last column.
 
     DATA may also be a folder or glob of segmentation masks (PNG/TIFF/BMP, .npy/.npz,
     NIfTI) or detection annotations (COCO .json, YOLO .txt folder, Pascal VOC .xml).
@@ -101,6 +101,7 @@ def profile_command(
     from lossadvisor.profile.infer import parse_order
     from lossadvisor.vision import is_vision_source
 
+    fmt = _input_format(input_format, old_format)
     levels = parse_order(order) if order is not None else None
     if output == "-" and as_json:
         raise InputError("-o - and --json both write to stdout; pick one.")
@@ -140,6 +141,20 @@ def profile_command(
         Console().print(render_profile(profile))
 
 
+def _input_format(given: str | None, deprecated: str | None) -> str | None:
+    """--input-format, or its deprecated spelling --format (with a warning on stderr)."""
+    if deprecated is None:
+        return given
+    if given is not None:
+        raise InputError("--format is the deprecated spelling of --input-format; give one.")
+    print(
+        "lossadvisor: warning: profile --format is deprecated; use --input-format "
+        "(elsewhere --format names the output format).",
+        file=sys.stderr,
+    )
+    return deprecated
+
+
 def _profile_vision(
     data: str,
     task: str | None,
@@ -172,28 +187,9 @@ def _profile_vision(
     report_skipped(result)
 
 
-def _progress(data: str, quiet: bool) -> AbstractContextManager[Callable[[int], None] | None]:
-    """A rich progress bar on stderr for large files, only when stderr is a terminal."""
-    from contextlib import contextmanager
-
-    @contextmanager
-    def bar() -> Iterator[Callable[[int], None] | None]:
-        size = os.path.getsize(data) if data != "-" and os.path.isfile(data) else 0
-        if quiet or not sys.stderr.isatty() or size < _PROGRESS_MIN_BYTES:
-            yield None
-            return
-        from rich.console import Console
-        from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-
-        with Progress(
-            "profiling",
-            BarColumn(),
-            DownloadColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        ) as progress:
-            task = progress.add_task("read", total=size)
-            yield lambda done: progress.update(task, completed=done)
-
-    return bar()
+def _progress(data: str, quiet: bool) -> AbstractContextManager[Callable[..., None] | None]:
+    """The bar over the bytes of DATA, for files large enough to take a moment."""
+    size = os.path.getsize(data) if data != "-" and os.path.isfile(data) else 0
+    return progress_bar(
+        "profiling", "bytes", total=size, quiet=quiet, min_total=_PROGRESS_MIN_BYTES
+    )

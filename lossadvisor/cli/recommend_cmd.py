@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from lossadvisor.cli.app import app
 from lossadvisor.cli.export_opts import (
-    FORMATS_HELP,
     ClassOrderOption,
     ModelOption,
     StepsOption,
@@ -27,6 +25,17 @@ from lossadvisor.cli.feature_opts import (
     FeaturesOption,
     NoFeaturesOption,
     feature_options,
+)
+from lossadvisor.cli.options import (
+    MODEL_OUTPUT_HELP,
+    MULTITASK_KIND_HELP,
+    PRIORITY_HELP,
+    ExportOption,
+    ForceOption,
+    FormatOption,
+    JsonOption,
+    TargetsOption,
+    TopOption,
 )
 from lossadvisor.cli.vision_cli import ImagesOption
 from lossadvisor.errors import InputError, unknown_name
@@ -174,7 +183,6 @@ def _with_bench(base: RuleBase, path: str, priority: str | None) -> RuleBase:
     return with_measurements(base, read_report(path), path)
 
 
-@app.command()
 def recommend(
     data: str | None = typer.Argument(
         None,
@@ -182,13 +190,7 @@ def recommend(
         help="CSV/TSV/Parquet/JSONL file (or - for stdin) to profile first.",
         show_default=False,
     ),
-    target: list[str] = typer.Option(
-        [],
-        "--target",
-        "-t",
-        metavar="COL",
-        help="Target column; repeat for a multi-task model (one head each).",
-    ),
+    target: TargetsOption = [],  # noqa: B006 (typer copies the default)
     profile: str | None = typer.Option(
         None,
         "--profile",
@@ -218,17 +220,11 @@ def recommend(
         "transformer, heatmap, ctc, ... (or yolov8, retinanet, detr, vit, ...); selects the "
         "reference recipe and heads.",
     ),
-    model_output: str | None = typer.Option(
-        None,
-        help="What the last layer emits: real, logits, probabilities, log_probabilities, "
-        "boxes, mask_logits, token_logits.",
-    ),
+    model_output: str | None = typer.Option(None, help=MODEL_OUTPUT_HELP),
     metric: str | None = typer.Option(
         None, help="The metric you are judged on: mae, rmse, quantile:0.9, log_loss, f1, iou, ..."
     ),
-    priority: str | None = typer.Option(
-        None, help="accuracy, robustness, speed, memory, recall or precision."
-    ),
+    priority: str | None = typer.Option(None, help=PRIORITY_HELP),
     optimizer: str | None = typer.Option(
         None,
         help="Use this optimizer (sgd, adam, adamw, lamb, lars, rmsprop, adadelta) and say "
@@ -238,9 +234,7 @@ def recommend(
     foreground_ratio: float | None = typer.Option(
         None, help="Share of foreground pixels/voxels (segmentation), in [0, 1]."
     ),
-    multitask_kind: str | None = typer.Option(
-        None, help="main_auxiliary, multimodal or shared_backbone."
-    ),
+    multitask_kind: str | None = typer.Option(None, help=MULTITASK_KIND_HELP),
     head: list[str] = typer.Option(
         [],
         "--head",
@@ -259,17 +253,15 @@ def recommend(
         help="With --priority speed or memory: rank with the costs lossadvisor bench measured "
         "(bench.json).",
     ),
-    top: int = typer.Option(5, help="How many ranked losses to print (--json keeps all)."),
+    top: TopOption = 5,
     explain: bool = typer.Option(False, "--explain", help="Print every candidate's full ledger."),
-    json_out: bool = typer.Option(False, "--json", help="Print the Recommendation as JSON."),
-    export: str | None = typer.Option(
-        None, "--export", metavar="FILE", help="Write a training config to FILE (- for stdout)."
-    ),
-    fmt: str = typer.Option("native", "--format", help=FORMATS_HELP + " (with --export)"),
+    json_out: JsonOption = False,
+    export: ExportOption = None,
+    fmt: FormatOption = "native",
     pick: str | None = typer.Option(
         None, metavar="LOSS", help="Export this loss instead of the top one."
     ),
-    force: bool = typer.Option(False, "--force", help="Replace an existing --export file."),
+    force: ForceOption = False,
     class_order: ClassOrderOption = None,
     steps: StepsOption = None,
     model: ModelOption = None,
@@ -304,8 +296,6 @@ def recommend(
     from lossadvisor.recommend import dump_json
     from lossadvisor.recommend import recommend as run
 
-    if top < 1:
-        raise InputError(f"--top: the count must be an integer >= 1. Got {top} instead.")
     if export is None and (pick is not None or force or fmt != "native"):
         raise InputError("--format, --pick and --force only apply with --export FILE.")
     export_opts = export_options(class_order, steps, model, vendor_dir)

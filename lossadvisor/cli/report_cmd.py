@@ -6,11 +6,9 @@ import sys
 
 import typer
 
-from lossadvisor.cli.app import app
 from lossadvisor.errors import InputError
 
 
-@app.command("report")
 def report_command(
     data: str = typer.Argument(..., metavar="DATA", help="CSV/TSV/Parquet/JSONL file."),
     target: str = typer.Option(..., "--target", "-t", metavar="COL", help="Target column."),

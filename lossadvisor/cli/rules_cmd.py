@@ -9,20 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from lossadvisor.cli.app import app
 from lossadvisor.errors import unknown_name
 from lossadvisor.facts import LOSS_FAMILIES
 
 if TYPE_CHECKING:
     from lossadvisor.rules.schema import RuleBase
-
-rules_app = typer.Typer(
-    name="rules",
-    help="List, show and check the rules behind every recommendation.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-)
-app.add_typer(rules_app, name="rules")
 
 RulesOption = Annotated[
     list[Path] | None,
@@ -35,7 +26,6 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
-@rules_app.command("check")
 def check(
     files: Annotated[list[Path], typer.Argument(help="Rule files to check.", metavar="FILE")],
     as_json: JsonOption = False,
@@ -78,7 +68,6 @@ def _print(renderable: Any) -> None:
     Console().print(renderable)
 
 
-@rules_app.command("list")
 def list_rules(
     table: Annotated[
         str | None, typer.Option("--table", help="Only this table (task, data, ...).")
@@ -102,7 +91,6 @@ def list_rules(
     _print(rules_table(chosen))
 
 
-@rules_app.command("show")
 def show_rule(
     rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. data.outliers.robust.")],
     rules: RulesOption = None,
@@ -124,7 +112,6 @@ def show_rule(
     _print(rule_page(rule, base))
 
 
-@app.command("losses")
 def losses(
     family: Annotated[
         str | None, typer.Option("--family", help="Only this family (regression, ...).")
@@ -151,7 +138,6 @@ def losses(
     console.print(losses_table(chosen, width=console.width))
 
 
-@app.command("explain")
 def explain(
     loss: Annotated[str, typer.Argument(help="A loss id from `lossadvisor losses`.")],
     rules: RulesOption = None,

@@ -9,13 +9,11 @@ from typing import Annotated, Any
 
 import typer
 
-from lossadvisor.cli.app import app
 from lossadvisor.errors import InputError, unknown_name
 
 SECTIONS = ("families", "heads", "architectures", "metrics", "outputs")
 
 
-@app.command("tasks")
 def tasks(
     word: Annotated[
         str | None,

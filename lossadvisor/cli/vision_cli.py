@@ -4,11 +4,13 @@ files report, and the one-line table header. Imports numpy only when called."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from lossadvisor.cli.progress import progress_bar
 
 if TYPE_CHECKING:
     from lossadvisor.vision.profile import VisionProfile
@@ -17,30 +19,9 @@ if TYPE_CHECKING:
 _PROGRESS_MIN_FILES = 50
 
 
-@contextmanager
-def file_progress(quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar over files on stderr, only when stderr is a terminal."""
-    if quiet or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    with Progress(
-        "profiling",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as progress:
-        task = progress.add_task("files", total=None)
-
-        def update(done: int, total: int) -> None:
-            if total >= _PROGRESS_MIN_FILES:
-                progress.update(task, completed=done, total=total)
-
-        yield update
+def file_progress(quiet: bool) -> AbstractContextManager[Callable[..., None] | None]:
+    """The bar over files, drawn once a folder holds enough of them to take a moment."""
+    return progress_bar("profiling", "items", quiet=quiet, min_total=_PROGRESS_MIN_FILES)
 
 
 ImagesOption = Annotated[

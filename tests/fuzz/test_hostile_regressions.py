@@ -364,7 +364,9 @@ def test_utf16_utf32_and_parquet_in_a_csv_get_the_right_hint(tmp_path: Path) -> 
 
     fake = tmp_path / "really.csv"
     pq.write_table(pa.table({"y": [1.0, 2.0, 3.0]}), fake)
-    expect_error(run_cli(["profile", str(fake), "--target", "y"]), "Parquet", "--format parquet")
+    expect_error(
+        run_cli(["profile", str(fake), "--target", "y"]), "Parquet", "--input-format parquet"
+    )
     text = tmp_path / "text.csv"
     text.write_text(CSV)
     outcome = run_cli(["profile", str(text), "--target", "y", "--encoding", "rot13"])

@@ -104,12 +104,31 @@ def test_ragged_row_names_the_line(tmp_path: Path) -> None:
 def test_unsupported_format(tmp_path: Path) -> None:
     path = _write(tmp_path / "d.xlsx", "not really excel")
     line = _one_line_error(run_cli("profile", str(path)))
-    assert "unsupported format" in line and "--format" in line
+    assert "unsupported format" in line and "--input-format" in line
 
 
 def test_unknown_format_option(tmp_path: Path) -> None:
-    line = _one_line_error(run_cli("profile", str(EXAMPLES / "iris.csv"), "--format", "xls"))
-    assert "unknown format 'xls'" in line
+    line = _one_line_error(
+        run_cli("profile", str(EXAMPLES / "iris.csv"), "--input-format", "xls")
+    )
+    assert "--input-format: unknown format 'xls'" in line
+
+
+def test_format_is_a_deprecated_alias_of_input_format() -> None:
+    """`profile --format` (the input format) still works, and says to use --input-format:
+    elsewhere --format names the output format."""
+    iris = str(EXAMPLES / "iris.csv")
+    old = run_cli("profile", iris, "--format", "csv", "--json")
+    new = run_cli("profile", iris, "--input-format", "csv", "--json")
+    assert old.code == new.code == 0, old.stderr
+    assert old.stdout == new.stdout
+    assert new.stderr == ""
+    assert old.stderr.strip().splitlines() == [
+        "lossadvisor: warning: profile --format is deprecated; use --input-format "
+        "(elsewhere --format names the output format)."
+    ]
+    both = run_cli("profile", iris, "--format", "csv", "--input-format", "tsv")
+    assert both.code == 2 and "--input-format" in both.stderr
 
 
 def test_bad_target_type_override() -> None:
