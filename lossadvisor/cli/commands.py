@@ -9,16 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lossadvisor.cli import (
-    bench_cmd,
-    evidence_cmd,
-    export_cmd,
-    profile_cmd,
-    recommend_cmd,
-    report_cmd,
-    rules_cmd,
-    tasks_cmd,
-)
+from lossadvisor.cli.bench_cmd import bench
+from lossadvisor.cli.evidence_cmd import tune, validate
+from lossadvisor.cli.export_cmd import export_command
+from lossadvisor.cli.profile_cmd import profile_command
+from lossadvisor.cli.recommend_cmd import recommend
+from lossadvisor.cli.report_cmd import report_command
+from lossadvisor.cli.rules_cmd import check, explain, list_rules, losses, show_rule
+from lossadvisor.cli.tasks_cmd import tasks
 
 
 @dataclass(frozen=True)
@@ -29,19 +27,19 @@ class Command:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("losses", rules_cmd.losses),
-    Command("explain", rules_cmd.explain),
-    Command("recommend", recommend_cmd.recommend),
-    Command("profile", profile_cmd.profile_command),
-    Command("export", export_cmd.export_command),
-    Command("validate", evidence_cmd.validate),
-    Command("tune", evidence_cmd.tune),
-    Command("report", report_cmd.report_command),
-    Command("tasks", tasks_cmd.tasks),
-    Command("bench", bench_cmd.bench),
-    Command("check", rules_cmd.check, group="rules"),
-    Command("list", rules_cmd.list_rules, group="rules"),
-    Command("show", rules_cmd.show_rule, group="rules"),
+    Command("losses", losses),
+    Command("explain", explain),
+    Command("recommend", recommend),
+    Command("profile", profile_command),
+    Command("export", export_command),
+    Command("validate", validate),
+    Command("tune", tune),
+    Command("report", report_command),
+    Command("tasks", tasks),
+    Command("bench", bench),
+    Command("check", check, group="rules"),
+    Command("list", list_rules, group="rules"),
+    Command("show", show_rule, group="rules"),
 )
 
 GROUPS: dict[str, str] = {
