@@ -682,6 +682,7 @@ def recommend(
         cautions=collect_cautions(base, evaluations),
         **class_fields(class_counts, profile.class_order if profile is not None else None),
         exposure=_exposure_column(profile, heads),
+        target=profile.name if profile is not None and not heads else None,
     )
 
 
