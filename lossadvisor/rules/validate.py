@@ -88,6 +88,9 @@ class Catalog:
     has_methods: bool = True
     article_rows: frozenset[str] | None = None  # None: no article.yaml, covers go unchecked
     vocabulary: Vocabulary | None = None  # None: no tasks.yaml, family names go unchecked
+    # Whether to prove every `when` satisfiable: `rules check` does, a run's load does not
+    # (like `covers`, a property of the files that costs a third of a cold load).
+    solve: bool = True
 
     def choices(self) -> dict[str, tuple[str, ...]]:
         """Admissible values of the facts whose choices come from the rule files."""
@@ -575,7 +578,12 @@ def check_rule(
                 "when",
                 *loc,
             )
-    if condition is not None and len(problems) == before_when and unsatisfiable(condition, choices):
+    if (
+        catalog.solve
+        and condition is not None
+        and len(problems) == before_when
+        and unsatisfiable(condition, choices)
+    ):
         add(
             "unsatisfiable condition: no facts meet this 'when' (its tests contradict each "
             "other), so the rule would never fire",
