@@ -333,7 +333,8 @@ def recommend(
     )
     if data is None and profile is None and context.task is None and not context.heads:
         raise InputError("recommend needs something to go on: give DATA (with --target) or --task.")
-    options = feature_options(features, no_features, exposure)
+    # Only DATA has columns; without it the profile package (pyarrow readers) stays unimported.
+    options = feature_options(features, no_features, exposure) if data is not None else None
     if data is None and (features is not None or no_features or exposure is not None):
         raise InputError("--features, --no-features and --exposure need DATA to read columns from.")
     vision = _vision_data(data, target, profile, context.task, sample_files, quiet, images)

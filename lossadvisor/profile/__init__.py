@@ -39,6 +39,7 @@ def profile_dataset(
     engine: str = "pyarrow",
     features: FeatureOptions | None = None,
     order: Sequence[str] | None = None,
+    scheduler: str | None = None,
 ) -> DatasetProfile:
     """Profile the target column(s) of a data file ("-" = stdin) in one streaming pass.
 
@@ -47,10 +48,18 @@ def profile_dataset(
     `order`: the levels of an ordinal target, lowest first (`--order "a,b,c"`).
     `features` controls the conditional pass (a cross-fitted baseline on the other columns and
     the facts of its residuals; `profile/conditional.py`); None leaves it out.
+    With the dask engine `source` may also be a directory, a glob or an fsspec URL, and
+    `scheduler` the address of a dask.distributed scheduler (profile/distributed.py).
     Raises InputError for any problem with the data or the options.
     """
     if sample_size < 100:
         raise out_of_range("sample size", "at least 100", sample_size, where="--sample-size")
+    if engine == "dask" and source != "-":
+        return _dask_dataset(
+            source, targets, fmt, target_type, sample_size, encoding, features, order, scheduler
+        )
+    if scheduler is not None:
+        raise InputError("--scheduler applies with --engine dask.")
     io.check_source(source)
     fmt = io.detect_format(source, fmt)
     with local_copy(source) as path:
@@ -58,11 +67,10 @@ def profile_dataset(
             header = io.read_columns_header(path, fmt, encoding)
             chosen, choice = choose_targets(header, targets, source)
             storage: dict[str, bool | None] = {}
-            if engine == "dask":
-                # numpy (through stats) and dask load only for this engine.
-                from lossadvisor.profile.distributed import dask_partials
+            if engine == "dask":  # stdin, spooled: one partition
+                from lossadvisor.profile.distributed import dask_file_partials
 
-                partials = dask_partials(path, fmt, chosen, encoding, sample_size)
+                partials, storage = dask_file_partials([path], fmt, chosen, encoding, sample_size)
             elif engine == "pyarrow":
                 partials, storage = stream_partials(
                     path, source, fmt, chosen, header, encoding, sample_size, progress
@@ -83,6 +91,36 @@ def profile_dataset(
                 raise
             shown = "stdin" if source == "-" else source
             raise InputError(str(err).replace(path, shown)) from None
+    return profile
+
+
+def _dask_dataset(
+    source: str,
+    targets: Sequence[str],
+    fmt: str | None,
+    target_type: str | None,
+    sample_size: int,
+    encoding: str,
+    features: FeatureOptions | None,
+    order: Sequence[str] | None,
+    scheduler: str | None,
+) -> DatasetProfile:
+    """`--engine dask`: one task per file (distributed.py); the conditional pass, which fits a
+    baseline on a local sample, runs when DATA is one local file."""
+    from lossadvisor.profile.distributed import dask_profile
+
+    profile, single = dask_profile(
+        source, targets, fmt, target_type, sample_size, encoding, order, scheduler
+    )
+    if features is not None and single is not None:
+        from lossadvisor.profile.conditional import conditional_profiles
+
+        kind = io.detect_format(single, fmt)
+        header = io.read_columns_header(single, kind, encoding)
+        targets_with = conditional_profiles(
+            single, source, kind, encoding, header, profile.targets, features
+        )
+        profile = profile.model_copy(update={"targets": targets_with})
     return profile
 
 

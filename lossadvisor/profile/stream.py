@@ -38,17 +38,23 @@ def stream_partials(
     encoding: str,
     sample_size: int,
     progress: Callable[[int], None] | None,
+    text_columns: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Partial], dict[str, bool | None]]:
     """One pass over the file; a column whose later values are not numbers is re-read as text.
 
     Also returns, per numeric column, whether its values were stored as integers (CSV: the type
     pyarrow infers from the first block; Parquet/JSONL: the schema), evidence for infer.py.
+    `text_columns` are read as text from the start (another file of the same data set held
+    text in them: profile/distributed.py).
     """
     import pyarrow as pa
 
     inferred = infer_column_types(path, columns, fmt, encoding, header)
     # No first block (a header without rows): try numbers; the row check comes later.
-    numeric = {c: _is_numeric(inferred[c]) if c in inferred else True for c in columns}
+    numeric = {
+        c: (_is_numeric(inferred[c]) if c in inferred else True) and c not in text_columns
+        for c in columns
+    }
     storage = {c: _integer_storage(inferred[c]) if c in inferred else None for c in columns}
     while True:
         types = {c: (pa.float64() if numeric[c] else pa.string()) for c in columns}

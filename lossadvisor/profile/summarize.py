@@ -140,8 +140,10 @@ def summarize(
     with np.errstate(all="ignore"):
         numeric = _numeric_facts(partial, target_type, out)
     out.facts.update(
-        {k: None if isinstance(v, float) and not math.isfinite(v) else v
-         for k, v in numeric.items()}
+        {
+            k: None if isinstance(v, float) and not math.isfinite(v) else v
+            for k, v in numeric.items()
+        }
     )
     return out
 

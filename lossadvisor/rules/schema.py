@@ -59,7 +59,8 @@ which covers Hydra's _target_, _args_, _partial_, ...): never allowed inside a v
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: built when first validated, off the cached start-up path (rules/cache.py)
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 # --- the loss catalog --------------------------------------------------------------------------
