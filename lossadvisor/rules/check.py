@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from lossadvisor.rules.load import (
+from lossadvisor.rules.files import (
     ARTICLE_FILE,
     LOSSES_FILE,
     METHODS_FILE,
