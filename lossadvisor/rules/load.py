@@ -73,7 +73,8 @@ def load_rulebase(
     # `covers` against article.yaml is left to `rules check` and the tests: it is a
     # property of the files, not of a run, and parsing the article costs a sixth of the load.
     paths = [*builtin_files(base), *(Path(p) for p in extra_files)]
-    key = _key(paths)
+    frameworks = base / FRAMEWORKS_FILE  # in the digest, so in the key (not parsed here)
+    key = _key([*paths, frameworks] if frameworks.is_file() else paths)
     if key is not None and (cached := read_cached(key)) is not None:
         return cached
     from lossadvisor.rules.check import check_paths, in_file_order

@@ -348,8 +348,46 @@ def _top_keys(tree: LineDict, file: str, allowed: Sequence[str]) -> list[Problem
 
 
 def check_frameworks(tree: LineDict, file: str, catalog: Catalog) -> list[Problem]:
-    """Light check of `rules/frameworks.yaml`: the loss and optimizer ids it names exist."""
-    problems: list[Problem] = []
+    """`rules/frameworks.yaml` against the typed model the exporters load it with (every key,
+    the named conversions, the exposure forms), and the loss and optimizer ids it names."""
+    # The model lives with the conversions it names (export/mapping.py imports nothing of
+    # rules/); imported here only, when a frameworks file is checked.
+    from lossadvisor.export.mapping import CONVERSIONS, Frameworks
+
+    try:
+        frameworks = Frameworks.model_validate(tree)
+    except ValidationError as err:
+        problems = pydantic_problems(err, Frameworks, tree, file, None)
+    else:
+        problems = []
+        for kind, table in (("losses", frameworks.losses), ("optimizers", frameworks.optimizers)):
+            for item, per_framework in table.items():
+                for fw, entry in per_framework.items():
+                    where = (kind, item, fw)
+                    if (
+                        entry.exposure is not None
+                        and entry.exposure not in frameworks.exposure_forms
+                    ):
+                        problems.append(
+                            Problem(
+                                file,
+                                _line(tree, *where, "exposure"),
+                                str(item),
+                                f"exposure form '{entry.exposure}' is not described under "
+                                "exposure_forms",
+                            )
+                        )
+                    for param, spec in entry.args.items():
+                        if spec.convert is not None and spec.convert not in CONVERSIONS:
+                            hint = did_you_mean(spec.convert, CONVERSIONS)
+                            problems.append(
+                                Problem(
+                                    file,
+                                    _line(tree, *where, "args", param),
+                                    str(item),
+                                    f"unknown conversion '{spec.convert}'.{hint}",
+                                )
+                            )
     for section, known, ok in (
         ("losses", catalog.losses, catalog.has_losses),
         ("optimizers", catalog.optimizers, catalog.has_methods),
