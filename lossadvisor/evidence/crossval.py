@@ -23,7 +23,7 @@ from lossadvisor.evidence import metrics as mx
 from lossadvisor.evidence.baseline import constant_cautions, constant_log_loss
 from lossadvisor.evidence.proxies import (
     ProxySettings,
-    fit_predict,
+    fit_proxy,
     proxy_for,
     require_libraries,
     resolve_params,
@@ -42,6 +42,7 @@ Folds = list[tuple["NDArray[np.intp]", "NDArray[np.intp]"]]
 MIN_ROWS = 10
 SMALL_TABLE = 100  # fewer rows than this: repeated cross-validation
 REPEATS = 3
+ROUNDS = "_rounds"  # key of a fold's scores that carries the boosting rounds kept, not a metric
 PARALLEL_WORK = 400_000  # rows × fits below which worker start-up costs more than it saves
 
 
@@ -355,7 +356,8 @@ def cross_validate(
     plan = plan_folds(table.y, table.task, n_folds, seed)
     if plan.reason:
         notes.append(f"{plan.k} folds × {plan.repeats} repeats: {plan.reason}")
-    settings = replace(settings or ProxySettings(), seed=seed)  # one seed for everything
+    # one seed for everything; early stopping scores the deciding metric, the same for each loss
+    settings = replace(settings or ProxySettings(), seed=seed, stop_metric=metric)
     settings, leaf_note = small_table_settings(settings, plan.folds)
     if leaf_note:
         notes.append(leaf_note)
@@ -498,23 +500,28 @@ def fold_job(
     """
     import numpy as np
 
-    data = train_dataset(np.asarray(x_train), settings)
+    data = train_dataset(np.asarray(x_train), settings, y_train, n_classes > 0)
     out: dict[str, dict[str, float]] = {}
     for loss in losses:
         if deadline is not None and time.time() >= deadline:
             break
+        rounds: list[int] = []
         if y_train.ndim == 2:  # multilabel: one binary proxy per label, same binned features
             columns = []
             for j in range(y_train.shape[1]):
                 if y_train[:, j].min() == y_train[:, j].max():  # label constant in this fold
                     columns.append(np.full(len(x_test), float(y_train[0, j])))
                     continue
-                proba = fit_predict(loss, values[loss], data, y_train[:, j], x_test, settings, 2)
-                columns.append(proba[:, 1])
+                fitted = fit_proxy(loss, values[loss], data, y_train[:, j], settings, 2)
+                columns.append(fitted.predict(x_test)[:, 1])
+                rounds.append(fitted.rounds)
             pred = np.column_stack(columns)
         else:
-            pred = fit_predict(loss, values[loss], data, y_train, x_test, settings, n_classes)
+            fitted = fit_proxy(loss, values[loss], data, y_train, settings, n_classes)
+            pred = fitted.predict(x_test)
+            rounds = [fitted.rounds]
         out[loss] = {m: mx.score(m, y_test, pred, n_classes) for m in panel}
+        out[loss][ROUNDS] = float(np.mean(rounds)) if rounds else 0.0
     return out
 
 
@@ -638,6 +645,7 @@ def _summarise(
         model=proxy_for(loss).model,
         params=dict(params),
         folds_done=len(folds),
+        rounds=[round(float(f.get(ROUNDS, 0.0))) for f in folds],
         fold_scores=by_metric,
         mean={m: mean(v) for m, v in by_metric.items()},
         std={m: std(v) for m, v in by_metric.items()},

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 SEARCHES = ("grid", "bayes")
-LEARNING_RATES = (0.03, 0.1, 0.3)
+LEARNING_RATES = (0.025, 0.05, 0.1)  # the proxy default 0.05 and a factor 2 either side
 DEFAULT_TRIALS = 30
 
 
@@ -148,10 +148,14 @@ def tune_loss(
         metric = mx.parse_metric(metric, table.task)
     plan = plan_folds(table.y, table.task, n_folds, seed)
     folds = plan.folds
-    base = ProxySettings(seed=seed, threads=threads)
+    base = ProxySettings(seed=seed, threads=threads, stop_metric=metric)
     base, _ = small_table_settings(base, folds)
     encoded = [encode_fold(table, train, test, seed) for train, test in folds]
-    binned = [train_dataset(x_train, base) for x_train, _ in encoded]  # once, for every trial
+    classes = table.n_classes > 0
+    binned = [  # once, for every trial (the held-out rows of early stopping too)
+        train_dataset(x_train, base, table.y[train], classes)
+        for (x_train, _), (train, _) in zip(encoded, folds, strict=True)
+    ]
     base_lr = base.learning_rate
     evaluate = _Evaluator(table, folds, encoded, binned, loss, metric, base, time_budget, started)
     default_values = {name: used.value for name, used in defaults.items()}
