@@ -55,6 +55,7 @@ class Table:
     task: str  # one of metrics.TASKS
     classes: list[str]  # class names (binary/multiclass) or label names (multilabel)
     notes: list[str]
+    ordered: bool = False  # the class codes follow the levels of an ordinal target
 
     @property
     def n_classes(self) -> int:
@@ -102,9 +103,11 @@ def prepare_table(
     *,
     other_targets: Sequence[str] = (),
     target_type: str | None = None,
+    order: Sequence[str] | None = None,
 ) -> Table:
     """Split off the target (and the other targets: never features), drop rows without it,
-    check it suits every loss."""
+    check it suits every loss. `order`: the levels of an ordinal target, lowest first (the
+    class codes follow it)."""
     import numpy as np
     import pandas as pd
 
@@ -139,7 +142,7 @@ def prepare_table(
         soft = bool(np.all((y >= 0) & (y <= 1)) and not np.all(np.isin(y, (0.0, 1.0))))
         return Table(features, y, "proportion" if soft else "regression", [], notes)
     labels = column.astype(str).to_numpy()
-    classes = sorted(set(labels.tolist()))
+    classes = _class_order(labels, losses, target, order, notes)
     if len(classes) < 2:
         raise InputError(f"target '{target}' has a single class '{classes[0]}'.")
     codes = {c: i for i, c in enumerate(classes)}
@@ -159,7 +162,50 @@ def prepare_table(
             f"class(es) {', '.join(map(repr, single[:5]))} of '{target}' have a single row: "
             f"a class cannot be both trained on and tested (add rows of it or drop them)."
         )
-    return Table(features, y, task, classes, notes)
+    ordered = order is not None or any(proxy_for(loss).kind == "ordinal" for loss in losses)
+    return Table(features, y, task, classes, notes, ordered and task == "multiclass")
+
+
+def _class_order(
+    labels: NDArray[Any],
+    losses: Sequence[str],
+    target: str,
+    order: Sequence[str] | None,
+    notes: list[str],
+) -> list[str]:
+    """The classes in code order: the given level order, whole-number levels by value for the
+    ordinal losses, else sorted text (the sklearn export codes classes the same way)."""
+    present = set(labels.tolist())
+    ordinal = [loss for loss in losses if proxy_for(loss).kind == "ordinal"]
+    if order is not None:
+        levels = [str(level) for level in order]
+        unknown = sorted(present - set(levels))
+        if unknown:
+            raise InputError(
+                f"target '{target}' has values not in --order: {', '.join(unknown[:5])} "
+                f"(the order lists {', '.join(levels)})."
+            )
+        missing = [level for level in levels if level not in present]
+        if missing:
+            notes.append(f"levels without rows left out: {', '.join(missing)}")
+        classes = [level for level in levels if level in present]
+    elif ordinal:
+        try:
+            classes = sorted(present, key=float)
+        except ValueError:
+            raise InputError(
+                f"{', '.join(ordinal)} need the order of the levels of '{target}': give "
+                f'--order "lowest,...,highest" (or --profile with an ordinal target).'
+            ) from None
+        notes.append(f"levels ordered by value: {' < '.join(classes)}")
+    else:
+        classes = sorted(present)
+    if ordinal and len(classes) < 3:
+        raise InputError(
+            f"{', '.join(ordinal)} need 3 or more ordered levels; '{target}' has "
+            f"{len(classes)}: use bce."
+        )
+    return classes
 
 
 def _multilabel_table(
@@ -331,6 +377,7 @@ def cross_validate(
     jobs: int = 1,
     other_targets: Sequence[str] = (),
     target_type: str | None = None,
+    order: Sequence[str] | None = None,
 ) -> ValidationResult:
     """Cross-validate each loss's proxy on `frame` and compare them (see module docstring).
 
@@ -338,12 +385,19 @@ def cross_validate(
     parameters not given use the catalog default. `rule_ranking`: the rules' loss order, to
     say whether the data agree with it; `unmeasured`: why a ranked loss was not measured.
     `jobs`: worker processes (0: automatic). `other_targets`: columns left out of the features.
+    `order`: the levels of an ordinal target, lowest first (the panel then adds ordinal scores).
     """
     require_libraries()
     started = time.perf_counter()
     losses = list(dict.fromkeys(losses))
     table = prepare_table(
-        frame, target, losses, n_folds, other_targets=other_targets, target_type=target_type
+        frame,
+        target,
+        losses,
+        n_folds,
+        other_targets=other_targets,
+        target_type=target_type,
+        order=order,
     )
     chosen = param_choices(losses, params or {})
     notes = list(table.notes)
@@ -352,7 +406,7 @@ def cross_validate(
         notes.append(f"deciding metric {metric}: {why} (choose with --metric)")
     else:
         metric = mx.parse_metric(metric, table.task)
-    panel = mx.panel_for(table.task, table.y, metric)
+    panel = mx.panel_for(table.task, table.y, metric, table.ordered)
     plan = plan_folds(table.y, table.task, n_folds, seed)
     if plan.reason:
         notes.append(f"{plan.k} folds × {plan.repeats} repeats: {plan.reason}")

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-Kind = Literal["regression", "binary", "classification"]
+Kind = Literal["regression", "binary", "classification", "ordinal"]
 Requirement = Literal["any", "nonnegative", "positive", "unit"]
 
 INSTALL_HINT = (
@@ -109,7 +109,7 @@ class Proxy:
     """How one loss id is trained: its objective, parameters with catalog defaults, needs."""
 
     loss: str
-    kind: Kind  # "classification" = binary or multiclass
+    kind: Kind  # "classification" = binary or multiclass; "ordinal": ordered levels (K ≥ 3)
     model: str  # what is trained, in the user's words
     defaults: Mapping[str, float | None] = field(default_factory=dict)
     needs: Requirement = "any"
@@ -180,6 +180,12 @@ PROXIES: dict[str, Proxy] = {
         ),
         _p("focal_multiclass", "classification", "softmax focal(γ)", {"gamma": 2.0}),
         _p("label_smoothing_ce", "classification", "label-smoothed CE(ε)", {"epsilon": 0.1}),
+        _p(
+            "cumulative_link",
+            "ordinal",
+            "cumulative logit NLL of one boosted score, cut points refitted by ML each round",
+        ),
+        _p("coral", "ordinal", "CORAL: summed BCE of the K − 1 'y > k' tasks on one boosted score"),
     )
 }
 
@@ -295,8 +301,11 @@ def class_weights(
     return None
 
 
-def objective_for(loss: str, params: Mapping[str, float | None], n_classes: int) -> Any:
-    """The custom objective (objectives.Objective) that trains `loss`."""
+def objective_for(
+    loss: str, params: Mapping[str, float | None], n_classes: int, cuts: Any = None
+) -> Any:
+    """The custom objective (objectives.Objective) that trains `loss` (`cuts`: the ordinal
+    losses' cut points, `objectives.marginal_cutpoints` of the training levels)."""
     from lossadvisor.evidence import objectives as obj
 
     def num(name: str) -> float:
@@ -323,6 +332,8 @@ def objective_for(loss: str, params: Mapping[str, float | None], n_classes: int)
         "class_balanced_ce": lambda: obj.label_smoothing_ce(0.0, n_classes),
         "label_smoothing_ce": lambda: obj.label_smoothing_ce(num("epsilon"), n_classes),
         "focal_multiclass": lambda: obj.focal_multiclass(num("gamma"), n_classes),
+        "cumulative_link": lambda: obj.cumulative_link(cuts),
+        "coral": lambda: obj.coral(cuts),
     }
     return builders[loss]()
 
@@ -336,6 +347,8 @@ def init_score(
 
     n = len(y)
     w = np.ones(n) if weight is None else weight
+    if link == "ordinal":  # the cut points carry the prior: the latent score starts at 0
+        return np.zeros(n)
     if link == "identity":
         centre = np.average(y, weights=w) if start == "mean" else np.median(y)
         return np.full(n, float(centre))
@@ -358,6 +371,22 @@ class FoldData:
     fit_rows: NDArray[np.intp] | None  # indices into the training set (None: every row)
     stop: Any = None  # lightgbm.Dataset of the held-out rows (binned like `train`)
     stop_rows: NDArray[np.intp] | None = None
+    x: Any = None  # the training features (to bin a copy for another score width)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    by_width: dict[int, tuple[Any, Any]] = field(default_factory=dict)
+
+    def datasets(self, width: int) -> tuple[Any, Any]:
+        """(train, stop) Datasets for raw scores `width` wide (K softmax scores, or 1).
+
+        LightGBM aborts when one Dataset gets init scores of another width than it had (its
+        boosters keep the old buffer), so a fold that mixes softmax CE with a one-score loss
+        (an ordinal one) bins a second copy, identically; the first width uses the original.
+        """
+        if not self.by_width:
+            self.by_width[width] = (self.train, self.stop)
+        if width not in self.by_width:
+            self.by_width[width] = _bin(self.x, self.fit_rows, self.stop_rows, self.params)
+        return self.by_width[width]
 
 
 def inner_split(
@@ -399,28 +428,45 @@ def train_dataset(
 ) -> FoldData:
     """The binned LightGBM training set of one fold (and its held-out rows for early stopping),
     built once and shared by its losses. `classes`: stratify the held-out rows on `y_train`."""
-    import lightgbm
     import numpy as np
 
     params = {k: v for k, v in lgbm_params(settings).items() if k != "learning_rate"}
     x_train = np.asarray(x_train, dtype=float)
     stratify = y_train if classes and y_train is not None and y_train.ndim == 1 else None
     split = None if y_train is None else inner_split(len(x_train), stratify, settings)
-    if split is None:
-        data = lightgbm.Dataset(x_train, params=params, free_raw_data=False).construct()
-        return FoldData(data, None)
-    fit, stop = split
-    data = lightgbm.Dataset(x_train[fit], params=params, free_raw_data=False).construct()
-    held = lightgbm.Dataset(
-        x_train[stop], reference=data, params=params, free_raw_data=False
-    ).construct()
-    return FoldData(data, fit, held, stop)
+    fit, stop = (None, None) if split is None else split
+    data, held = _bin(x_train, fit, stop, params)
+    return FoldData(data, fit, held, stop, x_train, params)
 
 
-def _link_prediction(loss: str, link: str, raw: NDArray[np.float64]) -> NDArray[np.float64]:
+def _bin(
+    x: NDArray[np.float64],
+    fit: NDArray[np.intp] | None,
+    stop: NDArray[np.intp] | None,
+    params: Mapping[str, Any],
+) -> tuple[Any, Any]:
+    """The constructed (fitted rows, held-out rows) Datasets; the held-out ones binned by the
+    fitted rows' bins (None without held-out rows)."""
+    import lightgbm
+
+    rows = x if fit is None else x[fit]
+    data = lightgbm.Dataset(rows, params=dict(params), free_raw_data=False).construct()
+    if stop is None:
+        return data, None
+    held = lightgbm.Dataset(x[stop], reference=data, params=dict(params), free_raw_data=False)
+    return data, held.construct()
+
+
+def _link_prediction(
+    loss: str, link: str, raw: NDArray[np.float64], cuts: Any = None
+) -> NDArray[np.float64]:
     """Predictions from raw scores (offset included): what the metrics score."""
     import numpy as np
 
+    if link == "ordinal":
+        from lossadvisor.evidence.objectives import level_probabilities
+
+        return level_probabilities(cuts, raw)
     if link == "identity":
         return raw
     if link == "exp":
@@ -442,6 +488,7 @@ class FittedProxy:
     offset: Any = None  # the init_score row added back to raw scores (None: native objective)
     link: str = "identity"
     rounds: int = 0  # the rounds kept (early stopping's best round, or every round trained)
+    cuts: Any = None  # ordinal losses: the fixed cut points θ
 
     def predict(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         """Point predictions (soft_bce: probabilities); for classes, (n, K) probabilities."""
@@ -451,7 +498,7 @@ class FittedProxy:
         if self.offset is None:
             return np.asarray(self.booster.predict(x, num_iteration=kept), dtype=float)
         raw = np.asarray(self.booster.predict(x, raw_score=True, num_iteration=kept), dtype=float)
-        return _link_prediction(self.loss, self.link, raw + self.offset)
+        return _link_prediction(self.loss, self.link, raw + self.offset, self.cuts)
 
 
 def stop_metric_for(loss: str, settings: ProxySettings, y: NDArray[Any]) -> str:
@@ -468,20 +515,19 @@ def stop_metric_for(loss: str, settings: ProxySettings, y: NDArray[Any]) -> str:
 
 def _train(
     config: dict[str, Any],
-    data: FoldData,
+    train: Any,
+    stop: Any,
     settings: ProxySettings,
     score: Any,
 ) -> tuple[Any, int]:
-    """Boost on `data.train`; with held-out rows, stop on them (`score(raw) -> (value, higher)`)
-    and keep the best round. Returns (booster, rounds kept)."""
+    """Boost on `train`; with held-out rows (`stop`), stop on them (`score(raw) -> (value,
+    higher)`) and keep the best round. Returns (booster, rounds kept)."""
     import lightgbm
 
-    if data.stop is None:
+    if stop is None:
         rounds = settings.n_iter if not settings.early_stopping else settings.fixed_rounds
         # keep_training_booster: skips a model-to-text round trip per fit (a third of small fits)
-        booster = lightgbm.train(
-            config, data.train, num_boost_round=rounds, keep_training_booster=True
-        )
+        booster = lightgbm.train(config, train, num_boost_round=rounds, keep_training_booster=True)
         return booster, rounds
 
     def feval(preds: Any, _: Any) -> tuple[str, float, bool]:
@@ -490,9 +536,9 @@ def _train(
 
     booster = lightgbm.train(
         config,
-        data.train,
+        train,
         num_boost_round=settings.n_iter,
-        valid_sets=[data.stop],
+        valid_sets=[stop],
         valid_names=["held_out"],
         feval=feval,
         callbacks=[lightgbm.early_stopping(settings.patience, verbose=False)],
@@ -542,21 +588,27 @@ def fit_proxy(
     config = lgbm_params(settings)
     if proxy.native == "quantile":
         tau = 0.5 if loss == "mae" else float(params["tau"] or 0.5)
-        data.train.set_init_score(None)
-        data.train.set_label(y_train.astype(float))
+        train, stop = data.datasets(1)
+        train.set_init_score(None)
+        train.set_label(y_train.astype(float))
         if sample_weight is not None:
-            data.train.set_weight(np.asarray(sample_weight, dtype=float))
-        if data.stop is not None:
-            data.stop.set_init_score(None)
-            data.stop.set_label(y_stop.astype(float))
+            train.set_weight(np.asarray(sample_weight, dtype=float))
+        if stop is not None:
+            stop.set_init_score(None)
+            stop.set_label(y_stop.astype(float))
 
         def native_score(preds: Any) -> tuple[float, bool]:
             return mx.stop_score(metric, y_stop, np.asarray(preds, dtype=float), 0), higher
 
         config.update(objective="quantile", alpha=tau, metric="None", boost_from_average=True)
-        booster, rounds = _train(config, data, settings, native_score)
+        booster, rounds = _train(config, train, stop, settings, native_score)
         return FittedProxy(loss, booster, rounds=rounds)
-    objective = objective_for(loss, params, n_classes)
+    cuts = None
+    if proxy.kind == "ordinal":
+        from lossadvisor.evidence.objectives import Cutpoints
+
+        cuts = Cutpoints(y_train, n_classes, loss)
+    objective = objective_for(loss, params, n_classes, cuts)
     if weights is None:  # from the whole training set's counts, held-out rows included
         weights = class_weights(loss, params, y_all, n_classes)
     row_weight = None if weights is None else np.array([weights[int(c)] for c in y_train])
@@ -568,26 +620,29 @@ def fit_proxy(
     from lossadvisor.evidence.objectives import lightgbm_objective
 
     fobj = lightgbm_objective(objective, row_weight)
-    data.train.set_label(y_train.astype(float))
-    data.train.set_init_score(init)
-    if data.stop is not None:
+    train, stop = data.datasets(1 if init.ndim == 1 else init.shape[1])
+    train.set_label(y_train.astype(float))
+    train.set_init_score(init)
+    if stop is not None:
         # the held-out rows start from the same constant: their raw scores include it
-        data.stop.set_label(y_stop.astype(float))
+        stop.set_label(y_stop.astype(float))
         rows = len(y_stop)
         held = np.tile(offset, (rows, 1)) if init.ndim == 2 else np.full(rows, float(offset))
-        data.stop.set_init_score(held)
+        stop.set_init_score(held)
 
     def custom_score(preds: Any) -> tuple[float, bool]:
         raw = np.asarray(preds, dtype=float)
         if objective.link == "softmax":
             raw = raw.reshape(len(y_stop), n_classes)
-        return mx.stop_score(metric, y_stop, _link_prediction(loss, objective.link, raw), k), higher
+        pred = _link_prediction(loss, objective.link, raw, None if cuts is None else cuts.theta)
+        return mx.stop_score(metric, y_stop, pred, k), higher
 
     config.update(objective=lambda raw, d: fobj(d.get_label(), raw), metric="None")
     if objective.link == "softmax":
         config["num_class"] = n_classes
-    booster, rounds = _train(config, data, settings, custom_score)
-    return FittedProxy(loss, booster, offset, objective.link, rounds)
+    booster, rounds = _train(config, train, stop, settings, custom_score)
+    kept = None if cuts is None else cuts.at(rounds)
+    return FittedProxy(loss, booster, offset, objective.link, rounds, kept)
 
 
 def fit_predict(
