@@ -624,7 +624,10 @@ def scale_notes(table: Table, chosen: Mapping[str, Mapping[str, ParamUsed]]) -> 
 
     if table.task != "regression":
         return []
-    sigma = float(1.4826 * np.median(np.abs(table.y - np.median(table.y))))
+    from lossadvisor.params import HUBER_EFFICIENCY_K
+    from lossadvisor.profile.summarize import MAD_TO_SIGMA
+
+    sigma = float(MAD_TO_SIGMA * np.median(np.abs(table.y - np.median(table.y))))
     out: list[str] = []
     for loss, params in chosen.items():
         for name in ("delta", "beta"):
@@ -633,7 +636,8 @@ def scale_notes(table: Table, chosen: Mapping[str, Mapping[str, ParamUsed]]) -> 
                 out.append(
                     f"{loss}.{name} = {used.value:g} ({used.source}) is far below the target's "
                     f"robust scale 1.4826·MAD = {sigma:.3g}: the loss acts like MAE with small "
-                    f"steps; pass a rule-derived value (1.345 × that scale) or tune it"
+                    f"steps; pass a rule-derived value ({HUBER_EFFICIENCY_K} × that scale) or "
+                    f"tune it"
                 )
         if loss == "log_cosh" and sigma > 10:
             out.append(

@@ -31,6 +31,8 @@ from lossadvisor.evidence.proxies import (
     train_dataset,
 )
 from lossadvisor.evidence.results import ParamUsed, TrialResult, TuneResult
+from lossadvisor.params import HUBER_EFFICIENCY_K
+from lossadvisor.profile.summarize import MAD_TO_SIGMA
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,7 +50,7 @@ class _BudgetSpent(Exception):
 def _robust_scale(y: NDArray[Any]) -> float:
     import numpy as np
 
-    return float(1.4826 * np.median(np.abs(y - np.median(y))))
+    return float(MAD_TO_SIGMA * np.median(np.abs(y - np.median(y))))
 
 
 def grid_values(loss: str, name: str, base: float | None, table: Table) -> list[float | None]:
@@ -57,7 +59,7 @@ def grid_values(loss: str, name: str, base: float | None, table: Table) -> list[
 
     if name in ("delta", "beta") and loss != "class_balanced_ce":
         centre = float(base or 1.0)
-        scale = 1.345 * _robust_scale(table.y)  # Huber's 95 %-efficiency δ for this target
+        scale = HUBER_EFFICIENCY_K * _robust_scale(table.y)  # Huber's 95 %-efficiency δ
         values = {centre * 0.25, centre, centre * 4}
         if scale > 0:
             values.add(float(f"{scale:.4g}"))
@@ -89,7 +91,7 @@ def _suggest(trial: Any, loss: str, name: str, base: float | None, table: Table)
 
     if name in ("delta", "beta") and loss != "class_balanced_ce":
         centre = float(base or 1.0)
-        scale = 1.345 * _robust_scale(table.y) or centre
+        scale = HUBER_EFFICIENCY_K * _robust_scale(table.y) or centre
         low, high = min(centre, scale) / 10, max(centre, scale) * 10
         return float(trial.suggest_float(name, low, high, log=True))
     if name == "tau":
