@@ -88,6 +88,21 @@ def facts_read(condition: Mapping[str, Any]) -> Iterator[str]:
             yield key
 
 
+def fact_locations(condition: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
+    """(path, fact name) of every fact test in a `when` mapping, combinators walked."""
+    if not isinstance(condition, Mapping):
+        return
+    for key, test in condition.items():
+        here = (*loc, key)
+        if key in ("all", "any") and isinstance(test, list):
+            for i, sub in enumerate(test):
+                yield from fact_locations(sub, (*here, i))
+        elif key == "not":
+            yield from fact_locations(test, here)
+        elif key not in COMBINATORS:
+            yield here, str(key)
+
+
 # --- load-time checking --------------------------------------------------------------------------
 
 
@@ -148,12 +163,49 @@ def _check_test(
             else:
                 for item in arg if isinstance(arg, list) else [arg]:
                     problems += _check_literal(spec, item, choices, op)
+        if not problems:
+            problems += _unsatisfiable(spec, test)
         return problems
     if isinstance(test, list):
         if not test:
             return [f"the list of values for '{spec.name}' is empty"]
         return [m for item in test for m in _check_literal(spec, item, choices, None)]
     return _check_literal(spec, test, choices, None)
+
+
+def _unsatisfiable(spec: FactSpec, test: Mapping[str, Any]) -> list[str]:
+    """A valid comparison mapping that no value meets, e.g. {gt: 0.5, lt: 0.1}."""
+    if test.get("present") is False:
+        if len(test) > 1:
+            return [f"the test on '{spec.name}' asks for it missing and compares it: never true"]
+        return []
+    lo, lo_open = (spec.minimum, False) if spec.minimum is not None else (-math.inf, True)
+    hi, hi_open = (spec.maximum, False) if spec.maximum is not None else (math.inf, True)
+    for op in ORDERINGS:
+        if op not in test:
+            continue
+        bound = float(test[op])
+        if op in ("gt", "ge") and (bound > lo or (bound == lo and op == "gt")):
+            lo, lo_open = bound, op == "gt"
+        elif op in ("lt", "le") and (bound < hi or (bound == hi and op == "lt")):
+            hi, hi_open = bound, op == "lt"
+    if lo > hi or (lo == hi and (lo_open or hi_open)):
+        shown = ", ".join(f"{op}: {test[op]}" for op in ORDERINGS if op in test)
+        return [f"no value of '{spec.name}' meets {{{shown}}}: the condition can never hold"]
+    finite = math.isfinite(lo) and math.isfinite(hi)
+    if spec.kind == "integer" and finite and _integers_between(lo, lo_open, hi, hi_open) == 0:
+        return [f"no integer value of '{spec.name}' lies in that range: never true"]
+    if "in" in test and "not" in test:
+        excluded = test["not"] if isinstance(test["not"], list) else [test["not"]]
+        if all(any(_equal(v, x) for x in excluded) for v in test["in"]):
+            return [f"every value 'in' allows for '{spec.name}', 'not' excludes: never true"]
+    return []
+
+
+def _integers_between(lo: float, lo_open: bool, hi: float, hi_open: bool) -> int:
+    first = math.floor(lo) + 1 if lo_open or not lo.is_integer() else int(lo)
+    last = math.ceil(hi) - 1 if hi_open or not hi.is_integer() else int(hi)
+    return max(0, last - first + 1)
 
 
 def check_literal(

@@ -19,6 +19,7 @@ from lossadvisor.facts import FactValue
 from lossadvisor.models import Caution, Contribution
 from lossadvisor.rules.conditions import facts_read, holds
 from lossadvisor.rules.schema import MethodAdvice, Rule, RuleBase
+from lossadvisor.rules.stages import Stage
 
 
 class ParamHint(BaseModel):
@@ -83,9 +84,13 @@ def format_because(text: str, facts: Mapping[str, FactValue]) -> str:
 
 
 def evaluate(
-    base: RuleBase, facts: Mapping[str, FactValue], tables: Collection[str] | None = None
+    base: RuleBase,
+    facts: Mapping[str, FactValue],
+    tables: Collection[str] | None = None,
+    stage: Stage | None = None,
 ) -> Evaluation:
-    """Fire every rule (of `tables`, or all) whose condition holds and collect its effects."""
+    """Fire every rule (of `stage` and of `tables`, or all) whose condition holds and collect
+    its effects."""
     fired: list[str] = []
     loss_ledger: dict[str, list[Contribution]] = {}
     exclusions: dict[str, list[Contribution]] = {}
@@ -98,6 +103,8 @@ def evaluate(
     cautions: list[Caution] = []
 
     for rule in base.rules:
+        if stage is not None and rule.stage != stage:
+            continue
         if tables is not None and rule.table not in tables:
             continue
         if not fires(rule, facts):

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, StrictInt
 
 from lossadvisor.facts import LossFamily, ModelOutput, TargetType, Task
+from lossadvisor.rules.stages import Stage
 from lossadvisor.vocabulary import Reference, Vocabulary
 
 TABLES: tuple[str, ...] = (
@@ -57,7 +58,8 @@ which covers Hydra's _target_, _args_, _partial_, ...): never allowed inside a v
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: built when first validated, off the cached start-up path (rules/cache.py)
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 # --- the loss catalog --------------------------------------------------------------------------
@@ -258,7 +260,9 @@ class RuleEntry(_Strict):
     """One rule exactly as written in a table file."""
 
     id: str
-    covers: list[str]
+    covers: list[str] = Field(
+        default_factory=list, description="article rows (required in the built-in tables)"
+    )
     when: dict[str, Any]
     because: str
     source: str = Field(min_length=1)
@@ -275,9 +279,10 @@ class RuleEntry(_Strict):
 
 
 class Rule(RuleEntry):
-    """A loaded rule: the entry plus its table and where it was written."""
+    """A loaded rule: the entry plus its table, its table's stage and where it was written."""
 
     table: str
+    stage: Stage = "loss"
     file: str
     line: int
 
@@ -286,6 +291,9 @@ class TableHeader(_Strict):
     """The top of a table file (its `rules` are validated entry by entry)."""
 
     table: str
+    stage: Stage | None = Field(
+        default=None, description="the pass its rules run in; built-in names imply it"
+    )
     title: str | None = None
     article_section: str | None = None
     rules: list[Any]
@@ -293,6 +301,7 @@ class TableHeader(_Strict):
 
 class TableInfo(_Strict):
     table: str
+    stage: Stage = "loss"
     title: str
     article_section: str | None
     file: str

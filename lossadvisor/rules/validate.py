@@ -25,7 +25,7 @@ from lossadvisor.facts import (
     FactSpec,
 )
 from lossadvisor.params import DERIVATION_NAMES
-from lossadvisor.rules.conditions import check_condition
+from lossadvisor.rules.conditions import check_condition, fact_locations
 from lossadvisor.rules.schema import (
     EXTRA_TABLES,
     TABLES,
@@ -40,6 +40,8 @@ from lossadvisor.rules.schema import (
     TableHeader,
     TableInfo,
 )
+from lossadvisor.rules.stages import BUILTIN_STAGES, STAGES, Stage, sees, why_unseen
+from lossadvisor.rules.stages import EFFECTS as STAGE_EFFECTS
 from lossadvisor.rules.yaml_lines import LineDict, LineList, line_of
 from lossadvisor.vocabulary import HEX40, LINES, Reference, Vocabulary, normalise
 
@@ -90,6 +92,8 @@ class Catalog:
         out: dict[str, tuple[str, ...]] = {"loss_family": LOSS_FAMILIES}
         if self.has_losses:
             out["loss"] = tuple(self.losses)
+        if self.has_methods and self.optimizers:
+            out["optimizer"] = tuple(self.optimizers)
         vocabulary = self.vocabulary or Vocabulary()
         out["task_family"] = vocabulary.family_ids()
         out["architecture"] = vocabulary.architecture_ids()
@@ -416,33 +420,18 @@ def check_table(
     else:
         problems = []
     table = str(tree.get("table", ""))
+    declared = tree.get("stage")
+    stage: Stage = BUILTIN_STAGES.get(table) or (declared if declared in STAGES else "loss")
     if header is not None:
-        if table not in (*TABLES, *EXTRA_TABLES):
-            problems.append(
-                Problem(
-                    file,
-                    _line(tree, "table"),
-                    None,
-                    f"the 'table' must be one of {', '.join((*TABLES, *EXTRA_TABLES))}. "
-                    f"Got {table!r} instead.{did_you_mean(table, (*TABLES, *EXTRA_TABLES))}",
-                )
-            )
-        elif builtin and table != stem:
-            problems.append(
-                Problem(
-                    file,
-                    _line(tree, "table"),
-                    None,
-                    f"the 'table' of a built-in file must equal its file name "
-                    f"'{stem}'. Got {table!r} instead.",
-                )
-            )
+        stage, header_problems = _table_stage(tree, file, header, stem, builtin)
+        problems += header_problems
         if builtin and not header.title:
             problems.append(Problem(file, tree.line, None, "missing required key 'title'"))
     info = None
-    if header is not None and table in (*TABLES, *EXTRA_TABLES):
+    if header is not None and not problems:
         info = TableInfo(
             table=table,
+            stage=stage,
             title=header.title or table,
             article_section=header.article_section,
             file=file,
@@ -451,7 +440,7 @@ def check_table(
     entries = tree["rules"]
     seen: dict[str, int] = {}
     for i, raw in enumerate(entries):
-        rule, rule_problems = check_rule(raw, file, table, builtin, catalog, f"rules[{i}]")
+        rule, rule_problems = check_rule(raw, file, table, builtin, catalog, f"rules[{i}]", stage)
         problems += rule_problems
         rule_id = raw.get("id") if isinstance(raw, Mapping) else None
         if isinstance(rule_id, str):
@@ -466,8 +455,59 @@ def check_table(
     return info, rules, problems
 
 
+def _table_stage(
+    tree: LineDict, file: str, header: TableHeader, stem: str, builtin: bool
+) -> tuple[Stage, list[Problem]]:
+    """The table's stage (declared, or implied by a built-in name) and the header's problems.
+
+    A user's table may have its own name (snake_case) if it says which stage it belongs to.
+    """
+    table = header.table
+    builtin_names = (*TABLES, *EXTRA_TABLES)
+    implied = BUILTIN_STAGES.get(table)
+    problems: list[Problem] = []
+
+    def add(message: str, key: str) -> None:
+        problems.append(Problem(file, _line(tree, key), None, message))
+
+    if builtin and table not in builtin_names:
+        add(
+            f"the 'table' of a built-in file must be one of {', '.join(builtin_names)}. "
+            f"Got {table!r} instead.{did_you_mean(table, builtin_names)}",
+            "table",
+        )
+    elif builtin and table != stem:
+        add(
+            f"the 'table' of a built-in file must equal its file name '{stem}'. "
+            f"Got {table!r} instead.",
+            "table",
+        )
+    elif not CATALOG_ID.match(table):
+        add(f"a table name must be lowercase snake_case. Got {table!r} instead.", "table")
+    if header.stage is not None and implied is not None and header.stage != implied:
+        add(
+            f"the {table} table runs in the {implied} stage; 'stage: {header.stage}' "
+            "contradicts it (give your table another name)",
+            "stage",
+        )
+    if header.stage is None and implied is None and not problems:
+        hint = did_you_mean(table, builtin_names)
+        add(
+            f"the table '{table}' is not a built-in table: say which pass its rules run in "
+            f"with 'stage:' ({', '.join(STAGES)}).{hint}",
+            "table",
+        )
+    return header.stage or implied or "loss", problems
+
+
 def check_rule(
-    raw: Any, file: str, table: str, builtin: bool, catalog: Catalog, fallback: str
+    raw: Any,
+    file: str,
+    table: str,
+    builtin: bool,
+    catalog: Catalog,
+    fallback: str,
+    stage: Stage = "loss",
 ) -> tuple[Rule | None, list[Problem]]:
     """Validate one rule entry completely; the Rule is None when any problem was found."""
     name = _entry_name(raw, fallback)
@@ -513,9 +553,26 @@ def check_rule(
     for loc, message in check_condition(entry.when, choices):
         if not catalog.has_losses and loc and loc[-1] == "loss":
             continue
+        if "optimizer" not in choices and loc and loc[-1] == "optimizer":
+            continue  # no optimizer catalog: its ids go unchecked
         if catalog.vocabulary is None and loc and loc[-1] in VOCABULARY_FACTS:
             continue
         add(message, "when", *loc)
+    for loc, fact in fact_locations(entry.when):
+        if fact in FACTS and not sees(stage, fact):
+            add(
+                f"the {stage} stage (table '{table}') never sees '{fact}', so this rule "
+                f"would never fire: {why_unseen(stage, fact)}",
+                "when",
+                *loc,
+            )
+    for effect in EFFECTS:
+        if getattr(entry, effect) and effect not in STAGE_EFFECTS[stage]:
+            add(
+                f"'{effect}' has no effect in the {stage} stage (table '{table}'), whose pass "
+                f"reads only {', '.join(STAGE_EFFECTS[stage])}",
+                effect,
+            )
     for message in check_template(entry.because):
         add(message, "because")
     # a salvaged entry lost its invalid keys, which may have been its effects
@@ -572,7 +629,7 @@ def check_rule(
                         add(found, effect, "schedule", method, key)
     if problems:
         return None, problems
-    rule = Rule.model_construct(**dict(entry), table=table, file=file, line=line)
+    rule = Rule.model_construct(**dict(entry), table=table, stage=stage, file=file, line=line)
     return rule, []
 
 
