@@ -12,6 +12,14 @@ then, in interleaved rounds, times three fresh processes on the target column `y
 
 Wall time (interpreter start and imports included) and each child's own peak RSS (from
 os.wait4) are reported as medians over the rounds, with ratios to the floor.
+
+The distributed row (`--dist-files 16`, skipped with 0): the same generator writes
+~DIST_SIZE GB (in CSV terms) as one Parquet file and as DIST_FILES Parquet parts; in the
+same rounds, `lossadvisor profile whole.parquet` (the pyarrow engine) and
+`lossadvisor profile parts/ --engine dask --scheduler ADDRESS` on a dask.distributed
+LocalCluster of 2 worker processes (1 thread each, started before the timing, as a running
+cluster would be) are timed, both with --no-features; each worker's peak RSS is read from
+the worker itself (getrusage) after the rounds.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "_data"
@@ -100,37 +109,70 @@ print(ok.size, ok.mean(), (d**2).sum(), (d**3).sum(), (d**4).sum(), q, mad,
 )
 
 
-def generate(path: Path, size_gb: float) -> None:
-    """A 12-column CSV: lognormal target y with ~3 % Pareto outliers and 1 % missing."""
+def _tables(size_gb: float, chunk: int = 500_000) -> Any:
+    """Chunks of a 12-column table: lognormal target y with ~3 % Pareto outliers and 1 %
+    missing; ~size_gb GB when written as CSV (about 110 bytes a row)."""
     import numpy as np
+    import pyarrow as pa
+
+    rng = np.random.default_rng(2026)
+    rows, written = int(size_gb * 1e9 / 110), 0
+    while written < rows:
+        n = min(chunk, rows - written)
+        y = rng.lognormal(3.0, 0.8, n)
+        bad = rng.random(n) < 0.03
+        y[bad] = (rng.pareto(1.5, bad.sum()) + 1) * 200
+        y = np.round(y, 3)
+        y[rng.random(n) < 0.01] = np.nan
+        cols = {f"x{i}": np.round(rng.normal(0, 10, n), 5) for i in range(1, 9)}
+        cols["id"] = np.arange(written, written + n) % 9_999_991
+        cols["region"] = rng.choice(np.array(["north", "south", "east", "west"]), n)
+        cols["n_items"] = rng.poisson(2.0, n)
+        cols["y"] = y
+        yield pa.table(cols)
+        written += n
+
+
+def generate(path: Path, size_gb: float) -> None:
+    """The CSV of _tables, written to a temporary name and renamed when complete."""
     import pyarrow as pa
     import pyarrow.csv as pc
 
-    target_bytes = int(size_gb * 1e9)
-    rng = np.random.default_rng(2026)
     tmp = path.with_suffix(".part")
-    written, chunk = 0, 500_000
     with pa.OSFile(str(tmp), "wb") as sink:
         writer = None
-        while written < target_bytes:
-            y = rng.lognormal(3.0, 0.8, chunk)
-            bad = rng.random(chunk) < 0.03
-            y[bad] = (rng.pareto(1.5, bad.sum()) + 1) * 200
-            y = np.round(y, 3)
-            y[rng.random(chunk) < 0.01] = np.nan
-            cols = {f"x{i}": np.round(rng.normal(0, 10, chunk), 5) for i in range(1, 9)}
-            cols["id"] = np.arange(written, written + chunk) % 9_999_991
-            cols["region"] = rng.choice(np.array(["north", "south", "east", "west"]), chunk)
-            cols["n_items"] = rng.poisson(2.0, chunk)
-            cols["y"] = y
-            table = pa.table(cols)
+        for table in _tables(size_gb):
             if writer is None:
                 writer = pc.CSVWriter(sink, table.schema)
             writer.write_table(table)
-            written = sink.tell()
         if writer is not None:
             writer.close()
     tmp.rename(path)
+
+
+def generate_parquet(folder: Path, size_gb: float, files: int) -> None:
+    """The rows of _tables as one Parquet file (whole.parquet) and as `files` parts."""
+    import pyarrow.parquet as pq
+
+    tmp = folder.with_name(folder.name + ".part")
+    (tmp / "parts").mkdir(parents=True, exist_ok=True)
+    whole = parts = None
+    try:
+        for i, table in enumerate(_tables(size_gb, chunk=200_000)):
+            if whole is None:
+                whole = pq.ParquetWriter(tmp / "whole.parquet", table.schema)
+                parts = [
+                    pq.ParquetWriter(tmp / "parts" / f"part-{k:02d}.parquet", table.schema)
+                    for k in range(files)
+                ]
+            whole.write_table(table)
+            assert parts is not None
+            parts[i % files].write_table(table)
+    finally:
+        for writer in [whole, *(parts or [])]:
+            if writer is not None:
+                writer.close()
+    tmp.rename(folder)
 
 
 def timed(cmd: list[str]) -> tuple[float, float]:
@@ -146,10 +188,56 @@ def timed(cmd: list[str]) -> tuple[float, float]:
     return wall, usage.ru_maxrss / 1024  # Linux: KiB
 
 
+DIST_PYARROW = "pyarrow engine, whole.parquet"
+DIST_DASK = "dask engine, 2 workers, parts/"
+
+
+def _distributed(size_gb: float, files: int) -> tuple[Any, dict[str, list[str]]]:
+    """A 2-worker LocalCluster and the two commands of the distributed row."""
+    from distributed import LocalCluster
+
+    folder = DATA / f"parquet_{size_gb:g}gb_{files}"
+    if not folder.exists():
+        print(f"generating {folder} ...", flush=True)
+        generate_parquet(folder, size_gb, files)
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    common = ["--target", "y", "--json", "--no-features"]
+    return cluster, {
+        DIST_PYARROW: [str(CLI), "profile", str(folder / "whole.parquet"), *common],
+        DIST_DASK: [
+            str(CLI),
+            "profile",
+            str(folder / "parts"),
+            *common,
+            "--engine",
+            "dask",
+            "--scheduler",
+            cluster.scheduler_address,
+        ],
+    }
+
+
+def _worker_peaks(cluster: Any) -> dict[str, float]:
+    """Each worker process's own peak RSS in MB (getrusage in the worker)."""
+    from distributed import Client
+
+    def peak_mb() -> float:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    with Client(cluster.scheduler_address) as client:
+        return dict(client.run(peak_mb))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-gb", type=float, default=1.0)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--dist-files", type=int, default=16, help="Parquet parts (0: skip)")
+    parser.add_argument("--dist-size-gb", type=float, default=1.0, help="in CSV-equivalent GB")
     args = parser.parse_args()
     DATA.mkdir(exist_ok=True)
     path = DATA / f"big_{args.size_gb:g}gb.csv"
@@ -162,12 +250,21 @@ def main() -> None:
         "pandas read_csv(usecols) + numpy": [sys.executable, "-c", PANDAS, str(path)],
         "lossadvisor profile --json": [str(CLI), "profile", str(path), "--target", "y", "--json"],
     }
+    cluster = None
+    if args.dist_files > 0:
+        cluster, dist_engines = _distributed(args.dist_size_gb, args.dist_files)
+        engines.update(dist_engines)
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in engines}
     subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True)  # warm the cache
-    for round_no in range(args.rounds):
-        for name, cmd in engines.items():
-            results[name].append(timed(cmd))
-        print(f"round {round_no + 1}/{args.rounds} done", flush=True)
+    try:
+        for round_no in range(args.rounds):
+            for name, cmd in engines.items():
+                results[name].append(timed(cmd))
+            print(f"round {round_no + 1}/{args.rounds} done", flush=True)
+        worker_rss = _worker_peaks(cluster) if cluster is not None else {}
+    finally:
+        if cluster is not None:
+            cluster.close()
     floor = statistics.median(w for w, _ in results[next(iter(engines))])
     print(f"\n{path.name}: {size_mb:,.0f} MB, median of {args.rounds} rounds")
     print(f"{'engine':36s} {'wall s':>8s} {'x floor':>8s} {'peak RSS MB':>12s}")
@@ -175,6 +272,15 @@ def main() -> None:
         wall = statistics.median(w for w, _ in runs)
         rss = max(r for _, r in runs)
         print(f"{name:36s} {wall:8.2f} {wall / floor:8.2f} {rss:12.0f}")
+    if worker_rss:
+        pyarrow_wall = statistics.median(w for w, _ in results[DIST_PYARROW])
+        dask_wall = statistics.median(w for w, _ in results[DIST_DASK])
+        print(
+            f"\ndistributed ({args.dist_files} Parquet parts, {args.dist_size_gb:g} GB as CSV): "
+            f"dask on 2 workers / pyarrow engine = {dask_wall / pyarrow_wall:.2f}x wall"
+        )
+        for address, mb in sorted(worker_rss.items()):
+            print(f"  worker {address}: peak RSS {mb:,.0f} MB")
 
 
 if __name__ == "__main__":
