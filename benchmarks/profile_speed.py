@@ -17,9 +17,9 @@ The distributed row (`--dist-files 16`, skipped with 0): the same generator writ
 ~DIST_SIZE GB (in CSV terms) as one Parquet file and as DIST_FILES Parquet parts; in the
 same rounds, `lossadvisor profile whole.parquet` (the pyarrow engine) and
 `lossadvisor profile parts/ --engine dask --scheduler ADDRESS` on a dask.distributed
-LocalCluster of 2 worker processes (1 thread each, started before the timing, as a running
-cluster would be) are timed, both with --no-features; each worker's peak RSS is read from
-the worker itself (getrusage) after the rounds.
+cluster of 2 worker processes (`dask scheduler` + 2 × `dask worker --nthreads 1`, started
+before the timing, as a running cluster would be) are timed, both with --no-features; each
+worker's peak RSS is read from the worker itself (getrusage) after the rounds.
 """
 
 from __future__ import annotations
@@ -192,17 +192,73 @@ DIST_PYARROW = "pyarrow engine, whole.parquet"
 DIST_DASK = "dask engine, 2 workers, parts/"
 
 
-def _distributed(size_gb: float, files: int) -> tuple[Any, dict[str, list[str]]]:
-    """A 2-worker LocalCluster and the two commands of the distributed row."""
-    from distributed import LocalCluster
+class _Cluster:
+    """A scheduler and 2 single-thread worker processes started as their own programs (the
+    `dask` CLI, no nanny), so each worker's peak RSS is its own and not this script's."""
 
+    def __init__(self, folder: Path) -> None:
+        import json
+
+        dask_cli = str(Path(sys.executable).with_name("dask"))
+        info = folder / "scheduler.json"
+        info.unlink(missing_ok=True)
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        self.procs = [
+            subprocess.Popen(
+                [
+                    dask_cli,
+                    "scheduler",
+                    "--port",
+                    "0",
+                    "--no-dashboard",
+                    "--scheduler-file",
+                    str(info),
+                ],
+                **quiet,
+            )
+        ]
+        for _ in range(2):
+            self.procs.append(
+                subprocess.Popen(
+                    [
+                        dask_cli,
+                        "worker",
+                        "--nthreads",
+                        "1",
+                        "--no-nanny",
+                        "--no-dashboard",
+                        "--scheduler-file",
+                        str(info),
+                    ],
+                    **quiet,
+                )
+            )
+        deadline = time.monotonic() + 120
+        while not info.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.scheduler_address = json.loads(info.read_text())["address"]
+        from distributed import Client
+
+        with Client(self.scheduler_address) as client:
+            client.wait_for_workers(2, timeout=120)
+
+    def close(self) -> None:
+        for proc in reversed(self.procs):
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def _distributed(size_gb: float, files: int) -> tuple[Any, dict[str, list[str]]]:
+    """The 2-worker cluster and the two commands of the distributed row."""
     folder = DATA / f"parquet_{size_gb:g}gb_{files}"
     if not folder.exists():
         print(f"generating {folder} ...", flush=True)
-        generate_parquet(folder, size_gb, files)
-    cluster = LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    )
+        # in a child process: this script's memory is what its children's peak RSS starts at
+        subprocess.run(
+            [sys.executable, __file__, "--generate-parquet", str(folder), str(size_gb), str(files)],
+            check=True,
+        )
+    cluster = _Cluster(DATA)
     common = ["--target", "y", "--json", "--no-features"]
     return cluster, {
         DIST_PYARROW: [str(CLI), "profile", str(folder / "whole.parquet"), *common],
@@ -233,6 +289,9 @@ def _worker_peaks(cluster: Any) -> dict[str, float]:
 
 
 def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--generate-parquet":
+        generate_parquet(Path(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-gb", type=float, default=1.0)
     parser.add_argument("--rounds", type=int, default=3)
@@ -243,7 +302,7 @@ def main() -> None:
     path = DATA / f"big_{args.size_gb:g}gb.csv"
     if not path.exists():
         print(f"generating {path} ...", flush=True)
-        generate(path, args.size_gb)
+        generate(path, args.size_gb)  # (then re-run: this process's memory inflates children)
     size_mb = path.stat().st_size / 1e6
     engines = {
         "floor (pyarrow open_csv + numpy)": [sys.executable, "-c", FLOOR, str(path)],
