@@ -193,6 +193,7 @@ def _catalog_for(
         settings=result.settings,
         has_losses=bool(result.losses),
         has_methods=bool(result.optimizers or result.balancing),
+        solve=rows_check,
     )
     vocabularies = [p for p in parsed if p.kind == "vocabulary"]
     if not vocabularies and needs_catalog and (base / VOCABULARY_FILE).is_file():
