@@ -8,7 +8,7 @@ Nothing here imports numpy or pandas: `recommend --task X` must start at bare-Py
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from pydantic import Field
@@ -19,7 +19,6 @@ from lossadvisor.facts import (
     METRICS,
     MODEL_OUTPUTS,
     MULTITASK_KINDS,
-    OPTIMIZERS,
     PRIORITIES,
     TASKS,
     FactValue,
@@ -140,12 +139,14 @@ def make_context(
     heads: list[str] | None = None,
     architecture: str | None = None,
     vocabulary: Vocabulary | None = None,
+    optimizers: Sequence[str] | None = None,
 ) -> Context:
     """Validate raw option strings (as typed on the command line) into a Context.
 
     With the rule base's `vocabulary` (rules/tasks.yaml), --task, --head, --metric,
     --model-output and --architecture accept the words users type (synonyms); without it only
-    the fact vocabulary's own names. Raises InputError with one line naming the option, the
+    the fact vocabulary's own names. `optimizers`: the rule base's optimizer ids (default: the
+    built-in rules/methods.yaml's). Raises InputError with one line naming the option, the
     bad value and the closest names.
     """
     if vocabulary is not None:
@@ -161,6 +162,7 @@ def make_context(
             multitask_kind=multitask_kind,
             heads=heads,
             architecture=architecture,
+            optimizers=optimizers,
         )
     if architecture is not None:
         raise InputError("--architecture needs the rule base's vocabulary (rules/tasks.yaml).")
@@ -179,7 +181,9 @@ def make_context(
         metric=metric_name,
         metric_quantile=quantile,
         priority=_choice("priority", priority, PRIORITIES, "--priority"),
-        optimizer=_choice("optimizer", optimizer, OPTIMIZERS, "--optimizer"),
+        optimizer=_choice(
+            "optimizer", optimizer, _optimizer_ids(optimizer, optimizers), "--optimizer"
+        ),
         batch_size=batch_size,
         foreground_ratio=foreground_ratio,
         multitask_kind=_choice(
@@ -202,6 +206,7 @@ def _make_context_with_words(
     multitask_kind: str | None,
     heads: list[str] | None,
     architecture: str | None,
+    optimizers: Sequence[str] | None,
 ) -> Context:
     """make_context with the words of rules/tasks.yaml resolved to the rule base's ids."""
     family = vocabulary.resolve_task(task) if task is not None else None
@@ -228,6 +233,7 @@ def _make_context_with_words(
         batch_size=batch_size,
         foreground_ratio=foreground_ratio,
         multitask_kind=multitask_kind,
+        optimizers=optimizers,
     )
     head_specs = [parse_head(text, vocabulary) for text in heads or []]
     names = [h.name for h in head_specs]
@@ -245,6 +251,20 @@ def _make_context_with_words(
     )
 
 
+def _optimizer_ids(optimizer: str | None, given: Sequence[str] | None) -> tuple[str, ...]:
+    if given is not None:
+        return tuple(given)
+    return () if optimizer is None else _builtin_optimizers()
+
+
+@functools.cache
+def _builtin_optimizers() -> tuple[str, ...]:
+    """The optimizer ids of the built-in rules/methods.yaml (read only when --optimizer is)."""
+    from lossadvisor.rules.load import load_rulebase
+
+    return tuple(load_rulebase().optimizers)
+
+
 @functools.cache
 def _builtin_vocabulary() -> Vocabulary:
     from lossadvisor.rules.load import load_rulebase
@@ -260,9 +280,7 @@ def _metric_word(name: str) -> str:
     return head + tail if head.strip().lower() == "map" else head
 
 
-def parse_metric(
-    text: str, vocabulary: Vocabulary | None = None
-) -> tuple[str, float | None]:
+def parse_metric(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, float | None]:
     """'quantile:0.9' -> ('quantile', 0.9); 'mae' -> ('mae', None). InputError on anything else.
 
     A metric's other words (pinball:0.9, macro_f1, NDCG@10, ...) are those of rules/tasks.yaml

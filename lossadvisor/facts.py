@@ -119,7 +119,7 @@ METRICS = (
 # The words users also type for a metric (pinball, macro_f1, NDCG@10, ...) are data: the
 # metrics section of rules/tasks.yaml, which recommend, validate and tune all read.
 PRIORITIES = ("accuracy", "robustness", "speed", "memory", "recall", "precision")
-OPTIMIZERS = ("sgd", "adam", "adamw", "lamb", "lars", "rmsprop", "adadelta")
+# The optimizer ids are data: the optimizers of rules/methods.yaml (like `loss` and the catalog).
 TAILS = ("light", "moderate", "heavy")
 MULTITASK_KINDS = ("main_auxiliary", "multimodal", "shared_backbone")
 LossFamily = Literal[
@@ -317,7 +317,7 @@ _SPECS: tuple[FactSpec, ...] = (
         maximum=1,
     ),
     _f("priority", "choice", "context", "what matters most", choices=PRIORITIES),
-    _f("optimizer", "choice", "context", "the optimizer the user has chosen", choices=OPTIMIZERS),
+    _f("optimizer", "choice", "context", "the optimizer the user has chosen (rules/methods.yaml)", choices=()),
     _f("batch_size", "integer", "context", "training batch size", minimum=1),
     _f("n_heads", "integer", "context", "number of output heads (multi-task when > 1)", minimum=1),
     _f(

@@ -16,7 +16,8 @@ RECOMMENDATION_SCHEMA_VERSION = 1
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: a model's validator is built when first used, not at import (start-up)
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     def to_dict(self) -> dict[str, Any]:
         """The model as plain JSON-able data (what --json prints, as a dict)."""

@@ -2,10 +2,10 @@
 
 The pipeline, one small pure function per step:
 1. `gather_facts`   profile facts + context facts; --task checked against the measured type.
-2. `rank_losses`    engine pass over every table but `optimizer`; candidates fit the task and
+2. `rank_losses`    engine pass over the `loss` stage; candidates fit the task and
                     target type; rank by score (ties: catalog order); verdicts; reasons.
 3. `loss_params`    catalog defaults, then the fired rules' hints (literal or derived).
-4. `choose_optimizer` second engine pass over `optimizer` with the chosen loss as a fact.
+4. `choose_optimizer` second engine pass, the `optimizer` stage, with the chosen loss as a fact.
 5. `advise_head` / `choose_balancing`  one loss per head and a balancing method (multi-task).
 6. `collect_cautions`  cautions of every fired rule, deduplicated, in rule order.
 
@@ -52,19 +52,17 @@ from lossadvisor.params import (
 )
 from lossadvisor.rules.engine import Evaluation, evaluate
 from lossadvisor.rules.schema import RuleBase
+from lossadvisor.rules.stages import SHARED_HEAD_FACTS
 from lossadvisor.vocabulary import Preset
 
 ALTERNATIVE_POINTS = 3.0
 ALTERNATIVE_SHARE = 0.5
 N_REASONS = 2
 NO_RULE = "no rule about it"
-OPTIMIZER_TABLE = "optimizer"
-MULTITASK_TABLE = "multitask"
-# Context facts every head of a multi-task model shares (the rest describe the main task).
+# Which tables run in which pass is each table's `stage` (rules/stages.py), not its name.
 # A detection profile's target type describes its box classes, which one detector trains with
 # a box loss (no target type) and a per-anchor sigmoid or softmax head alike: no type misfits.
 TASKS_WITHOUT_TARGET_FIT = ("detection",)
-SHARED_HEAD_FACTS = ("priority", "optimizer", "batch_size", "n_heads", "multitask_kind")
 
 
 # --- 1. facts --------------------------------------------------------------------------------
@@ -110,12 +108,6 @@ def task_of(facts: Mapping[str, FactValue]) -> str:
 
 
 # --- 2. ranking ------------------------------------------------------------------------------
-
-
-def loss_tables(base: RuleBase) -> list[str]:
-    """Every table that scores losses: all but the optimizer table."""
-    seen = dict.fromkeys(rule.table for rule in base.rules)
-    return [table for table in seen if table != OPTIMIZER_TABLE]
 
 
 def total(ledger: Iterable[Contribution]) -> float:
@@ -355,11 +347,11 @@ def _schedule_notes(base: RuleBase, fired: Collection[str], method: str) -> list
 def choose_optimizer(
     base: RuleBase, facts: Mapping[str, FactValue], top_loss: str, first_pass: Evaluation
 ) -> tuple[OptimizerAdvice, Evaluation]:
-    """Second engine pass over the optimizer table with the chosen loss as a fact."""
+    """Second engine pass (the optimizer stage) with the chosen loss as a fact."""
     if not base.optimizers:
         raise InputError("the rule base defines no optimizers (rules/methods.yaml is empty).")
-    stage = {**facts, "loss": top_loss, "loss_family": base.losses[top_loss].family}
-    second = evaluate(base, stage, tables=[OPTIMIZER_TABLE])
+    chosen = {**facts, "loss": top_loss, "loss_family": base.losses[top_loss].family}
+    second = evaluate(base, chosen, stage="optimizer")
     ledgers = _merge_ledgers(first_pass, second, attr="optimizer_ledger")
     scores = _scores(base.optimizers, ledgers)
     best = _best(scores)
@@ -463,7 +455,7 @@ def _head_from_spec(spec: HeadSpec, shared: Mapping[str, FactValue], context: Co
 
 def advise_head(base: RuleBase, head: HeadInput) -> tuple[HeadAdvice, Evaluation, str]:
     """The head's top loss with its parameters; also its evaluation and the loss family."""
-    evaluation = evaluate(base, head.facts, tables=loss_tables(base))
+    evaluation = evaluate(base, head.facts, stage="loss")
     ranking = rank_losses(base, evaluation, head.facts)
     if not ranking or ranking[0].verdict == "excluded":
         raise InputError(
@@ -493,10 +485,10 @@ def advise_head(base: RuleBase, head: HeadInput) -> tuple[HeadAdvice, Evaluation
 def choose_balancing(
     base: RuleBase, facts: Mapping[str, FactValue]
 ) -> tuple[BalancingAdvice, Evaluation]:
-    """Engine pass over the multi-task table; the top method (ties: catalog order)."""
+    """Engine pass over the balancing stage; the top method (ties: catalog order)."""
     if not base.balancing:
         raise InputError("the rule base defines no balancing methods (rules/methods.yaml).")
-    evaluation = evaluate(base, facts, tables=[MULTITASK_TABLE])
+    evaluation = evaluate(base, facts, stage="balancing")
     scores = _scores(base.balancing, evaluation.balancing_ledger)
     method = _best(scores)
     ledger = list(evaluation.balancing_ledger.get(method, []))
@@ -627,7 +619,7 @@ def recommend(
     if heads_in:
         facts["n_heads"] = len(heads_in)
 
-    first = evaluate(base, facts, tables=loss_tables(base))
+    first = evaluate(base, facts, stage="loss")
     class_counts = profile.class_counts if profile is not None else None
     ranking = rank_losses(base, first, facts)
     if not ranking or ranking[0].verdict == "excluded":

@@ -18,6 +18,7 @@ def schemas() -> dict[str, dict[str, Any]]:
     """command -> JSON Schema of what `lossadvisor COMMAND --json` prints."""
     from pydantic import BaseModel
 
+    from lossadvisor.bench.report import BenchReport
     from lossadvisor.evidence.results import TuneResult, ValidationResult
     from lossadvisor.models import DatasetProfile, Recommendation
     from lossadvisor.rules.check_report import RuleCheckReport
@@ -28,6 +29,7 @@ def schemas() -> dict[str, dict[str, Any]]:
         "validate": ValidationResult,
         "tune": TuneResult,
         "rules_check": RuleCheckReport,
+        "bench": BenchReport,
     }
     out = {}
     for command, model in models.items():
@@ -35,6 +37,11 @@ def schemas() -> dict[str, dict[str, Any]]:
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["title"] = f"lossadvisor {command.replace('_', ' ')} --json"
         out[command] = schema
+    from lossadvisor.rules.json_schema import rule_file_schema
+
+    rules = rule_file_schema()  # the input a rule file is, for editors (not a --json output)
+    rules["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    out["rules"] = rules
     return out
 
 

@@ -43,7 +43,7 @@ MAX_SUGGESTIONS = 3
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # start-up
 
 
 class Reference(_Strict):

@@ -26,6 +26,7 @@ from lossadvisor.cli import export_cmd  # noqa: F401
 from lossadvisor.cli import evidence_cmd  # noqa: F401
 from lossadvisor.cli import report_cmd  # noqa: F401
 from lossadvisor.cli import tasks_cmd  # noqa: F401
+from lossadvisor.cli import bench_cmd  # noqa: F401
 # isort: on
 
 try:  # typer >= 0.20 vendors click, whose exceptions are not click's own

@@ -69,7 +69,17 @@ def profile_command(
     force: bool = typer.Option(False, "--force", help="Overwrite the -o file if it exists."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     engine: str = typer.Option(
-        "pyarrow", "--engine", help="pyarrow (streaming, default) or dask (same statistics)."
+        "pyarrow",
+        "--engine",
+        help="pyarrow (streaming, default) or dask (same statistics; DATA may then be a "
+        "directory, glob or fsspec URL of files, one partition each).",
+    ),
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        metavar="ADDRESS",
+        help="With --engine dask: a dask.distributed scheduler (tcp://host:8786); default "
+        "$DASK_SCHEDULER_ADDRESS, else dask's local threads.",
     ),
     features: FeaturesOption = None,
     no_features: NoFeaturesOption = False,
@@ -107,7 +117,8 @@ def profile_command(
     options = feature_options(features, no_features, exposure)
     if output is not None:
         refuse_existing(output, force)  # before the long read, not after it
-    if task in ("segmentation", "detection") or is_vision_source(data):
+    # --engine dask reads tables, whose DATA may be a folder of files too
+    if task in ("segmentation", "detection") or (engine != "dask" and is_vision_source(data)):
         _profile_vision(data, task, sample_files, seed, quiet, as_json, output, force, images)
         return
     if task is not None or sample_files is not None or images is not None:
@@ -127,6 +138,7 @@ def profile_command(
             engine=engine,
             features=options,
             order=levels,
+            scheduler=scheduler,
         )
     if output is not None:
         write_text(dump_profile(profile), output, force)

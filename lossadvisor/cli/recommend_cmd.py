@@ -34,6 +34,7 @@ from lossadvisor.errors import InputError, unknown_name
 if TYPE_CHECKING:
     from lossadvisor.models import TargetProfile
     from lossadvisor.profile.options import FeatureOptions
+    from lossadvisor.rules.schema import RuleBase
     from lossadvisor.vision.profile import VisionProfile
 
 
@@ -163,6 +164,16 @@ def _vision_data(
     return run_vision(data, task, sample_files, 0, quiet, images)
 
 
+def _with_bench(base: RuleBase, path: str, priority: str | None) -> RuleBase:
+    """The rule base plus the measured efficiency rules of bench.json (lossadvisor.bench)."""
+    if priority not in ("speed", "memory"):
+        raise InputError("--bench applies with --priority speed or --priority memory.")
+    from lossadvisor.bench.report import read_report
+    from lossadvisor.bench.rules import with_measurements
+
+    return with_measurements(base, read_report(path), path)
+
+
 @app.command()
 def recommend(
     data: str | None = typer.Argument(
@@ -241,6 +252,13 @@ def recommend(
     rules: list[str] = typer.Option(
         [], "--rules", metavar="FILE", help="Extra rule file(s), loaded last."
     ),
+    bench: str | None = typer.Option(
+        None,
+        "--bench",
+        metavar="FILE",
+        help="With --priority speed or memory: rank with the costs lossadvisor bench measured "
+        "(bench.json).",
+    ),
     top: int = typer.Option(5, help="How many ranked losses to print (--json keeps all)."),
     explain: bool = typer.Option(False, "--explain", help="Print every candidate's full ledger."),
     json_out: bool = typer.Option(False, "--json", help="Print the Recommendation as JSON."),
@@ -298,6 +316,8 @@ def recommend(
 
         refuse_existing(export, force)  # before profiling the data, not after it
     base = load_rulebase(rules)
+    if bench is not None:
+        base = _with_bench(base, bench, priority)
     context = make_context(
         vocabulary=base.vocabulary,
         architecture=architecture,
@@ -313,7 +333,8 @@ def recommend(
     )
     if data is None and profile is None and context.task is None and not context.heads:
         raise InputError("recommend needs something to go on: give DATA (with --target) or --task.")
-    options = feature_options(features, no_features, exposure)
+    # Only DATA has columns; without it the profile package (pyarrow readers) stays unimported.
+    options = feature_options(features, no_features, exposure) if data is not None else None
     if data is None and (features is not None or no_features or exposure is not None):
         raise InputError("--features, --no-features and --exposure need DATA to read columns from.")
     vision = _vision_data(data, target, profile, context.task, sample_files, quiet, images)

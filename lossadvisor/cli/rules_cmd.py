@@ -90,11 +90,10 @@ def list_rules(
     """
     from lossadvisor.errors import unknown_name
     from lossadvisor.render.rules import rule_data, rules_table
-    from lossadvisor.rules.schema import TABLES
-
     base = _load(rules)
-    if table is not None and table not in TABLES:
-        raise unknown_name("table", table, TABLES, where="--table")
+    tables = list(dict.fromkeys(r.table for r in base.rules))  # user tables too
+    if table is not None and table not in tables:
+        raise unknown_name("table", table, tables, where="--table")
     chosen = [r for r in base.rules if table is None or r.table == table]
     if as_json:
         _print_json([rule_data(r) for r in chosen])

@@ -1,7 +1,7 @@
 """The conditional pass: a loss models y | x, so profile the residuals of a baseline on x.
 
-conditional_profiles(...) reads a seeded sample of rows (`features.read_sample`), screens the
-feature columns, cross-fits a baseline per target (`baseline.cross_fit`) and adds the residual
+conditional_profiles(...) reads a seeded sample of rows (`read_sample`), screens the
+feature columns, cross-fits a baseline per target (`cross_fit`) and adds the residual
 facts (`residuals`) to each TargetProfile, with their provenance (`ConditionalInfo`). Without
 feature columns the targets keep their marginal facts only, and the provenance says so.
 """
@@ -16,8 +16,10 @@ import numpy as np
 from lossadvisor.errors import InputError
 from lossadvisor.facts import FactValue
 from lossadvisor.models import ConditionalInfo, TargetProfile
-from lossadvisor.profile import baseline, features, residuals
+from lossadvisor.profile.baseline import CLASS_TYPES, MIN_ROWS, cross_fit, uses_log_link
+from lossadvisor.profile.features import Sample, choose_exposure, design, read_sample, screen
 from lossadvisor.profile.options import FeatureOptions
+from lossadvisor.profile.residuals import class_facts, regression_facts
 
 PLOT_ROWS = 4000  # rows of the baseline's fit kept for the report's residual scatter
 
@@ -33,7 +35,7 @@ def conditional_profiles(
 ) -> list[TargetProfile]:
     """The targets with their conditional facts added (or a note saying why there are none)."""
     names = [t.name for t in targets]
-    exposure = features.choose_exposure(header, options.exposure, source)
+    exposure = choose_exposure(header, options.exposure, source)
     if options.columns is not None:
         for column in options.columns:
             if column not in header:
@@ -55,7 +57,7 @@ def conditional_profiles(
         info = ConditionalInfo(model=None, note=note, exposure=exposure)
         return [_with(t, {"baseline_fitted": False, **exposure_facts}, info, []) for t in targets]
     columns = list(dict.fromkeys([*names, *candidates, *([exposure] if exposure else [])]))
-    sample = features.read_sample(path, source, fmt, columns, header, encoding, options.max_rows)
+    sample = read_sample(path, source, fmt, columns, header, encoding, options.max_rows)
     return [_guarded(t, sample, candidates, exposure, exposure_facts) for t in targets]
 
 
@@ -71,7 +73,7 @@ NUMERIC_FAILURES: tuple[type[Exception], ...] = (
 
 def _guarded(
     target: TargetProfile,
-    sample: features.Sample,
+    sample: Sample,
     candidates: Sequence[str],
     exposure: str | None,
     extra: dict[str, FactValue],
@@ -100,7 +102,7 @@ def _guarded(
 
 def _one_target(
     target: TargetProfile,
-    sample: features.Sample,
+    sample: Sample,
     candidates: Sequence[str],
     exposure: str | None,
     extra: dict[str, FactValue],
@@ -109,9 +111,9 @@ def _one_target(
 
     frame = sample.frame
     kind = target.target_type
-    categorical = kind in baseline.CLASS_TYPES
+    categorical = kind in CLASS_TYPES
     if kind not in (
-        *baseline.CLASS_TYPES,
+        *CLASS_TYPES,
         "continuous",
         "positive_continuous",
         "count",
@@ -136,32 +138,32 @@ def _one_target(
             raise InputError(f"exposure column '{exposure}' has no positive values.")
         keep &= ~bad
     rows = frame.loc[keep].reset_index(drop=True)
-    screened = features.screen(rows, candidates, rows[target.name], categorical)
+    screened = screen(rows, candidates, rows[target.name], categorical)
     info_base = {
         "n_rows": len(rows),
         "sampled": sample.sampled,
         "excluded": screened.excluded,
         "exposure": exposure,
     }
-    if len(rows) < baseline.MIN_ROWS or not screened.features:
+    if len(rows) < MIN_ROWS or not screened.features:
         why = (
-            f"only {len(rows)} rows with a target (a baseline needs {baseline.MIN_ROWS})"
-            if len(rows) < baseline.MIN_ROWS
+            f"only {len(rows)} rows with a target (a baseline needs {MIN_ROWS})"
+            if len(rows) < MIN_ROWS
             else "no usable feature column"
         )
         info = ConditionalInfo(model=None, note=f"{why}: marginal facts only", **info_base)
         return _with(target, {"baseline_fitted": False, **extra}, info, [])
-    x = features.design(rows, screened.features)
+    x = design(rows, screened.features)
     exposure_values = None if weights is None else weights[keep]
     if categorical:
         labels = rows[target.name].astype(str).to_numpy()
-        fit = baseline.cross_fit(x, labels, kind)
-        facts = residuals.class_facts(labels, fit.fitted, fit.classes)
+        fit = cross_fit(x, labels, kind)
+        facts = class_facts(labels, fit.fitted, fit.classes)
     else:
         y = pd.to_numeric(rows[target.name]).to_numpy(dtype=np.float64)
-        fit = baseline.cross_fit(x, y, kind, exposure_values)
-        log_link = baseline.uses_log_link(kind, y)
-        facts = residuals.regression_facts(y, fit.fitted, kind, log_link, x)
+        fit = cross_fit(x, y, kind, exposure_values)
+        log_link = uses_log_link(kind, y)
+        facts = regression_facts(y, fit.fitted, kind, log_link, x)
     estimate = f"estimates from {len(rows):,} rows" + (
         f" (a seeded sample of {sample.n_rows_read:,})" if sample.sampled else ""
     )

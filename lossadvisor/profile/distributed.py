@@ -1,19 +1,39 @@
-"""The partials as a dask reduction: the same functions, run per partition and merged.
+"""`--engine dask`: the same mergeable partials, one task per file, on dask or a cluster.
 
-    series.reduction(chunk=partial_chunk, aggregate=merge_chunks,
-                     meta=pandas.Series([], dtype=object)).compute().iloc[0]
+    dask_profile(source, targets, ..., scheduler=None) -> DatasetProfile
 
-`chunk` returns a one-element object Series holding the partition's partial; dask concatenates
-those before `aggregate`, so `merge_chunks` flattens whatever container it receives first.
+DATA may be one file, a directory or a glob of CSV/TSV/Parquet/JSONL files, or an fsspec URL
+of any of these (file://, memory://, s3:// with its fsspec backend installed). Each file is one
+partition: a task reads it with the pyarrow engine's own streaming pass (stream.py, memory
+bounded by the block, a column whose later values are not numbers re-read as text) and returns
+the partial of every target column, so all targets come from one `compute` over all files.
+The partials merge on the client. A column that is numeric in some files and text in others
+is re-read as text in the files that held numbers (a second compute over those files only),
+as the pyarrow engine re-reads such a column within one file.
+
+`scheduler` (or DASK_SCHEDULER_ADDRESS) is the address of a running dask.distributed
+scheduler; without one, dask's local threaded scheduler runs the tasks. A task that fails,
+or a worker that dies under it, is one InputError naming the partition; nothing is returned.
+
+A single large file is one partition: to spread a big table over workers, split it into files
+(Parquet row groups are not split across tasks).
+
+The older dask.dataframe reduction (`dask_partial`) is kept for Series users and tests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from lossadvisor.errors import InputError
-from lossadvisor.profile import stats
+from lossadvisor.profile.stats import Partial, label_partial, merge_all, numeric_partial
 
 
 def partial_chunk(part: Any, sample_size: int = 100_000) -> Any:
@@ -23,9 +43,9 @@ def partial_chunk(part: Any, sample_size: int = 100_000) -> Any:
 
     if not types.is_numeric_dtype(part.dtype) or types.is_bool_dtype(part.dtype):
         labels = [None if pd.isna(v) else str(v) for v in part.tolist()]
-        partial: stats.Partial = stats.label_partial(labels)
+        partial: Partial = label_partial(labels)
     else:
-        partial = stats.numeric_partial(
+        partial = numeric_partial(
             part.to_numpy(dtype="float64", na_value=float("nan")), sample_size
         )
     return pd.Series([partial], dtype=object)
@@ -37,10 +57,10 @@ def merge_chunks(chunks: Any) -> Any:
     import pandas as pd
 
     flat = [p for p in np.asarray(chunks, dtype=object).ravel() if p is not None]
-    return pd.Series([stats.merge_all(flat)], dtype=object)
+    return pd.Series([merge_all(flat)], dtype=object)
 
 
-def dask_partial(series: Any, sample_size: int = 100_000) -> stats.Partial:
+def dask_partial(series: Any, sample_size: int = 100_000) -> Partial:
     """The partial of a dask Series, computed partition by partition."""
     import pandas as pd
 
@@ -49,41 +69,265 @@ def dask_partial(series: Any, sample_size: int = 100_000) -> stats.Partial:
         aggregate=merge_chunks,
         meta=pd.Series([], dtype=object),
     ).compute()
-    merged: stats.Partial = result.iloc[0]
+    merged: Partial = result.iloc[0]
     return merged
 
 
-def dask_partials(
-    path: str, fmt: str, columns: Sequence[str], encoding: str, sample_size: int
-) -> dict[str, stats.Partial]:
-    """The partial of each target column, read and reduced by dask (`--engine dask`).
+# --- files as partitions ------------------------------------------------------------------------
 
-    dask infers column types from a sample; a later value that does not fit is an InputError
-    here (the pyarrow engine re-reads such a column as text instead).
-    """
+SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+_GLOB = set("*?[")
+
+
+@dataclass(frozen=True)
+class FilePartials:
+    """What one partition (file) gives back: its partials and the integer-storage evidence."""
+
+    partials: dict[str, Partial]
+    storage: dict[str, bool | None]
+
+
+def _is_url(source: str) -> bool:
+    return "://" in source
+
+
+def expand_source(source: str) -> list[str]:
+    """The data files of DATA: itself, a directory's data files, or a glob's matches (sorted).
+
+    URLs keep their protocol (memory://a/b.csv) so a worker can open them with fsspec."""
+    import fsspec
+
+    from lossadvisor.io import detect_format
+
     try:
-        import dask.dataframe as dd
+        fs, _, _ = fsspec.get_fs_token_paths(source)
+    except (ValueError, ImportError) as err:
+        raise InputError(f"{source}: cannot open it with fsspec: {err}") from None
+    protocol = fs.protocol[0] if isinstance(fs.protocol, tuple | list) else fs.protocol
+    prefix = f"{protocol}://" if _is_url(source) else ""
+    bare = source.split("://", 1)[1] if _is_url(source) else source
+    try:
+        if _GLOB & set(bare):
+            found = sorted(fs.glob(bare))
+        elif fs.isdir(bare):
+            found = sorted(p for p in fs.find(bare) if not _hidden(p))
+        elif fs.exists(bare):
+            found = [bare]
+        else:
+            raise InputError(f"{source}: no such file or directory")
+    except OSError as err:
+        raise InputError(f"{source}: cannot list it: {err}") from None
+    files = []
+    for path in found:
+        try:
+            detect_format(path, None)
+        except InputError:
+            continue  # _SUCCESS markers, README files, ...
+        files.append(prefix + path if prefix and not path.startswith(prefix) else path)
+    if not files:
+        raise InputError(
+            f"{source}: no .csv, .tsv, .parquet or .jsonl files (optionally compressed) there"
+        )
+    return files
+
+
+def _hidden(path: str) -> bool:
+    return any(part.startswith((".", "_")) for part in path.split("/")[-1:])
+
+
+@contextlib.contextmanager
+def _local(url: str) -> Iterator[str]:
+    """A local path for `url`: a plain path or file:// as it is; anything else copied to a
+    temporary file first (the readers seek), removed afterwards."""
+    if not _is_url(url):
+        yield url
+        return
+    protocol, rest = url.split("://", 1)
+    if protocol in ("file", "local"):
+        yield rest
+        return
+    import fsspec
+
+    suffix = "".join(Path(rest).suffixes)
+    fd, tmp = tempfile.mkstemp(prefix="lossadvisor-part-", suffix=suffix)
+    try:
+        with os.fdopen(fd, "wb") as out, fsspec.open(url, "rb") as stream:
+            shutil.copyfileobj(stream, out, 1 << 20)
+        yield tmp
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def file_partials(
+    url: str,
+    fmt: str,
+    columns: list[str],
+    encoding: str,
+    sample_size: int,
+    text_columns: frozenset[str] = frozenset(),
+) -> FilePartials:
+    """The partials of one file (a dask task: runs on a worker)."""
+    from lossadvisor.io import read_columns_header
+    from lossadvisor.profile.stream import stream_partials
+
+    try:
+        with _local(url) as path:
+            header = read_columns_header(path, fmt, encoding)
+            from lossadvisor.io import check_columns
+
+            check_columns(url, columns, header)
+            partials, storage = stream_partials(
+                path, url, fmt, columns, header, encoding, sample_size, None, text_columns
+            )
+    except InputError as err:
+        raise InputError(str(err).replace(str(Path(tempfile.gettempdir())), "")) from None
+    except (OSError, ValueError) as err:
+        raise InputError(f"{url}: cannot read it: {err}") from None
+    return FilePartials(partials=partials, storage=storage)
+
+
+def _client(scheduler: str | None) -> Any:
+    """A distributed.Client for the address (or $DASK_SCHEDULER_ADDRESS), else None."""
+    address = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    if address is None:
+        return None
+    try:
+        from distributed import Client
+    except ImportError:
+        raise InputError(
+            f"--scheduler {address}: needs dask.distributed: pip install 'lossadvisor[dask]'"
+        ) from None
+    try:
+        return Client(address, timeout=10, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as err:
+        raise InputError(f"--scheduler {address}: cannot reach the dask scheduler: {err}") from None
+
+
+def _compute(tasks: list[Any], files: list[str], client: Any) -> list[FilePartials]:
+    """Run the tasks in one compute; a failed or lost partition is one InputError."""
+    import dask
+
+    try:
+        if client is None:
+            return list(dask.compute(*tasks, scheduler="threads"))
+        return list(client.gather(client.compute(tasks)))
+    except InputError:
+        raise
+    except Exception as err:  # a worker's failure reaches the client as any exception
+        raise _partition_error(err, files) from None
+
+
+def _partition_error(err: Exception, files: list[str]) -> InputError:
+    key = str(getattr(err, "task", "") or getattr(err, "key", "") or "")
+    index = next((i for i in range(len(files)) if f"partition-{i:05d}" in key + str(err)), None)
+    what = f"partition {index} ({files[index]})" if index is not None else "a partition"
+    name = type(err).__name__
+    if name == "KilledWorker":
+        detail = "the worker running it died (KilledWorker)"
+    else:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        detail = f"{name}: {first}" if first else name
+    return InputError(f"dask: {what} failed: {detail}; no profile was written")
+
+
+def _tasks(
+    files: list[str],
+    indices: list[int],
+    fmt: str,
+    columns: list[str],
+    encoding: str,
+    sample_size: int,
+    text: frozenset[str],
+) -> list[Any]:
+    import dask
+
+    task = dask.delayed(file_partials, pure=True)
+    stage = "text" if text else "first"  # a new key for the re-read: not the cached result
+    return [
+        task(
+            files[i],
+            fmt,
+            columns,
+            encoding,
+            sample_size,
+            text,
+            dask_key_name=f"lossadvisor-partition-{i:05d}-{stage}",
+        )
+        for i in indices
+    ]
+
+
+def dask_file_partials(
+    files: list[str],
+    fmt: str,
+    columns: list[str],
+    encoding: str,
+    sample_size: int,
+    scheduler: str | None = None,
+) -> tuple[dict[str, Partial], dict[str, bool | None]]:
+    """Every target's merged partial over all files, and the merged storage evidence."""
+    try:
+        import dask  # noqa: F401
     except ImportError:
         raise InputError("--engine dask needs dask: pip install 'lossadvisor[dask]'.") from None
-    from lossadvisor.io import detect_compression
+    from lossadvisor.profile.stats import LabelPartial
 
+    client = _client(scheduler)
     try:
-        if fmt == "parquet":
-            frame = dd.read_parquet(path, columns=list(columns))
-        elif fmt == "jsonl":
-            frame = dd.read_json(path, lines=True, encoding=encoding)[list(columns)]
-        else:
-            codec = detect_compression(path)
-            frame = dd.read_csv(
-                path,
-                usecols=list(columns),
-                sep="\t" if fmt == "tsv" else ",",
-                encoding=encoding,
-                assume_missing=True,
-                compression=codec,
-                blocksize=None if codec else "64MB",
+        everything = list(range(len(files)))
+        parts = _compute(
+            _tasks(files, everything, fmt, columns, encoding, sample_size, frozenset()),
+            files,
+            client,
+        )
+        text = frozenset(
+            c for c in columns if any(isinstance(p.partials[c], LabelPartial) for p in parts)
+        )
+        redo = [
+            i
+            for i, p in enumerate(parts)
+            if any(not isinstance(p.partials[c], LabelPartial) for c in text)
+        ]
+        if redo:  # numbers in some files, text in others: those columns are text throughout
+            again = _compute(
+                _tasks(files, redo, fmt, columns, encoding, sample_size, text), files, client
             )
-        return {name: dask_partial(frame[name], sample_size) for name in columns}
-    except (ValueError, TypeError, OSError, UnicodeDecodeError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise InputError(f"{path}: dask could not read it: {first}") from None
+            for i, part in zip(redo, again, strict=True):
+                parts[i] = part
+    finally:
+        if client is not None:
+            client.close()
+    merged = {c: merge_all([p.partials[c] for p in parts]) for c in columns}
+    storage: dict[str, bool | None] = {}
+    for c in columns:
+        seen = [p.storage.get(c) for p in parts]
+        storage[c] = False if False in seen else (True if seen and all(seen) else None)
+    return merged, storage
+
+
+def dask_profile(
+    source: str,
+    targets: Sequence[str],
+    fmt: str | None,
+    target_type: str | None,
+    sample_size: int,
+    encoding: str,
+    order: Sequence[str] | None,
+    scheduler: str | None = None,
+) -> tuple[Any, str | None]:
+    """(DatasetProfile, the one local file when DATA is one, else None) for `--engine dask`."""
+    from lossadvisor.io import detect_format, read_columns_header
+    from lossadvisor.profile.assemble import assemble, choose_targets
+
+    files = expand_source(source)
+    formats = {detect_format(f, fmt) for f in files}
+    if len(formats) > 1:
+        raise InputError(f"{source}: mixes formats ({', '.join(sorted(formats))}); give one kind")
+    kind = formats.pop()
+    with _local(files[0]) as first:
+        header = read_columns_header(first, kind, encoding)
+    chosen, choice = choose_targets(header, targets, files[0])
+    partials, storage = dask_file_partials(files, kind, chosen, encoding, sample_size, scheduler)
+    profile = assemble(source, kind, chosen, choice, partials, target_type, storage, order)
+    single = files[0] if len(files) == 1 and not _is_url(files[0]) else None
+    return profile, single

@@ -232,6 +232,7 @@ def design(frame: pandas.DataFrame, features: Sequence[str]) -> pandas.DataFrame
         else:
             # Object categories with NaN for missing (pandas' NA-typed strings break sklearn).
             text = column.astype(object).where(column.notna(), np.nan)
-            out[name] = pd.Series(pd.Categorical(text.astype(str).where(column.notna(), np.nan)),
-                                  index=frame.index)
+            out[name] = pd.Series(
+                pd.Categorical(text.astype(str).where(column.notna(), np.nan)), index=frame.index
+            )
     return pd.DataFrame(out, index=frame.index)

@@ -456,12 +456,15 @@ def _real_valued(
     return "continuous", "N10: real numbers"
 
 
+def label_of(value: float) -> str:
+    """A numeric class value as a label: '3' for whole numbers, else repr."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
 def ordinal_levels(partial: Partial, order: Sequence[str] | None, name: str) -> tuple[str, ...]:
     """The levels of an ordinal target, lowest first: --order, else the ordered categorical's
     own order, else (numbers) the sorted values. InputError when an observed value is not a
     level of --order, or text has no order to read."""
-    from lossadvisor.profile.summarize import label_of
-
     if isinstance(partial, NumericPartial):
         observed = [label_of(v) for v in sorted(partial.value_counts or {})]
     else:

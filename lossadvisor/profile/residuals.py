@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lossadvisor.facts import FactValue
-from lossadvisor.profile import robust
+from lossadvisor.profile.robust import medcouple
 from lossadvisor.profile.sketch import FloatArray
 from lossadvisor.profile.summarize import (
     MAD_TO_SIGMA,
@@ -98,7 +98,7 @@ def shape_facts(r: FloatArray, s: FloatArray) -> dict[str, FactValue]:
     skew = float(np.mean(centred**3)) / m2**1.5 if m2 > 0 else None
     kurt = float(np.mean(centred**4)) / m2**2 - 3 if m2 > 0 else None
     facts["resid_skewness"] = skew
-    facts["resid_medcouple"] = robust.medcouple(s)
+    facts["resid_medcouple"] = medcouple(s)
     index = hill_tail_index(np.abs(s - median), hill_k(s.size))
     facts["resid_tail_index"] = index
     facts["resid_tail"] = tail_class(index, kurt)

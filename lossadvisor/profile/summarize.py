@@ -29,8 +29,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lossadvisor.facts import FactValue
-from lossadvisor.profile import robust
-from lossadvisor.profile.infer import label_set_counts, multilabel_delimiter
+from lossadvisor.profile.infer import label_of, label_set_counts, multilabel_delimiter
+from lossadvisor.profile.robust import (
+    MEDCOUPLE_SAMPLE,
+    adjusted_outlier_ratio,
+    bowley_skewness,
+    medcouple,
+)
 from lossadvisor.profile.sketch import FloatArray
 from lossadvisor.profile.stats import EXTREMES_K, LabelPartial, NumericPartial, Partial
 
@@ -96,11 +101,6 @@ def quantile_key(level: float) -> str:
     return f"p{round(level * 100)}"
 
 
-def label_of(value: float) -> str:
-    """A numeric class value as a label: '3' for whole numbers, else repr."""
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
 def summarize(
     partial: Partial,
     target_type: str,
@@ -140,8 +140,10 @@ def summarize(
     with np.errstate(all="ignore"):
         numeric = _numeric_facts(partial, target_type, out)
     out.facts.update(
-        {k: None if isinstance(v, float) and not math.isfinite(v) else v
-         for k, v in numeric.items()}
+        {
+            k: None if isinstance(v, float) and not math.isfinite(v) else v
+            for k, v in numeric.items()
+        }
     )
     return out
 
@@ -204,11 +206,11 @@ def _numeric_facts(p: NumericPartial, target_type: str, out: Summary) -> dict[st
     facts["outlier_ratio"] = robust_outlier_ratio(sample, median, mad_sigma)
     facts["outlier_ratio_iqr"] = iqr_outlier_ratio(sample)
     facts["low_density_ratio"] = low_density_ratio(sample, mad_sigma)
-    mc = robust.medcouple(sample)
+    mc = medcouple(sample)
     facts["medcouple"] = mc
-    facts["bowley_skewness"] = robust.bowley_skewness(sample)
-    facts["outlier_ratio_adjusted"] = robust.adjusted_outlier_ratio(sample, mc)
-    if not p.reservoir.exact or sample.size > robust.MEDCOUPLE_SAMPLE:
+    facts["bowley_skewness"] = bowley_skewness(sample)
+    facts["outlier_ratio_adjusted"] = adjusted_outlier_ratio(sample, mc)
+    if not p.reservoir.exact or sample.size > MEDCOUPLE_SAMPLE:
         out.estimated.append("medcouple")
     if not p.reservoir.exact:
         out.estimated += [

@@ -28,19 +28,14 @@ import lossadvisor
 from lossadvisor.rules.schema import RuleBase
 
 _PACKAGE = Path(lossadvisor.__file__).parent
-_CODE = (
-    "facts.py",
-    "params.py",
-    "rules/cache.py",
-    "rules/check.py",
-    "rules/conditions.py",
-    "rules/load.py",
-    "rules/schema.py",
-    "rules/validate.py",
-    "rules/yaml_lines.py",
-    "vocabulary.py",
-)
-"""The modules whose behaviour decides what a valid RuleBase is."""
+_CODE = ("facts.py", "params.py", "vocabulary.py")
+"""Modules outside rules/ whose behaviour decides what a valid RuleBase is; every module of
+the rules/ package counts too (globbed, so a new module cannot be forgotten)."""
+
+
+def _code_files() -> list[Path]:
+    return [*(_PACKAGE / m for m in _CODE), *sorted((_PACKAGE / "rules").glob("*.py"))]
+
 
 KEEP = 8
 """Cached bases kept (a few rule sets or versions in use at once; each is ~100-300 KB)."""
@@ -60,11 +55,11 @@ def cache_dir() -> Path | None:
 def cache_key(files: Sequence[tuple[str, bytes]]) -> str:
     """sha256 over the code version and each file's shown name and bytes."""
     digest = hashlib.sha256(lossadvisor.__version__.encode())
-    for module in _CODE:
+    for module in _code_files():
         try:
-            digest.update((_PACKAGE / module).read_bytes())
+            digest.update(module.read_bytes())
         except OSError:
-            digest.update(module.encode())
+            digest.update(module.name.encode())
     for name, data in files:
         digest.update(b"\0" + name.encode() + b"\0" + str(len(data)).encode() + b"\0")
         digest.update(data)

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lossadvisor.facts import FactValue
 from lossadvisor.models import Caution, Contribution
-from lossadvisor.rules.conditions import facts_read, holds
 from lossadvisor.rules.schema import MethodAdvice, Rule, RuleBase
+from lossadvisor.rules.stages import Stage
 
 
 class ParamHint(BaseModel):
@@ -54,12 +54,12 @@ class Evaluation(BaseModel):
 
 def fires(rule: Rule, facts: Mapping[str, FactValue]) -> bool:
     """Whether the rule's `when` holds for these facts (missing facts make conditions false)."""
-    return holds(rule.when, facts)
+    return rule.condition.holds(facts)
 
 
 def read_facts(rule: Rule, facts: Mapping[str, FactValue]) -> dict[str, FactValue]:
     """The facts the rule's condition reads, with their values (None when missing)."""
-    return {name: facts.get(name) for name in facts_read(rule.when)}
+    return {name: facts.get(name) for name in rule.condition.facts()}
 
 
 def format_because(text: str, facts: Mapping[str, FactValue]) -> str:
@@ -83,9 +83,13 @@ def format_because(text: str, facts: Mapping[str, FactValue]) -> str:
 
 
 def evaluate(
-    base: RuleBase, facts: Mapping[str, FactValue], tables: Collection[str] | None = None
+    base: RuleBase,
+    facts: Mapping[str, FactValue],
+    tables: Collection[str] | None = None,
+    stage: Stage | None = None,
 ) -> Evaluation:
-    """Fire every rule (of `tables`, or all) whose condition holds and collect its effects."""
+    """Fire every rule (of `stage` and of `tables`, or all) whose condition holds and collect
+    its effects."""
     fired: list[str] = []
     loss_ledger: dict[str, list[Contribution]] = {}
     exclusions: dict[str, list[Contribution]] = {}
@@ -98,6 +102,8 @@ def evaluate(
     cautions: list[Caution] = []
 
     for rule in base.rules:
+        if stage is not None and rule.stage != stage:
+            continue
         if tables is not None and rule.table not in tables:
             continue
         if not fires(rule, facts):

@@ -11,9 +11,11 @@ import math
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, Strict, StrictBool, StrictInt
 
 from lossadvisor.facts import LossFamily, ModelOutput, TargetType, Task
+from lossadvisor.rules.condition import All, build
+from lossadvisor.rules.stages import Stage
 from lossadvisor.vocabulary import Reference, Vocabulary
 
 TABLES: tuple[str, ...] = (
@@ -57,7 +59,8 @@ which covers Hydra's _target_, _args_, _partial_, ...): never allowed inside a v
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: built when first validated, off the cached start-up path (rules/cache.py)
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 # --- the loss catalog --------------------------------------------------------------------------
@@ -254,11 +257,20 @@ class MethodAdvice(_Strict):
     )
 
 
+class RuleExamples(_Strict):
+    """Facts under which a rule fires, and facts under which it stays silent (`rules test`)."""
+
+    fires: list[dict[str, Any]] = Field(default_factory=list)
+    silent: list[dict[str, Any]] = Field(default_factory=list)
+
+
 class RuleEntry(_Strict):
     """One rule exactly as written in a table file."""
 
     id: str
-    covers: list[str]
+    covers: list[str] = Field(
+        default_factory=list, description="article rows (required in the built-in tables)"
+    )
     when: dict[str, Any]
     because: str
     source: str = Field(min_length=1)
@@ -272,20 +284,46 @@ class RuleEntry(_Strict):
         default_factory=list,
         description="source files the rule was read from (repository, path, lines, commit)",
     )
+    examples: RuleExamples | None = Field(
+        default=None, description="facts it fires on / stays silent on, run by `rules test`"
+    )
 
 
 class Rule(RuleEntry):
-    """A loaded rule: the entry plus its table and where it was written."""
+    """A loaded rule: the entry plus its table, its table's stage and where it was written."""
 
     table: str
+    stage: Stage = "loss"
     file: str
     line: int
+    _condition: All | None = PrivateAttr(default=None)
+
+    @property
+    def condition(self) -> All:
+        """`when` as the typed condition model, parsed once (at load, or on first use after
+        the rule came back from the cache, which stores `when` as written)."""
+        if self._condition is None:
+            self._condition = build(self.when)
+        return self._condition
+
+    def __eq__(self, other: object) -> bool:
+        # The parsed tree is a cache of `when`: a rule from the cache equals the one checked.
+        return type(other) is type(self) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # dict fields: never hashable anyway
+
+    def use_condition(self, condition: All | None) -> None:
+        """Keep the tree the loader already built while checking `when`."""
+        self._condition = condition
 
 
 class TableHeader(_Strict):
     """The top of a table file (its `rules` are validated entry by entry)."""
 
     table: str
+    stage: Stage | None = Field(
+        default=None, description="the pass its rules run in; built-in names imply it"
+    )
     title: str | None = None
     article_section: str | None = None
     rules: list[Any]
@@ -293,6 +331,7 @@ class TableHeader(_Strict):
 
 class TableInfo(_Strict):
     table: str
+    stage: Stage = "loss"
     title: str
     article_section: str | None
     file: str

@@ -25,6 +25,7 @@ from lossadvisor.facts import (
     FactSpec,
 )
 from lossadvisor.params import DERIVATION_NAMES
+from lossadvisor.rules.condition import build
 from lossadvisor.rules.conditions import check_condition
 from lossadvisor.rules.schema import (
     EXTRA_TABLES,
@@ -40,6 +41,9 @@ from lossadvisor.rules.schema import (
     TableHeader,
     TableInfo,
 )
+from lossadvisor.rules.solver import unsatisfiable
+from lossadvisor.rules.stages import BUILTIN_STAGES, STAGES, Stage, sees, why_unseen
+from lossadvisor.rules.stages import EFFECTS as STAGE_EFFECTS
 from lossadvisor.rules.yaml_lines import LineDict, LineList, line_of
 from lossadvisor.vocabulary import HEX40, LINES, Reference, Vocabulary, normalise
 
@@ -84,12 +88,17 @@ class Catalog:
     has_methods: bool = True
     article_rows: frozenset[str] | None = None  # None: no article.yaml, covers go unchecked
     vocabulary: Vocabulary | None = None  # None: no tasks.yaml, family names go unchecked
+    # Whether to prove every `when` satisfiable: `rules check` does, a run's load does not
+    # (like `covers`, a property of the files that costs a third of a cold load).
+    solve: bool = True
 
     def choices(self) -> dict[str, tuple[str, ...]]:
         """Admissible values of the facts whose choices come from the rule files."""
         out: dict[str, tuple[str, ...]] = {"loss_family": LOSS_FAMILIES}
         if self.has_losses:
             out["loss"] = tuple(self.losses)
+        if self.has_methods and self.optimizers:
+            out["optimizer"] = tuple(self.optimizers)
         vocabulary = self.vocabulary or Vocabulary()
         out["task_family"] = vocabulary.family_ids()
         out["architecture"] = vocabulary.architecture_ids()
@@ -339,8 +348,46 @@ def _top_keys(tree: LineDict, file: str, allowed: Sequence[str]) -> list[Problem
 
 
 def check_frameworks(tree: LineDict, file: str, catalog: Catalog) -> list[Problem]:
-    """Light check of `rules/frameworks.yaml`: the loss and optimizer ids it names exist."""
-    problems: list[Problem] = []
+    """`rules/frameworks.yaml` against the typed model the exporters load it with (every key,
+    the named conversions, the exposure forms), and the loss and optimizer ids it names."""
+    # The model lives with the conversions it names (export/mapping.py imports nothing of
+    # rules/); imported here only, when a frameworks file is checked.
+    from lossadvisor.export.mapping import CONVERSIONS, Frameworks
+
+    try:
+        frameworks = Frameworks.model_validate(tree)
+    except ValidationError as err:
+        problems = pydantic_problems(err, Frameworks, tree, file, None)
+    else:
+        problems = []
+        for kind, table in (("losses", frameworks.losses), ("optimizers", frameworks.optimizers)):
+            for item, per_framework in table.items():
+                for fw, entry in per_framework.items():
+                    where = (kind, item, fw)
+                    if (
+                        entry.exposure is not None
+                        and entry.exposure not in frameworks.exposure_forms
+                    ):
+                        problems.append(
+                            Problem(
+                                file,
+                                _line(tree, *where, "exposure"),
+                                str(item),
+                                f"exposure form '{entry.exposure}' is not described under "
+                                "exposure_forms",
+                            )
+                        )
+                    for param, spec in entry.args.items():
+                        if spec.convert is not None and spec.convert not in CONVERSIONS:
+                            hint = did_you_mean(spec.convert, CONVERSIONS)
+                            problems.append(
+                                Problem(
+                                    file,
+                                    _line(tree, *where, "args", param),
+                                    str(item),
+                                    f"unknown conversion '{spec.convert}'.{hint}",
+                                )
+                            )
     for section, known, ok in (
         ("losses", catalog.losses, catalog.has_losses),
         ("optimizers", catalog.optimizers, catalog.has_methods),
@@ -416,33 +463,18 @@ def check_table(
     else:
         problems = []
     table = str(tree.get("table", ""))
+    declared = tree.get("stage")
+    stage: Stage = BUILTIN_STAGES.get(table) or (declared if declared in STAGES else "loss")
     if header is not None:
-        if table not in (*TABLES, *EXTRA_TABLES):
-            problems.append(
-                Problem(
-                    file,
-                    _line(tree, "table"),
-                    None,
-                    f"the 'table' must be one of {', '.join((*TABLES, *EXTRA_TABLES))}. "
-                    f"Got {table!r} instead.{did_you_mean(table, (*TABLES, *EXTRA_TABLES))}",
-                )
-            )
-        elif builtin and table != stem:
-            problems.append(
-                Problem(
-                    file,
-                    _line(tree, "table"),
-                    None,
-                    f"the 'table' of a built-in file must equal its file name "
-                    f"'{stem}'. Got {table!r} instead.",
-                )
-            )
+        stage, header_problems = _table_stage(tree, file, header, stem, builtin)
+        problems += header_problems
         if builtin and not header.title:
             problems.append(Problem(file, tree.line, None, "missing required key 'title'"))
     info = None
-    if header is not None and table in (*TABLES, *EXTRA_TABLES):
+    if header is not None and not problems:
         info = TableInfo(
             table=table,
+            stage=stage,
             title=header.title or table,
             article_section=header.article_section,
             file=file,
@@ -451,7 +483,7 @@ def check_table(
     entries = tree["rules"]
     seen: dict[str, int] = {}
     for i, raw in enumerate(entries):
-        rule, rule_problems = check_rule(raw, file, table, builtin, catalog, f"rules[{i}]")
+        rule, rule_problems = check_rule(raw, file, table, builtin, catalog, f"rules[{i}]", stage)
         problems += rule_problems
         rule_id = raw.get("id") if isinstance(raw, Mapping) else None
         if isinstance(rule_id, str):
@@ -466,8 +498,59 @@ def check_table(
     return info, rules, problems
 
 
+def _table_stage(
+    tree: LineDict, file: str, header: TableHeader, stem: str, builtin: bool
+) -> tuple[Stage, list[Problem]]:
+    """The table's stage (declared, or implied by a built-in name) and the header's problems.
+
+    A user's table may have its own name (snake_case) if it says which stage it belongs to.
+    """
+    table = header.table
+    builtin_names = (*TABLES, *EXTRA_TABLES)
+    implied = BUILTIN_STAGES.get(table)
+    problems: list[Problem] = []
+
+    def add(message: str, key: str) -> None:
+        problems.append(Problem(file, _line(tree, key), None, message))
+
+    if builtin and table not in builtin_names:
+        add(
+            f"the 'table' of a built-in file must be one of {', '.join(builtin_names)}. "
+            f"Got {table!r} instead.{did_you_mean(table, builtin_names)}",
+            "table",
+        )
+    elif builtin and table != stem:
+        add(
+            f"the 'table' of a built-in file must equal its file name '{stem}'. "
+            f"Got {table!r} instead.",
+            "table",
+        )
+    elif not CATALOG_ID.match(table):
+        add(f"a table name must be lowercase snake_case. Got {table!r} instead.", "table")
+    if header.stage is not None and implied is not None and header.stage != implied:
+        add(
+            f"the {table} table runs in the {implied} stage; 'stage: {header.stage}' "
+            "contradicts it (give your table another name)",
+            "stage",
+        )
+    if header.stage is None and implied is None and not problems:
+        hint = did_you_mean(table, builtin_names)
+        add(
+            f"the table '{table}' is not a built-in table: say which pass its rules run in "
+            f"with 'stage:' ({', '.join(STAGES)}).{hint}",
+            "table",
+        )
+    return header.stage or implied or "loss", problems
+
+
 def check_rule(
-    raw: Any, file: str, table: str, builtin: bool, catalog: Catalog, fallback: str
+    raw: Any,
+    file: str,
+    table: str,
+    builtin: bool,
+    catalog: Catalog,
+    fallback: str,
+    stage: Stage = "loss",
 ) -> tuple[Rule | None, list[Problem]]:
     """Validate one rule entry completely; the Rule is None when any problem was found."""
     name = _entry_name(raw, fallback)
@@ -510,12 +593,47 @@ def check_rule(
         elif catalog.article_rows is not None and cover not in catalog.article_rows:
             add(f"covers '{cover}', which is not a row of rules/article.yaml.", "covers", i)
     choices = catalog.choices()
-    for loc, message in check_condition(entry.when, choices):
-        if not catalog.has_losses and loc and loc[-1] == "loss":
-            continue
-        if catalog.vocabulary is None and loc and loc[-1] in VOCABULARY_FACTS:
-            continue
+    unchecked = {
+        "loss": not catalog.has_losses,
+        "optimizer": "optimizer" not in choices,  # no optimizer catalog: its ids go unchecked
+        **dict.fromkeys(VOCABULARY_FACTS, catalog.vocabulary is None),
+    }
+    before_when = len(problems)
+    when_problems = [
+        (loc, message)
+        for loc, message in check_condition(entry.when, choices)
+        if not (loc and unchecked.get(str(loc[-1]), False))
+    ]
+    for loc, message in when_problems:
         add(message, "when", *loc)
+    condition = build(entry.when) if not when_problems else None
+    for test in condition.tests() if condition is not None else ():
+        fact, loc = test.fact, test.loc
+        if not sees(stage, fact):
+            add(
+                f"the {stage} stage (table '{table}') never sees '{fact}', so this rule "
+                f"would never fire: {why_unseen(stage, fact)}",
+                "when",
+                *loc,
+            )
+    if (
+        catalog.solve
+        and condition is not None
+        and len(problems) == before_when
+        and unsatisfiable(condition, choices)
+    ):
+        add(
+            "unsatisfiable condition: no facts meet this 'when' (its tests contradict each "
+            "other), so the rule would never fire",
+            "when",
+        )
+    for effect in EFFECTS:
+        if getattr(entry, effect) and effect not in STAGE_EFFECTS[stage]:
+            add(
+                f"'{effect}' has no effect in the {stage} stage (table '{table}'), whose pass "
+                f"reads only {', '.join(STAGE_EFFECTS[stage])}",
+                effect,
+            )
     for message in check_template(entry.because):
         add(message, "because")
     # a salvaged entry lost its invalid keys, which may have been its effects
@@ -572,7 +690,8 @@ def check_rule(
                         add(found, effect, "schedule", method, key)
     if problems:
         return None, problems
-    rule = Rule.model_construct(**dict(entry), table=table, file=file, line=line)
+    rule = Rule.model_construct(**dict(entry), table=table, stage=stage, file=file, line=line)
+    rule.use_condition(condition)
     return rule, []
 
 

@@ -30,7 +30,6 @@ TABLE = {
             "exclude": {"mse": "no"},
             "params": {"huber": {"delta": {"derive": "huber_delta_mad"}}},
             "optimizer": {"score": {"adam": 1}, "settings": {"adam": {"lr": 0.001}}},
-            "balancing": {"score": {"uncertainty": 1}},
             "because": "{outlier_ratio:.1%}",
             "source": "s",
             "caution": "c",

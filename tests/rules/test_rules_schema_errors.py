@@ -267,10 +267,14 @@ def test_covers_must_name_an_article_row(tmp_path: Path) -> None:
     assert_problem(problems, path, line_containing(text, "row3"), "data.first", "'row3'")
 
 
-def test_table_must_be_one_of_the_eight(tmp_path: Path) -> None:
+def test_a_table_of_its_own_name_must_declare_its_stage(tmp_path: Path) -> None:
     text = RULE.replace("table: data", "table: dataset")
     path, problems = problems_for(tmp_path, text)
-    assert_problem(problems, path, 1, "", "must be one of task, data, output")
+    assert_problem(problems, path, 1, "", "is not a built-in table: say which pass")
+    _, problems = problems_for(
+        tmp_path, text.replace("table: dataset", "table: dataset\nstage: loss")
+    )
+    assert problems == []
 
 
 def test_user_file_may_use_any_table_but_builtin_must_match_its_name(tmp_path: Path) -> None:
