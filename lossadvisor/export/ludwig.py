@@ -28,15 +28,15 @@ from __future__ import annotations
 from typing import Any
 
 from lossadvisor.errors import InputError
-from lossadvisor.export import schedule
 from lossadvisor.export.choice import LossChoice
 from lossadvisor.export.common import loss_args, optimizer_args
 from lossadvisor.export.mapping import Frameworks
+from lossadvisor.export.schedule import LIGHTNING_DEFAULT_EPOCHS, arguments
 from lossadvisor.models import Recommendation
 
 # Ludwig trains 100 epochs by default, so the step count is unknown: like the Lightning export,
 # the schedule assumes this many steps unless `--steps` says otherwise.
-DEFAULT_STEPS = schedule.LIGHTNING_DEFAULT_EPOCHS
+DEFAULT_STEPS = LIGHTNING_DEFAULT_EPOCHS
 # Values Ludwig's binary feature reads as 1 without being told (ludwig/utils/strings_utils.py).
 TRUE_STRINGS = frozenset({"true", "1", "1.0", "yes", "y", "t", "on"})
 
@@ -73,7 +73,7 @@ def output_feature(
 
 def _scheduler(rec: Recommendation, total: int, notes: list[str]) -> dict[str, Any]:
     """trainer.learning_rate_scheduler for the advised schedule ({} for none)."""
-    args = schedule.arguments(rec.optimizer, notes)
+    args = arguments(rec.optimizer, notes)
     if args is None:
         return {}
     warmup = float(args.get("warmup_ratio", 0.0) or 0.0)
