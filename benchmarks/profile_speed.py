@@ -12,6 +12,14 @@ then, in interleaved rounds, times three fresh processes on the target column `y
 
 Wall time (interpreter start and imports included) and each child's own peak RSS (from
 os.wait4) are reported as medians over the rounds, with ratios to the floor.
+
+The distributed row (`--dist-files 16`, skipped with 0): the same generator writes
+~DIST_SIZE GB (in CSV terms) as one Parquet file and as DIST_FILES Parquet parts; in the
+same rounds, `lossadvisor profile whole.parquet` (the pyarrow engine) and
+`lossadvisor profile parts/ --engine dask --scheduler ADDRESS` on a dask.distributed
+cluster of 2 worker processes (`dask scheduler` + 2 × `dask worker --nthreads 1`, started
+before the timing, as a running cluster would be) are timed, both with --no-features; each
+worker's peak RSS is read from the worker itself (getrusage) after the rounds.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "_data"
@@ -100,37 +109,70 @@ print(ok.size, ok.mean(), (d**2).sum(), (d**3).sum(), (d**4).sum(), q, mad,
 )
 
 
-def generate(path: Path, size_gb: float) -> None:
-    """A 12-column CSV: lognormal target y with ~3 % Pareto outliers and 1 % missing."""
+def _tables(size_gb: float, chunk: int = 500_000) -> Any:
+    """Chunks of a 12-column table: lognormal target y with ~3 % Pareto outliers and 1 %
+    missing; ~size_gb GB when written as CSV (about 110 bytes a row)."""
     import numpy as np
+    import pyarrow as pa
+
+    rng = np.random.default_rng(2026)
+    rows, written = int(size_gb * 1e9 / 110), 0
+    while written < rows:
+        n = min(chunk, rows - written)
+        y = rng.lognormal(3.0, 0.8, n)
+        bad = rng.random(n) < 0.03
+        y[bad] = (rng.pareto(1.5, bad.sum()) + 1) * 200
+        y = np.round(y, 3)
+        y[rng.random(n) < 0.01] = np.nan
+        cols = {f"x{i}": np.round(rng.normal(0, 10, n), 5) for i in range(1, 9)}
+        cols["id"] = np.arange(written, written + n) % 9_999_991
+        cols["region"] = rng.choice(np.array(["north", "south", "east", "west"]), n)
+        cols["n_items"] = rng.poisson(2.0, n)
+        cols["y"] = y
+        yield pa.table(cols)
+        written += n
+
+
+def generate(path: Path, size_gb: float) -> None:
+    """The CSV of _tables, written to a temporary name and renamed when complete."""
     import pyarrow as pa
     import pyarrow.csv as pc
 
-    target_bytes = int(size_gb * 1e9)
-    rng = np.random.default_rng(2026)
     tmp = path.with_suffix(".part")
-    written, chunk = 0, 500_000
     with pa.OSFile(str(tmp), "wb") as sink:
         writer = None
-        while written < target_bytes:
-            y = rng.lognormal(3.0, 0.8, chunk)
-            bad = rng.random(chunk) < 0.03
-            y[bad] = (rng.pareto(1.5, bad.sum()) + 1) * 200
-            y = np.round(y, 3)
-            y[rng.random(chunk) < 0.01] = np.nan
-            cols = {f"x{i}": np.round(rng.normal(0, 10, chunk), 5) for i in range(1, 9)}
-            cols["id"] = np.arange(written, written + chunk) % 9_999_991
-            cols["region"] = rng.choice(np.array(["north", "south", "east", "west"]), chunk)
-            cols["n_items"] = rng.poisson(2.0, chunk)
-            cols["y"] = y
-            table = pa.table(cols)
+        for table in _tables(size_gb):
             if writer is None:
                 writer = pc.CSVWriter(sink, table.schema)
             writer.write_table(table)
-            written = sink.tell()
         if writer is not None:
             writer.close()
     tmp.rename(path)
+
+
+def generate_parquet(folder: Path, size_gb: float, files: int) -> None:
+    """The rows of _tables as one Parquet file (whole.parquet) and as `files` parts."""
+    import pyarrow.parquet as pq
+
+    tmp = folder.with_name(folder.name + ".part")
+    (tmp / "parts").mkdir(parents=True, exist_ok=True)
+    whole = parts = None
+    try:
+        for i, table in enumerate(_tables(size_gb, chunk=200_000)):
+            if whole is None:
+                whole = pq.ParquetWriter(tmp / "whole.parquet", table.schema)
+                parts = [
+                    pq.ParquetWriter(tmp / "parts" / f"part-{k:02d}.parquet", table.schema)
+                    for k in range(files)
+                ]
+            whole.write_table(table)
+            assert parts is not None
+            parts[i % files].write_table(table)
+    finally:
+        for writer in [whole, *(parts or [])]:
+            if writer is not None:
+                writer.close()
+    tmp.rename(folder)
 
 
 def timed(cmd: list[str]) -> tuple[float, float]:
@@ -146,28 +188,142 @@ def timed(cmd: list[str]) -> tuple[float, float]:
     return wall, usage.ru_maxrss / 1024  # Linux: KiB
 
 
+DIST_PYARROW = "pyarrow engine, whole.parquet"
+DIST_DASK = "dask engine, 2 workers, parts/"
+
+
+class _Cluster:
+    """A scheduler and 2 single-thread worker processes started as their own programs (the
+    `dask` CLI, no nanny), so each worker's peak RSS is its own and not this script's."""
+
+    def __init__(self, folder: Path) -> None:
+        import json
+
+        dask_cli = str(Path(sys.executable).with_name("dask"))
+        info = folder / "scheduler.json"
+        info.unlink(missing_ok=True)
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        self.procs = [
+            subprocess.Popen(
+                [
+                    dask_cli,
+                    "scheduler",
+                    "--port",
+                    "0",
+                    "--no-dashboard",
+                    "--scheduler-file",
+                    str(info),
+                ],
+                **quiet,
+            )
+        ]
+        for _ in range(2):
+            self.procs.append(
+                subprocess.Popen(
+                    [
+                        dask_cli,
+                        "worker",
+                        "--nthreads",
+                        "1",
+                        "--no-nanny",
+                        "--no-dashboard",
+                        "--scheduler-file",
+                        str(info),
+                    ],
+                    **quiet,
+                )
+            )
+        deadline = time.monotonic() + 120
+        while not info.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.scheduler_address = json.loads(info.read_text())["address"]
+        from distributed import Client
+
+        with Client(self.scheduler_address) as client:
+            client.wait_for_workers(2, timeout=120)
+
+    def close(self) -> None:
+        for proc in reversed(self.procs):
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def _distributed(size_gb: float, files: int) -> tuple[Any, dict[str, list[str]]]:
+    """The 2-worker cluster and the two commands of the distributed row."""
+    folder = DATA / f"parquet_{size_gb:g}gb_{files}"
+    if not folder.exists():
+        print(f"generating {folder} ...", flush=True)
+        # in a child process: this script's memory is what its children's peak RSS starts at
+        subprocess.run(
+            [sys.executable, __file__, "--generate-parquet", str(folder), str(size_gb), str(files)],
+            check=True,
+        )
+    cluster = _Cluster(DATA)
+    common = ["--target", "y", "--json", "--no-features"]
+    return cluster, {
+        DIST_PYARROW: [str(CLI), "profile", str(folder / "whole.parquet"), *common],
+        DIST_DASK: [
+            str(CLI),
+            "profile",
+            str(folder / "parts"),
+            *common,
+            "--engine",
+            "dask",
+            "--scheduler",
+            cluster.scheduler_address,
+        ],
+    }
+
+
+def _worker_peaks(cluster: Any) -> dict[str, float]:
+    """Each worker process's own peak RSS in MB (getrusage in the worker)."""
+    from distributed import Client
+
+    def peak_mb() -> float:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    with Client(cluster.scheduler_address) as client:
+        return dict(client.run(peak_mb))
+
+
 def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--generate-parquet":
+        generate_parquet(Path(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-gb", type=float, default=1.0)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--dist-files", type=int, default=16, help="Parquet parts (0: skip)")
+    parser.add_argument("--dist-size-gb", type=float, default=1.0, help="in CSV-equivalent GB")
     args = parser.parse_args()
     DATA.mkdir(exist_ok=True)
     path = DATA / f"big_{args.size_gb:g}gb.csv"
     if not path.exists():
         print(f"generating {path} ...", flush=True)
-        generate(path, args.size_gb)
+        generate(path, args.size_gb)  # (then re-run: this process's memory inflates children)
     size_mb = path.stat().st_size / 1e6
     engines = {
         "floor (pyarrow open_csv + numpy)": [sys.executable, "-c", FLOOR, str(path)],
         "pandas read_csv(usecols) + numpy": [sys.executable, "-c", PANDAS, str(path)],
         "lossadvisor profile --json": [str(CLI), "profile", str(path), "--target", "y", "--json"],
     }
+    cluster = None
+    if args.dist_files > 0:
+        cluster, dist_engines = _distributed(args.dist_size_gb, args.dist_files)
+        engines.update(dist_engines)
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in engines}
     subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True)  # warm the cache
-    for round_no in range(args.rounds):
-        for name, cmd in engines.items():
-            results[name].append(timed(cmd))
-        print(f"round {round_no + 1}/{args.rounds} done", flush=True)
+    try:
+        for round_no in range(args.rounds):
+            for name, cmd in engines.items():
+                results[name].append(timed(cmd))
+            print(f"round {round_no + 1}/{args.rounds} done", flush=True)
+        worker_rss = _worker_peaks(cluster) if cluster is not None else {}
+    finally:
+        if cluster is not None:
+            cluster.close()
     floor = statistics.median(w for w, _ in results[next(iter(engines))])
     print(f"\n{path.name}: {size_mb:,.0f} MB, median of {args.rounds} rounds")
     print(f"{'engine':36s} {'wall s':>8s} {'x floor':>8s} {'peak RSS MB':>12s}")
@@ -175,6 +331,15 @@ def main() -> None:
         wall = statistics.median(w for w, _ in runs)
         rss = max(r for _, r in runs)
         print(f"{name:36s} {wall:8.2f} {wall / floor:8.2f} {rss:12.0f}")
+    if worker_rss:
+        pyarrow_wall = statistics.median(w for w, _ in results[DIST_PYARROW])
+        dask_wall = statistics.median(w for w, _ in results[DIST_DASK])
+        print(
+            f"\ndistributed ({args.dist_files} Parquet parts, {args.dist_size_gb:g} GB as CSV): "
+            f"dask on 2 workers / pyarrow engine = {dask_wall / pyarrow_wall:.2f}x wall"
+        )
+        for address, mb in sorted(worker_rss.items()):
+            print(f"  worker {address}: peak RSS {mb:,.0f} MB")
 
 
 if __name__ == "__main__":

@@ -37,6 +37,11 @@ def schemas() -> dict[str, dict[str, Any]]:
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["title"] = f"lossadvisor {command.replace('_', ' ')} --json"
         out[command] = schema
+    from lossadvisor.rules.json_schema import rule_file_schema
+
+    rules = rule_file_schema()  # the input a rule file is, for editors (not a --json output)
+    rules["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    out["rules"] = rules
     return out
 
 

@@ -12,6 +12,12 @@ reproduce (tests/export/test_export_sklearn_gbm.py). The objective, start, link 
 weights are validate's own code (`fit_proxy`), not a copy. Needs lossadvisor with the
 `validate` extra (scikit-learn, LightGBM) where the model trains.
 
+Rounds: like validate, `fit` holds out `validation_fraction` of its rows (stratified for
+classes, seeded by `random_state`), boosts on the rest for at most `n_estimators` rounds and
+keeps the round with the best held-out `scoring` (validate's deciding metric; None: the
+target's default, log-loss for classes), stopping after `n_iter_no_change` rounds without
+improvement; `n_estimators_` is the number kept. `early_stopping=False` trains `n_estimators`.
+
 Class weights of weighted_bce / weighted_ce / class_balanced_ce are derived from the labels
 `fit` gets (n_neg/n_pos, n/(K·n_c), the effective number with β), as validate derives them per
 training fold; fitted on the data the recommendation profiled they are the rule's values.
@@ -88,12 +94,17 @@ class _LossGBM(BaseEstimator):
         self,
         loss: str = "mse",
         loss_params: Mapping[str, float | None] | None = None,
-        learning_rate: float = 0.1,
-        n_estimators: int = 100,
-        num_leaves: int = 31,
+        learning_rate: float = 0.05,
+        n_estimators: int = 1000,
+        num_leaves: int = 8,
         min_child_samples: int = 20,
+        min_child_weight: float = 1e-3,
         random_state: int = 0,
         n_jobs: int = 1,
+        early_stopping: bool = True,
+        validation_fraction: float = 0.2,
+        n_iter_no_change: int = 30,
+        scoring: str | None = None,
     ) -> None:
         self.loss = loss
         self.loss_params = loss_params
@@ -101,8 +112,13 @@ class _LossGBM(BaseEstimator):
         self.n_estimators = n_estimators
         self.num_leaves = num_leaves
         self.min_child_samples = min_child_samples
+        self.min_child_weight = min_child_weight
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.scoring = scoring
 
     def _settings(self) -> ProxySettings:
         from lossadvisor.evidence.proxies import ProxySettings, require_libraries
@@ -113,8 +129,13 @@ class _LossGBM(BaseEstimator):
             n_iter=int(self.n_estimators),
             max_leaves=int(self.num_leaves),
             min_leaf=int(self.min_child_samples),
+            min_hessian=float(self.min_child_weight),
             seed=int(self.random_state),
             threads=int(self.n_jobs),
+            early_stopping=bool(self.early_stopping),
+            validation_fraction=float(self.validation_fraction),
+            patience=int(self.n_iter_no_change),
+            stop_metric=self.scoring,
         )
 
     def _params(self, kind: str) -> dict[str, float | None]:
@@ -132,6 +153,11 @@ class _LossGBM(BaseEstimator):
         check_is_fitted(self, "proxy_")
         return self.proxy_
 
+    def _store(self, proxy: FittedProxy, n_features: int) -> None:
+        self.proxy_ = proxy
+        self.n_estimators_ = proxy.rounds  # the rounds early stopping kept (as validate's)
+        self.n_features_in_ = n_features
+
 
 class LossGBMRegressor(RegressorMixin, _LossGBM):
     """validate's proxy for a regression loss (soft_bce: `predict` gives probabilities)."""
@@ -146,10 +172,8 @@ class LossGBMRegressor(RegressorMixin, _LossGBM):
         params = self._params("regression")
         target = np.asarray(y, dtype=float)
         weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        self.proxy_ = fit_proxy(
-            self.loss, params, data, target, self._settings(), sample_weight=weight
-        )
-        self.n_features_in_ = data.shape[1]
+        proxy = fit_proxy(self.loss, params, data, target, self._settings(), sample_weight=weight)
+        self._store(proxy, data.shape[1])
         return self
 
     def predict(self, x: Any) -> NDArray[np.float64]:
@@ -169,12 +193,17 @@ class LossGBMClassifier(ClassifierMixin, _LossGBM):
         self,
         loss: str = "ce",
         loss_params: Mapping[str, float | None] | None = None,
-        learning_rate: float = 0.1,
-        n_estimators: int = 100,
-        num_leaves: int = 31,
+        learning_rate: float = 0.05,
+        n_estimators: int = 1000,
+        num_leaves: int = 8,
         min_child_samples: int = 20,
+        min_child_weight: float = 1e-3,
         random_state: int = 0,
         n_jobs: int = 1,
+        early_stopping: bool = True,
+        validation_fraction: float = 0.2,
+        n_iter_no_change: int = 30,
+        scoring: str | None = None,
         positive_class: Any = None,
         class_weight: Mapping[Any, float] | None = None,
     ) -> None:
@@ -185,8 +214,13 @@ class LossGBMClassifier(ClassifierMixin, _LossGBM):
             n_estimators,
             num_leaves,
             min_child_samples,
+            min_child_weight,
             random_state,
             n_jobs,
+            early_stopping,
+            validation_fraction,
+            n_iter_no_change,
+            scoring,
         )
         self.positive_class = positive_class
         self.class_weight = class_weight
@@ -219,7 +253,7 @@ class LossGBMClassifier(ClassifierMixin, _LossGBM):
                 raise InputError(f"class_weight has no weight for the classes {missing}")
             weights = {i: given[c] for i, c in enumerate(order)}
         data = np.asarray(x, dtype=float)
-        self.proxy_ = fit_proxy(
+        proxy = fit_proxy(
             self.loss,
             self._params("classification"),
             data,
@@ -228,7 +262,7 @@ class LossGBMClassifier(ClassifierMixin, _LossGBM):
             len(order),
             weights,
         )
-        self.n_features_in_ = data.shape[1]
+        self._store(proxy, data.shape[1])
         return self
 
     def predict_proba(self, x: Any) -> NDArray[np.float64]:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from lossadvisor.context import Context
     from lossadvisor.evidence.results import ParamUsed, ValidationResult
-    from lossadvisor.models import Recommendation
+    from lossadvisor.models import Recommendation, TargetProfile
     from lossadvisor.rules.schema import RuleBase
 
 
@@ -54,7 +54,7 @@ class _Typing:
 
 def _advice(
     data: str, target: str, context: Context, rules: list[str], typed: _Typing | None = None
-) -> tuple[Recommendation, RuleBase]:
+) -> tuple[Recommendation, RuleBase, list[str] | None]:
     """profile -> recommend for this target, with recommend's own context and target handling
     (the rule side of the comparison is what `recommend DATA -t TARGET ...` ranks); --profile
     replaces the profiling, --target-type / --order fix the type as they do for recommend."""
@@ -78,7 +78,12 @@ def _advice(
         target_type=typed.target_type,
         order=typed.order,
     )
-    return recommend(base, context, first), base
+    return recommend(base, context, first), base, _levels(first)
+
+
+def _levels(target: TargetProfile | None) -> list[str] | None:
+    """The levels of an ordinal target as profiled (--order, an ordered Parquet column), or None."""
+    return target.levels if target is not None and target.target_type == "ordinal" else None
 
 
 def _context(
@@ -243,8 +248,13 @@ def _validate(
     ranking = None
     params = {}
     rec = None
+    levels = None
+    if typed is not None and typed.order is not None:  # validate without the rules: as given
+        from lossadvisor.profile.infer import parse_order
+
+        levels = parse_order(typed.order)
     try:
-        rec, _ = _advice(data, target, context, rules, typed)
+        rec, _, levels = _advice(data, target, context, rules, typed)
         ranking, params = rule_ranking(rec), rule_params(rec)
     except InputError as err:
         if chosen is None:
@@ -274,6 +284,7 @@ def _validate(
             progress=progress,
             jobs=jobs,
             other_targets=[t for t in targets if t != target],
+            order=levels,
         )
 
 
@@ -345,9 +356,7 @@ def tune(
         result = result.model_copy(update={"exported": why})
         chosen = with_tuned(rec, result) if use_tuned else rec
         # The tuned loss is what is exported, whether or not the rules ranked it first.
-        config = export_recommendation(
-            chosen, fmt, pick=loss, rules_digest=base.digest, base=base
-        )
+        config = export_recommendation(chosen, fmt, pick=loss, rules_digest=base.digest, base=base)
         write_yaml(config, export, force)
         if export == "-":
             return
@@ -369,7 +378,7 @@ def _tune_advice(
     from lossadvisor.evidence.advice import rule_params
 
     try:
-        rec, base = _advice(data, target, context, [])
+        rec, base, _ = _advice(data, target, context, [])
     except InputError as err:
         if exporting:
             raise InputError(f"--export needs the rules' recommendation: {err}") from None

@@ -29,6 +29,7 @@ EXPORT_FORMATS = (
     "sklearn",
     "sklearn_hydra",
     "monai",
+    "ludwig",
 )
 
 

@@ -23,7 +23,7 @@ from lossadvisor.evidence import metrics as mx
 from lossadvisor.evidence.baseline import constant_cautions, constant_log_loss
 from lossadvisor.evidence.proxies import (
     ProxySettings,
-    fit_predict,
+    fit_proxy,
     proxy_for,
     require_libraries,
     resolve_params,
@@ -42,6 +42,7 @@ Folds = list[tuple["NDArray[np.intp]", "NDArray[np.intp]"]]
 MIN_ROWS = 10
 SMALL_TABLE = 100  # fewer rows than this: repeated cross-validation
 REPEATS = 3
+ROUNDS = "_rounds"  # key of a fold's scores that carries the boosting rounds kept, not a metric
 PARALLEL_WORK = 400_000  # rows × fits below which worker start-up costs more than it saves
 
 
@@ -54,6 +55,7 @@ class Table:
     task: str  # one of metrics.TASKS
     classes: list[str]  # class names (binary/multiclass) or label names (multilabel)
     notes: list[str]
+    ordered: bool = False  # the class codes follow the levels of an ordinal target
 
     @property
     def n_classes(self) -> int:
@@ -101,9 +103,11 @@ def prepare_table(
     *,
     other_targets: Sequence[str] = (),
     target_type: str | None = None,
+    order: Sequence[str] | None = None,
 ) -> Table:
     """Split off the target (and the other targets: never features), drop rows without it,
-    check it suits every loss."""
+    check it suits every loss. `order`: the levels of an ordinal target, lowest first (the
+    class codes follow it)."""
     import numpy as np
     import pandas as pd
 
@@ -138,7 +142,7 @@ def prepare_table(
         soft = bool(np.all((y >= 0) & (y <= 1)) and not np.all(np.isin(y, (0.0, 1.0))))
         return Table(features, y, "proportion" if soft else "regression", [], notes)
     labels = column.astype(str).to_numpy()
-    classes = sorted(set(labels.tolist()))
+    classes = _class_order(labels, losses, target, order, notes)
     if len(classes) < 2:
         raise InputError(f"target '{target}' has a single class '{classes[0]}'.")
     codes = {c: i for i, c in enumerate(classes)}
@@ -158,7 +162,50 @@ def prepare_table(
             f"class(es) {', '.join(map(repr, single[:5]))} of '{target}' have a single row: "
             f"a class cannot be both trained on and tested (add rows of it or drop them)."
         )
-    return Table(features, y, task, classes, notes)
+    ordered = order is not None or any(proxy_for(loss).kind == "ordinal" for loss in losses)
+    return Table(features, y, task, classes, notes, ordered and task == "multiclass")
+
+
+def _class_order(
+    labels: NDArray[Any],
+    losses: Sequence[str],
+    target: str,
+    order: Sequence[str] | None,
+    notes: list[str],
+) -> list[str]:
+    """The classes in code order: the given level order, whole-number levels by value for the
+    ordinal losses, else sorted text (the sklearn export codes classes the same way)."""
+    present = set(labels.tolist())
+    ordinal = [loss for loss in losses if proxy_for(loss).kind == "ordinal"]
+    if order is not None:
+        levels = [str(level) for level in order]
+        unknown = sorted(present - set(levels))
+        if unknown:
+            raise InputError(
+                f"target '{target}' has values not in --order: {', '.join(unknown[:5])} "
+                f"(the order lists {', '.join(levels)})."
+            )
+        missing = [level for level in levels if level not in present]
+        if missing:
+            notes.append(f"levels without rows left out: {', '.join(missing)}")
+        classes = [level for level in levels if level in present]
+    elif ordinal:
+        try:
+            classes = sorted(present, key=float)
+        except ValueError:
+            raise InputError(
+                f"{', '.join(ordinal)} need the order of the levels of '{target}': give "
+                f'--order "lowest,...,highest" (or --profile with an ordinal target).'
+            ) from None
+        notes.append(f"levels ordered by value: {' < '.join(classes)}")
+    else:
+        classes = sorted(present)
+    if ordinal and len(classes) < 3:
+        raise InputError(
+            f"{', '.join(ordinal)} need 3 or more ordered levels; '{target}' has "
+            f"{len(classes)}: use bce."
+        )
+    return classes
 
 
 def _multilabel_table(
@@ -330,6 +377,7 @@ def cross_validate(
     jobs: int = 1,
     other_targets: Sequence[str] = (),
     target_type: str | None = None,
+    order: Sequence[str] | None = None,
 ) -> ValidationResult:
     """Cross-validate each loss's proxy on `frame` and compare them (see module docstring).
 
@@ -337,12 +385,19 @@ def cross_validate(
     parameters not given use the catalog default. `rule_ranking`: the rules' loss order, to
     say whether the data agree with it; `unmeasured`: why a ranked loss was not measured.
     `jobs`: worker processes (0: automatic). `other_targets`: columns left out of the features.
+    `order`: the levels of an ordinal target, lowest first (the panel then adds ordinal scores).
     """
     require_libraries()
     started = time.perf_counter()
     losses = list(dict.fromkeys(losses))
     table = prepare_table(
-        frame, target, losses, n_folds, other_targets=other_targets, target_type=target_type
+        frame,
+        target,
+        losses,
+        n_folds,
+        other_targets=other_targets,
+        target_type=target_type,
+        order=order,
     )
     chosen = param_choices(losses, params or {})
     notes = list(table.notes)
@@ -351,11 +406,12 @@ def cross_validate(
         notes.append(f"deciding metric {metric}: {why} (choose with --metric)")
     else:
         metric = mx.parse_metric(metric, table.task)
-    panel = mx.panel_for(table.task, table.y, metric)
+    panel = mx.panel_for(table.task, table.y, metric, table.ordered)
     plan = plan_folds(table.y, table.task, n_folds, seed)
     if plan.reason:
         notes.append(f"{plan.k} folds × {plan.repeats} repeats: {plan.reason}")
-    settings = replace(settings or ProxySettings(), seed=seed)  # one seed for everything
+    # one seed for everything; early stopping scores the deciding metric, the same for each loss
+    settings = replace(settings or ProxySettings(), seed=seed, stop_metric=metric)
     settings, leaf_note = small_table_settings(settings, plan.folds)
     if leaf_note:
         notes.append(leaf_note)
@@ -498,23 +554,28 @@ def fold_job(
     """
     import numpy as np
 
-    data = train_dataset(np.asarray(x_train), settings)
+    data = train_dataset(np.asarray(x_train), settings, y_train, n_classes > 0)
     out: dict[str, dict[str, float]] = {}
     for loss in losses:
         if deadline is not None and time.time() >= deadline:
             break
+        rounds: list[int] = []
         if y_train.ndim == 2:  # multilabel: one binary proxy per label, same binned features
             columns = []
             for j in range(y_train.shape[1]):
                 if y_train[:, j].min() == y_train[:, j].max():  # label constant in this fold
                     columns.append(np.full(len(x_test), float(y_train[0, j])))
                     continue
-                proba = fit_predict(loss, values[loss], data, y_train[:, j], x_test, settings, 2)
-                columns.append(proba[:, 1])
+                fitted = fit_proxy(loss, values[loss], data, y_train[:, j], settings, 2)
+                columns.append(fitted.predict(x_test)[:, 1])
+                rounds.append(fitted.rounds)
             pred = np.column_stack(columns)
         else:
-            pred = fit_predict(loss, values[loss], data, y_train, x_test, settings, n_classes)
+            fitted = fit_proxy(loss, values[loss], data, y_train, settings, n_classes)
+            pred = fitted.predict(x_test)
+            rounds = [fitted.rounds]
         out[loss] = {m: mx.score(m, y_test, pred, n_classes) for m in panel}
+        out[loss][ROUNDS] = float(np.mean(rounds)) if rounds else 0.0
     return out
 
 
@@ -563,7 +624,10 @@ def scale_notes(table: Table, chosen: Mapping[str, Mapping[str, ParamUsed]]) -> 
 
     if table.task != "regression":
         return []
-    sigma = float(1.4826 * np.median(np.abs(table.y - np.median(table.y))))
+    from lossadvisor.params import HUBER_EFFICIENCY_K
+    from lossadvisor.profile.summarize import MAD_TO_SIGMA
+
+    sigma = float(MAD_TO_SIGMA * np.median(np.abs(table.y - np.median(table.y))))
     out: list[str] = []
     for loss, params in chosen.items():
         for name in ("delta", "beta"):
@@ -572,7 +636,8 @@ def scale_notes(table: Table, chosen: Mapping[str, Mapping[str, ParamUsed]]) -> 
                 out.append(
                     f"{loss}.{name} = {used.value:g} ({used.source}) is far below the target's "
                     f"robust scale 1.4826·MAD = {sigma:.3g}: the loss acts like MAE with small "
-                    f"steps; pass a rule-derived value (1.345 × that scale) or tune it"
+                    f"steps; pass a rule-derived value ({HUBER_EFFICIENCY_K} × that scale) or "
+                    f"tune it"
                 )
         if loss == "log_cosh" and sigma > 10:
             out.append(
@@ -638,6 +703,7 @@ def _summarise(
         model=proxy_for(loss).model,
         params=dict(params),
         folds_done=len(folds),
+        rounds=[round(float(f.get(ROUNDS, 0.0))) for f in folds],
         fold_scores=by_metric,
         mean={m: mean(v) for m, v in by_metric.items()},
         std={m: std(v) for m, v in by_metric.items()},

@@ -51,6 +51,9 @@ class Objective:
     boost_hess: Callable[[Array, Array], Array]
     link: str
     start: str = "median"
+    # called with (raw scores, targets) before each round's gradients: nuisance parameters
+    # refitted given the current scores (the ordinal cut points)
+    update: Callable[[Array, Array], None] | None = None
 
 
 def _np():  # type: ignore[no-untyped-def]
@@ -416,6 +419,172 @@ def focal_multiclass(gamma: float, n_classes: int) -> Objective:
     return Objective("focal_multiclass", loss, grad, hess, boost, "softmax")
 
 
+# --- ordinal, one latent score g and K − 1 ordered cut points θ -----------------------------
+
+
+class Cutpoints:
+    """The cut points θ_0 < … < θ_{K−2} of an ordinal proxy, refitted by maximum likelihood
+    given the current scores before every boosting round (block coordinate descent: the
+    nuisance parameters of mboost's `PropOdds` family are updated this way in each iteration,
+    Schmid, Hothorn et al. 2010/2011). `history[t]`: the θ that grew tree t + 1, so the
+    model kept at round r is (the first r trees, `history[r − 1]`).
+
+    They start at θ_k = logit P̂(y ≤ k), the training prior at g = 0 (as softmax CE starts
+    from the log prior). `kind`: "cumulative_link" (the multinomial likelihood of the
+    cumulative logit) or "coral" (CORAL's K − 1 binary likelihoods; their ML biases stay
+    ordered: Cao et al. 2020, Theorem 1)."""
+
+    def __init__(self, y: Array, n_levels: int, kind: str) -> None:
+        np = _np()
+        prior = np.bincount(y.astype(int), minlength=n_levels)[:n_levels] / max(len(y), 1)
+        cdf = np.clip(np.cumsum(prior)[:-1], 1e-6, 1 - 1e-6)
+        theta = np.log(cdf / (1.0 - cdf))
+        self.theta = np.maximum.accumulate(theta + 1e-6 * np.arange(len(theta)))
+        self.kind = kind
+        self.history: list[Array] = []
+
+    def refit(self, z: Array, y: Array) -> None:
+        """θ by ML given the scores z of the fitted rows (warm start from the current θ)."""
+        self.theta = (
+            _refit_coral(self.theta, z, y)
+            if self.kind == "coral"
+            else (_refit_cumulative(self.theta, z, y))
+        )
+        self.history.append(self.theta.copy())
+
+    def at(self, rounds: int) -> Array:
+        """The θ of the model kept at `rounds` boosting rounds."""
+        return self.history[rounds - 1] if 0 < rounds <= len(self.history) else self.theta
+
+
+def _refit_cumulative(theta: Array, z: Array, y: Array) -> Array:
+    """Cumulative-logit ML of θ with offset z: θ_0 = c, θ_k = θ_{k−1} + e^{d_k} (ordered)."""
+    np = _np()
+    from scipy.optimize import minimize
+
+    levels = y.astype(int)
+    k = len(theta)
+
+    def unpack(u: Array) -> Array:
+        return np.concatenate([[u[0]], u[0] + np.cumsum(np.exp(u[1:]))])
+
+    def nll(u: Array) -> tuple[float, Array]:
+        th = unpack(u)
+        full = np.concatenate([[-np.inf], th, [np.inf]])
+        fa, fb = _sigmoid(full[levels + 1] - z), _sigmoid(full[levels] - z)
+        p = np.maximum(fa - fb, 1e-300)
+        da, db = fa * (1 - fa) / p, fb * (1 - fb) / p  # ∂(−log p)/∂θ_y = −da, /∂θ_{y−1} = db
+        g_theta = np.zeros(k)
+        upper, lower = levels < k, levels > 0
+        np.add.at(g_theta, levels[upper], -da[upper])
+        np.add.at(g_theta, levels[lower] - 1, db[lower])
+        # chain rule: θ_j = u_0 + Σ_{i ≤ j} e^{u_i}
+        suffix = np.cumsum(g_theta[::-1])[::-1]
+        grad = np.concatenate([[suffix[0]], suffix[1:] * np.exp(u[1:])])
+        return float(-np.log(p).sum()), grad
+
+    start = np.concatenate([[theta[0]], np.log(np.maximum(np.diff(theta), 1e-6))])
+    found = minimize(nll, start, jac=True, method="L-BFGS-B", options={"maxiter": 50})
+    return unpack(found.x)
+
+
+def _refit_coral(theta: Array, z: Array, y: Array) -> Array:
+    """CORAL: each θ_k by its own logistic ML with offset −z on the task [y ≤ k] (Newton)."""
+    np = _np()
+    levels = y.astype(int)
+    out = theta.copy()
+    for k in range(len(theta)):
+        target = (levels <= k).astype(float)
+        for _ in range(8):
+            p = _sigmoid(out[k] - z)
+            grad, hess = float((p - target).sum()), float((p * (1 - p)).sum())
+            if hess <= 0:
+                break
+            out[k] -= float(np.clip(grad / hess, -4.0, 4.0))
+    return out
+
+
+def _bounds(theta: Array, z: Array, y: Array) -> tuple[Array, Array]:
+    """(θ_y − g, θ_{y−1} − g), ±∞ beyond the end levels."""
+    np = _np()
+    full = np.concatenate([[-np.inf], theta, [np.inf]])
+    levels = y.astype(int)
+    return full[levels + 1] - z, full[levels] - z
+
+
+def _sigmoid(a: Array) -> Array:
+    np = _np()
+    with np.errstate(over="ignore"):
+        return np.exp(-np.logaddexp(0.0, -a))
+
+
+def cumulative_link(cuts: Cutpoints) -> Objective:
+    """Cumulative logit NLL −log(σ(θ_y − g) − σ(θ_{y−1} − g)) (McCullagh 1980), as in
+    torch_losses.CumulativeLinkLoss; gradient 1 − σ(a) − σ(b), exact curvature
+    σ'(a) + σ'(b) > 0 (a = θ_y − g, b = θ_{y−1} − g): the log-likelihood is concave in g."""
+    np = _np()
+
+    def loss(z: Array, y: Array) -> Array:
+        a, b = _bounds(cuts.theta, z, y)
+        return -np.log(np.maximum(_sigmoid(a) - _sigmoid(b), 1e-300))
+
+    def grad(z: Array, y: Array) -> Array:
+        a, b = _bounds(cuts.theta, z, y)
+        return 1.0 - _sigmoid(a) - _sigmoid(b)
+
+    def hess(z: Array, y: Array) -> Array:
+        a, b = _bounds(cuts.theta, z, y)
+        sa, sb = _sigmoid(a), _sigmoid(b)
+        return sa * (1.0 - sa) + sb * (1.0 - sb)
+
+    def boost(z: Array, y: Array) -> Array:
+        return np.maximum(hess(z, y), HESSIAN_FLOOR)
+
+    return Objective(
+        "cumulative_link", loss, grad, hess, boost, "ordinal", start="zero", update=cuts.refit
+    )
+
+
+def coral(cuts: Cutpoints) -> Objective:
+    """CORAL (Cao et al. 2020): Σ_k BCE(σ(g + b_k), [y > k]) with biases b_k = −θ_k, as in
+    torch_losses.CoralLoss on rank-consistent logits z_k = g + b_k; gradient
+    Σ_k (σ(g − θ_k) − [y > k]), curvature Σ_k σ'(g − θ_k)."""
+    np = _np()
+
+    def _terms(z: Array, y: Array) -> tuple[Array, Array]:
+        logits = z[:, None] - cuts.theta[None, :]
+        above = (y.astype(int)[:, None] > np.arange(len(cuts.theta))[None, :]).astype(float)
+        return logits, above
+
+    def loss(z: Array, y: Array) -> Array:
+        logits, above = _terms(z, y)
+        bce = above * np.logaddexp(0.0, -logits) + (1 - above) * np.logaddexp(0.0, logits)
+        return bce.sum(axis=1)
+
+    def grad(z: Array, y: Array) -> Array:
+        logits, above = _terms(z, y)
+        return (_sigmoid(logits) - above).sum(axis=1)
+
+    def hess(z: Array, y: Array) -> Array:
+        logits, _ = _terms(z, y)
+        p = _sigmoid(logits)
+        return (p * (1.0 - p)).sum(axis=1)
+
+    def boost(z: Array, y: Array) -> Array:
+        return np.maximum(hess(z, y), HESSIAN_FLOOR)
+
+    return Objective("coral", loss, grad, hess, boost, "ordinal", start="zero", update=cuts.refit)
+
+
+def level_probabilities(theta: Array, z: Array) -> Array:
+    """(n, K) level probabilities σ(θ_k − g) − σ(θ_{k−1} − g) of the latent scores z (CORAL's
+    P(y > k) = σ(g − θ_k) gives the same form)."""
+    np = _np()
+    cdf = _sigmoid(theta[None, :] - z[:, None])
+    ones, zeros = np.ones((len(z), 1)), np.zeros((len(z), 1))
+    return np.hstack([cdf, ones]) - np.hstack([zeros, cdf])
+
+
 def lightgbm_objective(
     objective: Objective, weight: Array | None = None
 ) -> Callable[[Array, Array], tuple[Array, Array]]:
@@ -428,6 +597,8 @@ def lightgbm_objective(
     """
 
     def fobj(y_true: Array, raw_pred: Array) -> tuple[Array, Array]:
+        if objective.update is not None:
+            objective.update(raw_pred, y_true)
         g, h = objective.grad(raw_pred, y_true), objective.boost_hess(raw_pred, y_true)
         if weight is None:
             return g, h

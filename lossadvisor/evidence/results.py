@@ -36,6 +36,9 @@ class LossEvidence(Frozen):
     model: str = Field(description="the proxy that trained with this loss")
     params: dict[str, ParamUsed] = Field(default_factory=dict)
     folds_done: int
+    rounds: list[int] = Field(
+        default_factory=list, description="boosting rounds kept per fold (early stopping)"
+    )
     fold_scores: dict[str, list[float]] = Field(description="metric -> one value per fold")
     mean: dict[str, float]
     std: dict[str, float]

@@ -31,13 +31,15 @@ from lossadvisor.evidence.proxies import (
     train_dataset,
 )
 from lossadvisor.evidence.results import ParamUsed, TrialResult, TuneResult
+from lossadvisor.params import HUBER_EFFICIENCY_K
+from lossadvisor.profile.summarize import MAD_TO_SIGMA
 
 if TYPE_CHECKING:
     import pandas as pd
     from numpy.typing import NDArray
 
 SEARCHES = ("grid", "bayes")
-LEARNING_RATES = (0.03, 0.1, 0.3)
+LEARNING_RATES = (0.025, 0.05, 0.1)  # the proxy default 0.05 and a factor 2 either side
 DEFAULT_TRIALS = 30
 
 
@@ -48,7 +50,7 @@ class _BudgetSpent(Exception):
 def _robust_scale(y: NDArray[Any]) -> float:
     import numpy as np
 
-    return float(1.4826 * np.median(np.abs(y - np.median(y))))
+    return float(MAD_TO_SIGMA * np.median(np.abs(y - np.median(y))))
 
 
 def grid_values(loss: str, name: str, base: float | None, table: Table) -> list[float | None]:
@@ -57,7 +59,7 @@ def grid_values(loss: str, name: str, base: float | None, table: Table) -> list[
 
     if name in ("delta", "beta") and loss != "class_balanced_ce":
         centre = float(base or 1.0)
-        scale = 1.345 * _robust_scale(table.y)  # Huber's 95 %-efficiency δ for this target
+        scale = HUBER_EFFICIENCY_K * _robust_scale(table.y)  # Huber's 95 %-efficiency δ
         values = {centre * 0.25, centre, centre * 4}
         if scale > 0:
             values.add(float(f"{scale:.4g}"))
@@ -89,7 +91,7 @@ def _suggest(trial: Any, loss: str, name: str, base: float | None, table: Table)
 
     if name in ("delta", "beta") and loss != "class_balanced_ce":
         centre = float(base or 1.0)
-        scale = 1.345 * _robust_scale(table.y) or centre
+        scale = HUBER_EFFICIENCY_K * _robust_scale(table.y) or centre
         low, high = min(centre, scale) / 10, max(centre, scale) * 10
         return float(trial.suggest_float(name, low, high, log=True))
     if name == "tau":
@@ -148,10 +150,14 @@ def tune_loss(
         metric = mx.parse_metric(metric, table.task)
     plan = plan_folds(table.y, table.task, n_folds, seed)
     folds = plan.folds
-    base = ProxySettings(seed=seed, threads=threads)
+    base = ProxySettings(seed=seed, threads=threads, stop_metric=metric)
     base, _ = small_table_settings(base, folds)
     encoded = [encode_fold(table, train, test, seed) for train, test in folds]
-    binned = [train_dataset(x_train, base) for x_train, _ in encoded]  # once, for every trial
+    classes = table.n_classes > 0
+    binned = [  # once, for every trial (the held-out rows of early stopping too)
+        train_dataset(x_train, base, table.y[train], classes)
+        for (x_train, _), (train, _) in zip(encoded, folds, strict=True)
+    ]
     base_lr = base.learning_rate
     evaluate = _Evaluator(table, folds, encoded, binned, loss, metric, base, time_budget, started)
     default_values = {name: used.value for name, used in defaults.items()}

@@ -5,7 +5,7 @@
 
 Formats (export/registry.py, one ExportFormat record each): native (the whole recommendation,
 round-trips through `load_native`), hydra, lightning, keras, lightgbm, xgboost, sklearn (plain
-class/params), sklearn_hydra, monai. Framework names come from rules/frameworks.yaml.
+class/params), sklearn_hydra, monai, ludwig. Framework names come from rules/frameworks.yaml.
 Nothing here imports torch, keras or the GBDT libraries.
 """
 

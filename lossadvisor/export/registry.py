@@ -7,6 +7,7 @@ from lossadvisor.export.gbdt import LIGHTGBM, XGBOOST
 from lossadvisor.export.hydra import FORMAT as HYDRA
 from lossadvisor.export.keras import FORMAT as KERAS
 from lossadvisor.export.lightning import FORMAT as LIGHTNING
+from lossadvisor.export.ludwig import FORMAT as LUDWIG
 from lossadvisor.export.monai import FORMAT as MONAI
 from lossadvisor.export.native import FORMAT as NATIVE
 from lossadvisor.export.sklearn import SKLEARN, SKLEARN_HYDRA
@@ -23,6 +24,7 @@ REGISTRY: dict[str, ExportFormat] = {
         SKLEARN,
         SKLEARN_HYDRA,
         MONAI,
+        LUDWIG,
     )
 }
 FORMATS = tuple(REGISTRY)

@@ -48,11 +48,15 @@ def build(
         args["loss_params"] = loss_params
     args.update(
         learning_rate=settings.learning_rate,
-        n_estimators=settings.n_iter,
+        n_estimators=settings.n_iter,  # the cap: fit() chooses the rounds as validate does
         num_leaves=settings.max_leaves,
         min_child_samples=settings.min_leaf,
+        min_child_weight=settings.min_hessian,
         random_state=settings.seed,
         n_jobs=settings.threads,
+        early_stopping=settings.early_stopping,
+        validation_fraction=settings.validation_fraction,
+        n_iter_no_change=settings.patience,
     )
     regression = proxy.kind == "regression"
     if not regression and rec.positive_class is not None and len(rec.classes) == 2:
@@ -62,6 +66,10 @@ def build(
         f"{MODULE}.{name} is validate's proxy ({proxy.model}; {settings.describe()}) behind "
         "scikit-learn's fit/predict: fitted on a validate fold it gives that fold's score; "
         "needs lossadvisor[validate] where it trains",
+        f"n_estimators = {settings.n_iter} is the most rounds: fit() keeps the round with the "
+        "best score on held-out rows of its training data, exactly as validate chose the "
+        "rounds on each fold (the rounds kept: n_estimators_ after fit; validate reports them "
+        "per fold); pass scoring= the metric you validated with if it was not the default",
         "TablePreprocessor is validate's per-fold preprocessing (median impute + missing "
         "indicators, one-hot up to 16 levels, else cross-fitted target encoding)",
     ]

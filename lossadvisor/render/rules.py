@@ -13,52 +13,13 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from lossadvisor.rules.condition import build, show_value
 from lossadvisor.rules.schema import LossSpec, MethodAdvice, Rule, RuleBase
-
-_OPS = {"gt": ">", "ge": "≥", "lt": "<", "le": "≤"}
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return str(value).lower()
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k}: {_value(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
-    return str(value)
 
 
 def describe_condition(condition: Mapping[str, Any]) -> str:
     """A `when` mapping in words: 'task = regression and outlier_ratio > 0.01'."""
-    if not condition:
-        return "always"
-    return " and ".join(_describe_entry(key, test) for key, test in condition.items())
-
-
-def _describe_entry(key: str, test: Any) -> str:
-    if key in ("all", "any"):
-        joiner = " and " if key == "all" else " or "
-        return "(" + joiner.join(describe_condition(c) for c in test) + ")"
-    if key == "not":
-        return f"not ({describe_condition(test)})"
-    if isinstance(test, list):
-        return f"{key} in {{{', '.join(_value(v) for v in test)}}}"
-    if not isinstance(test, Mapping):
-        return f"{key} = {_value(test)}"
-    parts = []
-    for op, arg in test.items():
-        if op in _OPS:
-            parts.append(f"{key} {_OPS[op]} {_value(arg)}")
-        elif op == "in":
-            parts.append(f"{key} in {{{', '.join(_value(v) for v in arg)}}}")
-        elif op == "not":
-            items = arg if isinstance(arg, list) else [arg]
-            parts.append(f"{key} not in {{{', '.join(_value(v) for v in items)}}}")
-        elif op == "present":
-            parts.append(f"{key} is {'known' if arg else 'unknown'}")
-    return " and ".join(parts)
+    return build(condition).describe()
 
 
 def _signed(delta: float) -> str:
@@ -119,7 +80,7 @@ def rule_page(rule: Rule, base: RuleBase) -> RenderableType:
         _heading("What it does"),
         Text(effect_summary(rule)),
         _heading("When"),
-        Text(describe_condition(rule.when)),
+        Text(rule.condition.describe()),
     ]
     effects = Table(show_header=True, box=None, pad_edge=False)
     effects.add_column("effect")
@@ -131,14 +92,14 @@ def rule_page(rule: Rule, base: RuleBase) -> RenderableType:
         effects.add_row("exclude", _loss_label(loss, base), reason)
     for loss, params in rule.params.items():
         for param, value in params.items():
-            effects.add_row("param", f"{loss}.{param}", _value(value))
+            effects.add_row("param", f"{loss}.{param}", show_value(value))
     for kind, advice in (("optimizer", rule.optimizer), ("balancing", rule.balancing)):
         if advice is None:
             continue
         for method, delta in advice.score.items():
             effects.add_row(kind, method, _signed(delta))
         for method, settings in advice.settings.items():
-            effects.add_row(f"{kind} settings", method, _value(settings))
+            effects.add_row(f"{kind} settings", method, show_value(settings))
     parts += [_heading("Effects"), effects]
     if rule.caution:
         parts += [_heading("Caution"), Text(rule.caution)]
@@ -238,7 +199,7 @@ def _rule_rows(title: str, rules: Sequence[Rule], loss_id: str) -> RenderableTyp
             if loss_id in rule.exclude
             else _signed(rule.score[loss_id])
         )
-        table.add_row(rule.id, effect, describe_condition(rule.when))
+        table.add_row(rule.id, effect, rule.condition.describe())
     if not rules:
         table.add_row("(none)", "", "")
     return table
@@ -262,7 +223,7 @@ def loss_page(
     properties.add_column("property", style="bold")
     properties.add_column("value")
     for name, value in props.model_dump().items():
-        properties.add_row(name.replace("_", " "), _value(value))
+        properties.add_row(name.replace("_", " "), show_value(value))
     if loss.target_types:
         properties.add_row("target types", ", ".join(loss.target_types))
     parts += [_heading("Properties"), properties, _heading("Hyperparameters")]
@@ -273,7 +234,7 @@ def loss_page(
         params.add_column("range")
         params.add_column("meaning")
         for name, spec in loss.params.items():
-            params.add_row(name, _value(spec.default), spec.range_text(), spec.meaning)
+            params.add_row(name, show_value(spec.default), spec.range_text(), spec.meaning)
         parts.append(params)
     else:
         parts.append(Text("none"))
@@ -305,15 +266,14 @@ def loss_data(
     favour, against = rules_about(loss.id, base)
     data = loss.model_dump(mode="json")
     data["favoured_by"] = [
-        {"rule": r.id, "delta": r.score[loss.id], "when": describe_condition(r.when)}
-        for r in favour
+        {"rule": r.id, "delta": r.score[loss.id], "when": r.condition.describe()} for r in favour
     ]
     data["disfavoured_by"] = [
         {
             "rule": r.id,
             "delta": r.score.get(loss.id, 0.0),
             "excluded": r.exclude.get(loss.id),
-            "when": describe_condition(r.when),
+            "when": r.condition.describe(),
         }
         for r in against
     ]

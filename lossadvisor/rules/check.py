@@ -6,14 +6,16 @@ this module lazily so that a cached start-up does not pay for YAML parsing and v
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from lossadvisor.rules.load import (
+from lossadvisor.rules.files import (
     ARTICLE_FILE,
+    FRAMEWORKS_FILE,
     LOSSES_FILE,
     METHODS_FILE,
     VOCABULARY_FILE,
@@ -193,6 +195,7 @@ def _catalog_for(
         settings=result.settings,
         has_losses=bool(result.losses),
         has_methods=bool(result.optimizers or result.balancing),
+        solve=rows_check,
     )
     vocabularies = [p for p in parsed if p.kind == "vocabulary"]
     if not vocabularies and needs_catalog and (base / VOCABULARY_FILE).is_file():
@@ -264,6 +267,12 @@ def check_paths(paths: Sequence[Path], base: Path, rows_check: bool = True) -> _
                 result.rules.append(rule)
             if builtin and first is None:
                 builtin_ids[rule.id] = rule
+    frameworks = base / FRAMEWORKS_FILE
+    if not any(p.kind == "frameworks" for p in parsed) and frameworks.is_file():
+        # The exports read it: a changed framework target must change the digest their
+        # provenance header records, though a run does not parse it.
+        with contextlib.suppress(OSError):
+            digest.update(frameworks.read_bytes())
     result.digest = digest.hexdigest()
     return result
 

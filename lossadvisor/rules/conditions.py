@@ -14,93 +14,24 @@ from typing import Any
 
 from lossadvisor.errors import did_you_mean
 from lossadvisor.facts import FACTS, FactSpec, FactValue
+from lossadvisor.rules.condition import Loc, build, equal
 
 COMBINATORS = ("all", "any", "not")
-COMPARISONS = ("gt", "ge", "lt", "le", "in", "not", "present")
+COMPARISONS = ("gt", "ge", "lt", "le", "in", "not", "not_in", "present")
 ORDERINGS = ("gt", "ge", "lt", "le")
 
-Loc = tuple[Any, ...]
-"""Path from the condition's root to the offending node (keys and list indexes)."""
 
-
-# --- matching ------------------------------------------------------------------------------------
+# --- matching (the typed model in condition.py does it; these take a raw mapping) -----------
 
 
 def holds(condition: Mapping[str, Any], facts: Mapping[str, FactValue]) -> bool:
     """Whether every entry of a `when` mapping holds for these facts."""
-    return all(_entry_holds(key, test, facts) for key, test in condition.items())
-
-
-def _entry_holds(key: str, test: Any, facts: Mapping[str, FactValue]) -> bool:
-    if key == "all":
-        return all(holds(c, facts) for c in test)
-    if key == "any":
-        return any(holds(c, facts) for c in test)
-    if key == "not":
-        return not holds(test, facts)
-    value = facts.get(key)
-    if value is None:
-        return isinstance(test, Mapping) and test.get("present") is False and len(test) == 1
-    if isinstance(test, Mapping):
-        return all(_compare(op, arg, value) for op, arg in test.items())
-    if isinstance(test, list):
-        return any(_equal(value, v) for v in test)
-    return _equal(value, test)
-
-
-def _equal(value: FactValue, literal: Any) -> bool:
-    # True == 1 in Python; a boolean fact must only equal a boolean literal and vice versa.
-    if isinstance(value, bool) != isinstance(literal, bool):
-        return False
-    return bool(value == literal)
-
-
-def _compare(op: str, arg: Any, value: FactValue) -> bool:
-    if op == "present":
-        return bool(arg)  # the fact is present here
-    if op == "in":
-        return any(_equal(value, v) for v in arg)
-    if op == "not":
-        items = arg if isinstance(arg, list) else [arg]
-        return not any(_equal(value, v) for v in items)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False  # an ordering on a non-number never holds
-    if op == "gt":
-        return value > arg
-    if op == "ge":
-        return value >= arg
-    if op == "lt":
-        return value < arg
-    if op == "le":
-        return value <= arg
-    return False
+    return build(condition).holds(facts)
 
 
 def facts_read(condition: Mapping[str, Any]) -> Iterator[str]:
     """Every fact name a condition reads, combinators included, in order of appearance."""
-    for key, test in condition.items():
-        if key in ("all", "any"):
-            for sub in test:
-                yield from facts_read(sub)
-        elif key == "not":
-            yield from facts_read(test)
-        else:
-            yield key
-
-
-def fact_locations(condition: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
-    """(path, fact name) of every fact test in a `when` mapping, combinators walked."""
-    if not isinstance(condition, Mapping):
-        return
-    for key, test in condition.items():
-        here = (*loc, key)
-        if key in ("all", "any") and isinstance(test, list):
-            for i, sub in enumerate(test):
-                yield from fact_locations(sub, (*here, i))
-        elif key == "not":
-            yield from fact_locations(test, here)
-        elif key not in COMBINATORS:
-            yield here, str(key)
+    return build(condition).facts()
 
 
 # --- load-time checking --------------------------------------------------------------------------
@@ -195,10 +126,15 @@ def _unsatisfiable(spec: FactSpec, test: Mapping[str, Any]) -> list[str]:
     finite = math.isfinite(lo) and math.isfinite(hi)
     if spec.kind == "integer" and finite and _integers_between(lo, lo_open, hi, hi_open) == 0:
         return [f"no integer value of '{spec.name}' lies in that range: never true"]
-    if "in" in test and "not" in test:
-        excluded = test["not"] if isinstance(test["not"], list) else [test["not"]]
-        if all(any(_equal(v, x) for x in excluded) for v in test["in"]):
-            return [f"every value 'in' allows for '{spec.name}', 'not' excludes: never true"]
+    excluded = [
+        x
+        for op in ("not", "not_in")
+        for x in (test[op] if isinstance(test.get(op), list) else [test.get(op)])
+        if op in test
+    ]
+    in_all_excluded = all(any(equal(v, x) for x in excluded) for v in test.get("in", ()))
+    if "in" in test and excluded and in_all_excluded:
+        return [f"every value 'in' allows for '{spec.name}', 'not' excludes: never true"]
     return []
 
 

@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lossadvisor.facts import FactValue
 from lossadvisor.models import Caution, Contribution
-from lossadvisor.rules.conditions import facts_read, holds
 from lossadvisor.rules.schema import MethodAdvice, Rule, RuleBase
 from lossadvisor.rules.stages import Stage
 
@@ -55,12 +54,12 @@ class Evaluation(BaseModel):
 
 def fires(rule: Rule, facts: Mapping[str, FactValue]) -> bool:
     """Whether the rule's `when` holds for these facts (missing facts make conditions false)."""
-    return holds(rule.when, facts)
+    return rule.condition.holds(facts)
 
 
 def read_facts(rule: Rule, facts: Mapping[str, FactValue]) -> dict[str, FactValue]:
     """The facts the rule's condition reads, with their values (None when missing)."""
-    return {name: facts.get(name) for name in facts_read(rule.when)}
+    return {name: facts.get(name) for name in rule.condition.facts()}
 
 
 def format_because(text: str, facts: Mapping[str, FactValue]) -> str:

@@ -8,7 +8,6 @@ imported only when the cache cannot answer.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,16 +15,18 @@ from typing import TYPE_CHECKING, Any
 from lossadvisor.errors import InputError
 from lossadvisor.resources import rules_dir
 from lossadvisor.rules.cache import cache_key, read_cached, write_cached
+from lossadvisor.rules.files import (
+    FRAMEWORKS_FILE,
+    LOSSES_FILE,
+    METHODS_FILE,
+    VOCABULARY_FILE,
+    display_name,
+)
 from lossadvisor.rules.schema import EXTRA_TABLES, TABLES, RuleBase
 
 if TYPE_CHECKING:
     from lossadvisor.rules.validate import Problem
 
-LOSSES_FILE = "losses.yaml"
-METHODS_FILE = "methods.yaml"
-FRAMEWORKS_FILE = "frameworks.yaml"
-ARTICLE_FILE = "article.yaml"
-VOCABULARY_FILE = "tasks.yaml"
 
 
 def builtin_files(base: Path | None = None) -> list[Path]:
@@ -42,15 +43,6 @@ def builtin_files(base: Path | None = None) -> list[Path]:
         *(base / f"{t}.yaml" for t in TABLES),
         *extra,
     ]
-
-
-def display_name(path: Path) -> str:
-    """The path as shown in messages: relative to the working directory when inside it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
 
 
 def check_files(paths: Sequence[str | Path]) -> list[str]:
@@ -81,7 +73,8 @@ def load_rulebase(
     # `covers` against article.yaml is left to `rules check` and the tests: it is a
     # property of the files, not of a run, and parsing the article costs a sixth of the load.
     paths = [*builtin_files(base), *(Path(p) for p in extra_files)]
-    key = _key(paths)
+    frameworks = base / FRAMEWORKS_FILE  # in the digest, so in the key (not parsed here)
+    key = _key([*paths, frameworks] if frameworks.is_file() else paths)
     if key is not None and (cached := read_cached(key)) is not None:
         return cached
     from lossadvisor.rules.check import check_paths, in_file_order

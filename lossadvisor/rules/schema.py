@@ -11,9 +11,10 @@ import math
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, Strict, StrictBool, StrictInt
 
 from lossadvisor.facts import LossFamily, ModelOutput, TargetType, Task
+from lossadvisor.rules.condition import All, build
 from lossadvisor.rules.stages import Stage
 from lossadvisor.vocabulary import Reference, Vocabulary
 
@@ -256,6 +257,13 @@ class MethodAdvice(_Strict):
     )
 
 
+class RuleExamples(_Strict):
+    """Facts under which a rule fires, and facts under which it stays silent (`rules test`)."""
+
+    fires: list[dict[str, Any]] = Field(default_factory=list)
+    silent: list[dict[str, Any]] = Field(default_factory=list)
+
+
 class RuleEntry(_Strict):
     """One rule exactly as written in a table file."""
 
@@ -276,6 +284,9 @@ class RuleEntry(_Strict):
         default_factory=list,
         description="source files the rule was read from (repository, path, lines, commit)",
     )
+    examples: RuleExamples | None = Field(
+        default=None, description="facts it fires on / stays silent on, run by `rules test`"
+    )
 
 
 class Rule(RuleEntry):
@@ -285,6 +296,25 @@ class Rule(RuleEntry):
     stage: Stage = "loss"
     file: str
     line: int
+    _condition: All | None = PrivateAttr(default=None)
+
+    @property
+    def condition(self) -> All:
+        """`when` as the typed condition model, parsed once (at load, or on first use after
+        the rule came back from the cache, which stores `when` as written)."""
+        if self._condition is None:
+            self._condition = build(self.when)
+        return self._condition
+
+    def __eq__(self, other: object) -> bool:
+        # The parsed tree is a cache of `when`: a rule from the cache equals the one checked.
+        return type(other) is type(self) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # dict fields: never hashable anyway
+
+    def use_condition(self, condition: All | None) -> None:
+        """Keep the tree the loader already built while checking `when`."""
+        self._condition = condition
 
 
 class TableHeader(_Strict):

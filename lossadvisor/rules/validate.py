@@ -25,7 +25,8 @@ from lossadvisor.facts import (
     FactSpec,
 )
 from lossadvisor.params import DERIVATION_NAMES
-from lossadvisor.rules.conditions import check_condition, fact_locations
+from lossadvisor.rules.condition import build
+from lossadvisor.rules.conditions import check_condition
 from lossadvisor.rules.schema import (
     EXTRA_TABLES,
     TABLES,
@@ -40,6 +41,7 @@ from lossadvisor.rules.schema import (
     TableHeader,
     TableInfo,
 )
+from lossadvisor.rules.solver import unsatisfiable
 from lossadvisor.rules.stages import BUILTIN_STAGES, STAGES, Stage, sees, why_unseen
 from lossadvisor.rules.stages import EFFECTS as STAGE_EFFECTS
 from lossadvisor.rules.yaml_lines import LineDict, LineList, line_of
@@ -86,6 +88,9 @@ class Catalog:
     has_methods: bool = True
     article_rows: frozenset[str] | None = None  # None: no article.yaml, covers go unchecked
     vocabulary: Vocabulary | None = None  # None: no tasks.yaml, family names go unchecked
+    # Whether to prove every `when` satisfiable: `rules check` does, a run's load does not
+    # (like `covers`, a property of the files that costs a third of a cold load).
+    solve: bool = True
 
     def choices(self) -> dict[str, tuple[str, ...]]:
         """Admissible values of the facts whose choices come from the rule files."""
@@ -343,8 +348,46 @@ def _top_keys(tree: LineDict, file: str, allowed: Sequence[str]) -> list[Problem
 
 
 def check_frameworks(tree: LineDict, file: str, catalog: Catalog) -> list[Problem]:
-    """Light check of `rules/frameworks.yaml`: the loss and optimizer ids it names exist."""
-    problems: list[Problem] = []
+    """`rules/frameworks.yaml` against the typed model the exporters load it with (every key,
+    the named conversions, the exposure forms), and the loss and optimizer ids it names."""
+    # The model lives with the conversions it names (export/mapping.py imports nothing of
+    # rules/); imported here only, when a frameworks file is checked.
+    from lossadvisor.export.mapping import CONVERSIONS, Frameworks
+
+    try:
+        frameworks = Frameworks.model_validate(tree)
+    except ValidationError as err:
+        problems = pydantic_problems(err, Frameworks, tree, file, None)
+    else:
+        problems = []
+        for kind, table in (("losses", frameworks.losses), ("optimizers", frameworks.optimizers)):
+            for item, per_framework in table.items():
+                for fw, entry in per_framework.items():
+                    where = (kind, item, fw)
+                    if (
+                        entry.exposure is not None
+                        and entry.exposure not in frameworks.exposure_forms
+                    ):
+                        problems.append(
+                            Problem(
+                                file,
+                                _line(tree, *where, "exposure"),
+                                str(item),
+                                f"exposure form '{entry.exposure}' is not described under "
+                                "exposure_forms",
+                            )
+                        )
+                    for param, spec in entry.args.items():
+                        if spec.convert is not None and spec.convert not in CONVERSIONS:
+                            hint = did_you_mean(spec.convert, CONVERSIONS)
+                            problems.append(
+                                Problem(
+                                    file,
+                                    _line(tree, *where, "args", param),
+                                    str(item),
+                                    f"unknown conversion '{spec.convert}'.{hint}",
+                                )
+                            )
     for section, known, ok in (
         ("losses", catalog.losses, catalog.has_losses),
         ("optimizers", catalog.optimizers, catalog.has_methods),
@@ -550,22 +593,40 @@ def check_rule(
         elif catalog.article_rows is not None and cover not in catalog.article_rows:
             add(f"covers '{cover}', which is not a row of rules/article.yaml.", "covers", i)
     choices = catalog.choices()
-    for loc, message in check_condition(entry.when, choices):
-        if not catalog.has_losses and loc and loc[-1] == "loss":
-            continue
-        if "optimizer" not in choices and loc and loc[-1] == "optimizer":
-            continue  # no optimizer catalog: its ids go unchecked
-        if catalog.vocabulary is None and loc and loc[-1] in VOCABULARY_FACTS:
-            continue
+    unchecked = {
+        "loss": not catalog.has_losses,
+        "optimizer": "optimizer" not in choices,  # no optimizer catalog: its ids go unchecked
+        **dict.fromkeys(VOCABULARY_FACTS, catalog.vocabulary is None),
+    }
+    before_when = len(problems)
+    when_problems = [
+        (loc, message)
+        for loc, message in check_condition(entry.when, choices)
+        if not (loc and unchecked.get(str(loc[-1]), False))
+    ]
+    for loc, message in when_problems:
         add(message, "when", *loc)
-    for loc, fact in fact_locations(entry.when):
-        if fact in FACTS and not sees(stage, fact):
+    condition = build(entry.when) if not when_problems else None
+    for test in condition.tests() if condition is not None else ():
+        fact, loc = test.fact, test.loc
+        if not sees(stage, fact):
             add(
                 f"the {stage} stage (table '{table}') never sees '{fact}', so this rule "
                 f"would never fire: {why_unseen(stage, fact)}",
                 "when",
                 *loc,
             )
+    if (
+        catalog.solve
+        and condition is not None
+        and len(problems) == before_when
+        and unsatisfiable(condition, choices)
+    ):
+        add(
+            "unsatisfiable condition: no facts meet this 'when' (its tests contradict each "
+            "other), so the rule would never fire",
+            "when",
+        )
     for effect in EFFECTS:
         if getattr(entry, effect) and effect not in STAGE_EFFECTS[stage]:
             add(
@@ -630,6 +691,7 @@ def check_rule(
     if problems:
         return None, problems
     rule = Rule.model_construct(**dict(entry), table=table, stage=stage, file=file, line=line)
+    rule.use_condition(condition)
     return rule, []
 
 

@@ -89,10 +89,11 @@ def test_exported_estimator_reproduces_validates_fold_scores(
     else:
         splitter = StratifiedKFold(5, shuffle=True, random_state=0)
         codes = np.unique(y.astype(str), return_inverse=True)[1]  # validate stratifies on codes
-    mine = []
+    mine, rounds = [], []
     for train, test in splitter.split(x, codes):
         pipe = build_plain(data["estimator"])
         pipe.fit(x.iloc[train], y[train])
+        rounds.append(pipe[-1].n_estimators_)
         if kind == "regression":
             pred = pipe.predict(x.iloc[test])
             classes = None
@@ -102,6 +103,10 @@ def test_exported_estimator_reproduces_validates_fold_scores(
         mine.append(score(metric, y[test], pred, classes))
     theirs = evidence.fold_scores[metric]
     assert mine == pytest.approx(theirs, rel=TOLERANCE)
+    # the rounds: chosen by the same early stopping, fold by fold, and below the exported cap
+    assert rounds == evidence.rounds
+    assert max(rounds) < model["params"]["n_estimators"] and model["params"]["early_stopping"]
+    assert any("n_estimators_" in note for note in data["lossadvisor"]["notes"])
     assert np.std(theirs) > 100 * TOLERANCE * np.mean(theirs)  # the tolerance is inside fold noise
 
 
