@@ -224,6 +224,11 @@ class Recommendation(Frozen):
         default=None,
         description="the exposure column the target was measured over (an offset in the exports)",
     )
+    target: str | None = Field(
+        default=None,
+        description="the target column the recommendation was made for (None: no data, or "
+        "several heads); exports that name the label column use it",
+    )
     # The profiled target and a sample of its values, kept by the Python API for the plots.
     _target: TargetProfile | None = PrivateAttr(default=None)
     _values: Any = PrivateAttr(default=None)

@@ -674,6 +674,7 @@ def recommend(
         cautions=collect_cautions(base, evaluations),
         **class_fields(class_counts, profile.class_order if profile is not None else None),
         exposure=_exposure_column(profile, heads),
+        target=profile.name if profile is not None and not heads else None,
     )
 
 

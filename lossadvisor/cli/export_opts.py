@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from lossadvisor.rules.schema import RuleBase
 
 FORMATS_HELP = (
-    "native, hydra, lightning, lightgbm, xgboost, sklearn, sklearn_hydra, keras or monai."
+    "native, hydra, lightning, lightgbm, xgboost, sklearn, sklearn_hydra, keras, monai or ludwig."
 )
 
 ClassOrderOption = Annotated[

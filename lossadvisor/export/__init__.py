@@ -4,8 +4,8 @@
     write_yaml(data, "conf/loss.yaml", force=False)
 
 Formats: native (the whole recommendation, round-trips through `load_native`), hydra,
-lightning, lightgbm, xgboost, sklearn (plain class/params), sklearn_hydra, keras. Framework
-names come from rules/frameworks.yaml.
+lightning, lightgbm, xgboost, sklearn (plain class/params), sklearn_hydra, keras, monai, ludwig.
+Framework names come from rules/frameworks.yaml.
 Nothing here imports torch, keras or the GBDT libraries.
 """
 
@@ -21,6 +21,7 @@ from lossadvisor.export import (
     hydra,
     keras,
     lightning,
+    ludwig,
     monai,
     native,
     schedule,
@@ -48,6 +49,7 @@ FORMATS = (
     "sklearn_hydra",
     "keras",
     "monai",
+    "ludwig",
 )
 
 
@@ -67,6 +69,8 @@ def _body(
         return monai.build(rec, choices, frameworks, steps)
     if fmt == "keras":
         return keras.build(rec, choices, frameworks, steps)
+    if fmt == "ludwig":
+        return ludwig.build(rec, choices, frameworks, steps)
     if fmt in ("sklearn", "sklearn_hydra"):
         return sklearn.build(rec, choices, frameworks, fmt, model)
     return gbdt.build(rec, choices, frameworks, fmt)

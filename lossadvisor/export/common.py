@@ -19,7 +19,7 @@ from lossadvisor.facts import FactValue
 from lossadvisor.models import OptimizerAdvice, Recommendation
 
 # Formats whose config can carry one loss per head.
-MULTI_HEAD_FORMATS = ("native", "hydra", "lightning", "keras", "monai")
+MULTI_HEAD_FORMATS = ("native", "hydra", "lightning", "keras", "monai", "ludwig")
 
 
 def loss_args(

@@ -19,8 +19,8 @@ from lossadvisor.export.labels import ClassLabels, LabelEncodings
 from lossadvisor.facts import FactValue
 from lossadvisor.resources import rules_dir
 
-Framework = Literal["torch", "keras", "lightgbm", "xgboost", "sklearn"]
-FRAMEWORKS: tuple[Framework, ...] = ("torch", "keras", "lightgbm", "xgboost", "sklearn")
+Framework = Literal["torch", "keras", "lightgbm", "xgboost", "sklearn", "ludwig"]
+FRAMEWORKS: tuple[Framework, ...] = ("torch", "keras", "lightgbm", "xgboost", "sklearn", "ludwig")
 
 # Which frameworks.yaml entry each export format reads (native needs none).
 FORMAT_FRAMEWORK: dict[str, Framework] = {
@@ -32,6 +32,7 @@ FORMAT_FRAMEWORK: dict[str, Framework] = {
     "sklearn": "sklearn",
     "sklearn_hydra": "sklearn",
     "monai": "torch",
+    "ludwig": "ludwig",
 }
 
 
@@ -68,6 +69,7 @@ class Override(BaseModel):
     target: str | None = None
     class_name: str | None = None
     objective: str | None = None
+    feature: str | None = None
     fixed: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -78,10 +80,12 @@ class Entry(BaseModel):
     target: str | None = None
     class_name: str | None = None
     objective: str | None = None
+    feature: str | None = None  # ludwig: the output feature type the loss belongs to
     args: dict[str, ArgSpec] = Field(default_factory=dict)
     fixed: dict[str, Any] = Field(default_factory=dict)
     facts: dict[str, str] = Field(default_factory=dict)
     multiclass: Override | Literal[False] | None = None
+    multilabel: Override | Literal[False] | None = None
     list_wrapper: str | None = None
     input: str | None = None
     note: str | None = None
@@ -100,6 +104,15 @@ class Entry(BaseModel):
         return self.target or self.class_name or self.objective or "?"
 
 
+class LudwigBalancing(BaseModel):
+    """A balancing method's Ludwig form: trainer.loss_balancing and its settings' trainer keys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    method: str
+    settings: dict[str, str] = Field(default_factory=dict)
+    source: str
+
+
 class Frameworks(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     losses: dict[str, dict[Framework, Entry]]
@@ -107,6 +120,7 @@ class Frameworks(BaseModel):
     label_encodings: LabelEncodings = Field(default_factory=LabelEncodings)
     sklearn_linear: dict[str, dict[str, Any]] = Field(default_factory=dict)  # class -> no penalty
     exposure_forms: dict[ExposureFormName, ExposureForm] = Field(default_factory=dict)
+    ludwig_balancing: dict[str, LudwigBalancing] = Field(default_factory=dict)
 
     def formats_with_loss(self, loss: str) -> list[str]:
         """Export formats that have an implementation of `loss` (native always does)."""
@@ -172,18 +186,34 @@ def is_multiclass(facts: Mapping[str, FactValue]) -> bool:
     return facts.get("task") == "multiclass" or facts.get("target_type") == "multiclass"
 
 
+def is_multilabel(facts: Mapping[str, FactValue]) -> bool:
+    return facts.get("target_type") == "multilabel" or facts.get("task") == "multilabel"
+
+
 def resolve(entry: Entry, facts: Mapping[str, FactValue], what: str, fmt: str) -> Entry:
-    """Apply the multiclass override; InputError when the entry is binary-only."""
+    """Apply the multilabel or multiclass override; InputError when the entry has no such form."""
+    if is_multilabel(facts) and entry.multilabel is not None:
+        return _override(entry, entry.multilabel, what, fmt, "several labels per row")
     if not is_multiclass(facts) or entry.multiclass is None:
         return entry
-    if entry.multiclass is False:
+    return _override(
+        entry, entry.multiclass, what, fmt, f"{n_classes(facts) or 'more than 2'} classes"
+    )
+
+
+def _override(
+    entry: Entry, over: Override | Literal[False], what: str, fmt: str, data: str
+) -> Entry:
+    if over is False:
         raise InputError(
-            f"{what}: {fmt} has '{entry.name()}' for two classes only; "
-            f"the data has {n_classes(facts) or 'more than 2'} classes."
+            f"{what}: {fmt} has '{entry.name()}' for two classes only; the data has {data}."
         )
-    over = entry.multiclass
-    changes: dict[str, Any] = {"fixed": {**entry.fixed, **over.fixed}, "multiclass": None}
-    for key in ("target", "class_name", "objective"):
+    changes: dict[str, Any] = {
+        "fixed": {**entry.fixed, **over.fixed},
+        "multiclass": None,
+        "multilabel": None,
+    }
+    for key in ("target", "class_name", "objective", "feature"):
         if getattr(over, key) is not None:
             changes[key] = getattr(over, key)
     return entry.model_copy(update=changes)
@@ -371,6 +401,23 @@ def _class_weight_dict(
     return {to: dict(enumerate(weights))}, f"{to} keys assume class labels 0..{len(weights) - 1}"
 
 
+def _label_keyed(
+    value: Any,
+    to: str,
+    facts: Mapping[str, FactValue],
+    what: str,
+    labels: ClassLabels | None = None,
+) -> tuple[dict[str, Any], str | None]:
+    """{label: weight} keyed by the labels as text, in class order (Ludwig's class_weights:
+    its category vocabulary holds each value as the string it reads from the data)."""
+    if isinstance(value, Mapping):
+        return {to: {str(k): float(v) for k, v in value.items()}}, None
+    weights = _numbers(value, what)
+    if labels is not None and labels.named and len(labels.classes) == len(weights):
+        return {to: dict(zip(labels.classes, weights, strict=True))}, None
+    return {to: weights}, f"{to} is a list in the class index order of the label vocabulary"
+
+
 def _pos_weight_class_weight(
     value: Any,
     to: str,
@@ -435,6 +482,7 @@ CONVERSIONS: dict[str, Conversion] = {
     "huber_epsilon": _huber_epsilon,
     "pos_weight_to_alpha": _pos_weight_to_alpha,
     "class_weight_dict": _class_weight_dict,
+    "label_keyed": _label_keyed,
     "pos_weight_class_weight": _pos_weight_class_weight,
     "per_class_only": _per_class_only,
     "split_betas": _split_betas,

@@ -136,6 +136,7 @@ def test_loss_forms_lists_each_framework_name() -> None:
         "lightgbm": "huber",
         "xgboost": "reg:pseudohubererror",
         "sklearn": "sklearn.linear_model.HuberRegressor",
+        "ludwig": "huber",
     }
     assert loss_forms("no_such_loss") == {}
 
