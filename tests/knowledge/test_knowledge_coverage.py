@@ -62,7 +62,7 @@ def test_each_row_is_complete(article_rows: dict[str, Any]) -> None:
     for row_id, row in article_rows.items():
         assert row["verdict"] in {"OK", "DUBIOUS", "WRONG", "UNVERIFIABLE"}, row_id
         assert row["article"].strip() and row["says"].strip(), row_id
-        assert row["audit"].startswith("seed-audit "), row_id
+        assert row["audit"].startswith("article-audit "), row_id  # docs/article-audit.md
         if row["verdict"] != "OK":
             assert len(row.get("correction", "")) > 20, f"{row_id} needs a correction"
 
