@@ -88,7 +88,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ordinal_example_end_to_end(tmp_path: Path) -> None:
-    """Latent-Gaussian ordered labels: profile -> recommend -> hydra -> a few training steps."""
+    """Latent-Gaussian ordered labels: profile, recommend, hydra, training steps, validate."""
     rng = np.random.default_rng(21)
     n = 1500
     x = rng.normal(size=(n, 2))
@@ -134,3 +134,12 @@ def test_ordinal_example_end_to_end(tmp_path: Path) -> None:
     assert model.weight.grad is not None and loss_fn.gaps.grad is not None
     w = model.weight.detach().numpy()[0]
     assert w[0] > 0 > w[1]  # the signs of the latent model
+    # ... and validate measures the same ranking on the same file: an ordinal loss wins
+    checked = _cli("validate", str(data), "-t", "cut", "--order", flag, "--json")
+    assert checked.returncode == 0, checked.stderr
+    evidence = json.loads(checked.stdout)
+    by_loss = {e["loss"]: e["mean"] for e in evidence["losses"]}
+    assert {"cumulative_link", "coral", "ce"} <= set(by_loss)
+    assert evidence["winner"] in ("cumulative_link", "coral")
+    best = min(by_loss[k]["ranked_probability_score"] for k in ("cumulative_link", "coral"))
+    assert best < by_loss["ce"]["ranked_probability_score"]
