@@ -33,50 +33,43 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1e3:.3g} ms"
 
 
+def _rule(kind: str, loss: str, delta: float, because: str, source: str, file: str) -> Rule:
+    """One measured efficiency rule: fired by `--priority kind`, it scores `loss` by `delta`."""
+    return Rule(
+        id=f"efficiency.measured.{kind}.{loss}",
+        covers=[],
+        when={"priority": kind},
+        score={loss: delta},
+        because=because,
+        source=source,
+        table="efficiency",
+        file=file,
+        line=0,
+    )
+
+
 def measured_rules(report: BenchReport, file: str) -> list[Rule]:
     """One speed and one memory rule per measured loss that costs more than the noise band."""
     rules: list[Rule] = []
     mse = report.result("mse")
-    source = f"lossadvisor bench: {file} ({report.setting()})"
+    setting = report.setting()
+    source = f"lossadvisor bench: {file} ({setting})"
     for r in report.results:
         speed = penalty(r.time_vs_mse)
         if speed:
             base = f" vs {_ms(mse.median_s)}" if mse else ""
-            rules.append(
-                Rule(
-                    id=f"efficiency.measured.speed.{r.loss}",
-                    covers=[],
-                    when={"priority": "speed"},
-                    score={r.loss: speed},
-                    because=(
-                        f"measured on {report.setting()}: forward + backward "
-                        f"{r.time_vs_mse:.2f}× MSE (median {_ms(r.median_s)}{base}, "
-                        f"IQR {_ms(r.iqr_s)})"
-                    ),
-                    source=source,
-                    table="efficiency",
-                    file=file,
-                    line=0,
-                )
+            because = (
+                f"measured on {setting}: forward + backward {r.time_vs_mse:.2f}× MSE "
+                f"(median {_ms(r.median_s)}{base}, IQR {_ms(r.iqr_s)})"
             )
+            rules.append(_rule("speed", r.loss, speed, because, source, file))
         memory = penalty(r.memory_vs_mse) if r.memory_vs_mse is not None else 0.0
         if memory:
-            rules.append(
-                Rule(
-                    id=f"efficiency.measured.memory.{r.loss}",
-                    covers=[],
-                    when={"priority": "memory"},
-                    score={r.loss: memory},
-                    because=(
-                        f"measured on {report.setting()}: peak memory of one step "
-                        f"{r.memory_vs_mse:.2f}× MSE ({r.peak_bytes / 2**20:.2f} MiB)"
-                    ),
-                    source=source,
-                    table="efficiency",
-                    file=file,
-                    line=0,
-                )
+            because = (
+                f"measured on {setting}: peak memory of one step "
+                f"{r.memory_vs_mse:.2f}× MSE ({r.peak_bytes / 2**20:.2f} MiB)"
             )
+            rules.append(_rule("memory", r.loss, memory, because, source, file))
     return rules
 
 

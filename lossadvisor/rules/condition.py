@@ -128,8 +128,23 @@ class FactTest:
         return " and ".join(c.describe(self.fact) for c in self.comparisons)
 
 
+class _Group:
+    """What a combinator of several conditions reads: the facts and tests of its items."""
+
+    __slots__ = ()
+    items: tuple[Condition, ...]
+
+    def facts(self) -> Iterator[str]:
+        for item in self.items:
+            yield from item.facts()
+
+    def tests(self) -> Iterator[FactTest]:
+        for item in self.items:
+            yield from item.tests()
+
+
 @dataclass(frozen=True, slots=True)
-class All:
+class All(_Group):
     """Every item holds. `grouped`: written as `all: [...]` (described in parentheses)."""
 
     items: tuple[Condition, ...]
@@ -139,14 +154,6 @@ class All:
     def holds(self, facts: Mapping[str, FactValue]) -> bool:
         return all(item.holds(facts) for item in self.items)
 
-    def facts(self) -> Iterator[str]:
-        for item in self.items:
-            yield from item.facts()
-
-    def tests(self) -> Iterator[FactTest]:
-        for item in self.items:
-            yield from item.tests()
-
     def describe(self) -> str:
         if not self.grouped:
             return " and ".join(i.describe() for i in self.items) if self.items else "always"
@@ -154,7 +161,7 @@ class All:
 
 
 @dataclass(frozen=True, slots=True)
-class Any_:
+class Any_(_Group):
     """At least one item holds (`any: [...]`)."""
 
     items: tuple[Condition, ...]
@@ -162,14 +169,6 @@ class Any_:
 
     def holds(self, facts: Mapping[str, FactValue]) -> bool:
         return any(item.holds(facts) for item in self.items)
-
-    def facts(self) -> Iterator[str]:
-        for item in self.items:
-            yield from item.facts()
-
-    def tests(self) -> Iterator[FactTest]:
-        for item in self.items:
-            yield from item.tests()
 
     def describe(self) -> str:
         return "(" + " or ".join(i.describe() for i in self.items) + ")"
