@@ -15,7 +15,7 @@ from lossadvisor.cli.export_cmd import export_command
 from lossadvisor.cli.profile_cmd import profile_command
 from lossadvisor.cli.recommend_cmd import recommend
 from lossadvisor.cli.report_cmd import report_command
-from lossadvisor.cli.rules_cmd import check, explain, list_rules, losses, show_rule
+from lossadvisor.cli.rules_cmd import check, explain, list_rules, losses, show_rule, test_rules
 from lossadvisor.cli.tasks_cmd import tasks
 
 
@@ -40,9 +40,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("check", check, group="rules"),
     Command("list", list_rules, group="rules"),
     Command("show", show_rule, group="rules"),
+    Command("test", test_rules, group="rules"),
 )
 
 GROUPS: dict[str, str] = {
-    "rules": "List, show and check the rules behind every recommendation.",
+    "rules": "List, show, check and test the rules behind every recommendation.",
 }
 """Command groups and their help line."""

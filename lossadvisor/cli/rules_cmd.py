@@ -1,4 +1,4 @@
-"""Commands over the knowledge base: `rules list|show|check`, `losses`, `explain`."""
+"""Commands over the knowledge base: `rules list|show|check|test`, `losses`, `explain`."""
 
 from __future__ import annotations
 
@@ -56,6 +56,39 @@ def check(
     print(f"{len(files)} file(s) valid.", file=sys.stderr)
 
 
+def test_rules(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Rule files whose examples to run (default: the built-ins).", metavar="FILE"
+        ),
+    ] = None,
+    require: Annotated[
+        bool, typer.Option("--require", help="A rule without a fires and a silent example fails.")
+    ] = False,
+) -> None:
+    """Run every rule's examples: each `fires` example must fire it, each `silent` one not.
+
+    Lists every failing example as file:line: rule-id: message; exit 0 when all pass, 2
+    otherwise. FILE is loaded after the built-in rules, as --rules is.
+
+    Example: lossadvisor rules test my_rules.yaml
+    """
+    from lossadvisor.resources import rules_dir
+    from lossadvisor.rules.examples import check_examples
+
+    builtin = rules_dir().resolve()
+    extra = [f for f in files or [] if f.resolve().parent != builtin]
+    base = _load(extra)
+    count, problems = check_examples(base, files or None, require=require)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} failing example(s) of {count}.", file=sys.stderr)
+        raise typer.Exit(2)
+    print(f"{count} example(s) passed.", file=sys.stderr)
+
+
 def _load(rules: list[Path] | None) -> RuleBase:
     from lossadvisor.rules.load import load_rulebase
 
@@ -80,6 +113,7 @@ def list_rules(
     Example: lossadvisor rules list --table robustness
     """
     from lossadvisor.render.rules import rule_data, rules_table
+
     base = _load(rules)
     tables = list(dict.fromkeys(r.table for r in base.rules))  # user tables too
     if table is not None and table not in tables:

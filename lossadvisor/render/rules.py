@@ -104,6 +104,11 @@ def rule_page(rule: Rule, base: RuleBase) -> RenderableType:
     if rule.caution:
         parts += [_heading("Caution"), Text(rule.caution)]
     parts += [_heading("Why"), Text(rule.because), _heading("Source"), Text(rule.source)]
+    if rule.examples is not None:
+        # as ruff's "Example" section: facts it fires on, and facts it stays silent on
+        parts.append(_heading("Examples (run by `lossadvisor rules test`)"))
+        for kind, cases in (("fires", rule.examples.fires), ("silent", rule.examples.silent)):
+            parts += [Text(f"{kind}: {show_value(facts)}") for facts in cases]
     return Group(*parts)
 
 
