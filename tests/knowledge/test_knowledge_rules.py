@@ -14,7 +14,7 @@ from lossadvisor.params import DERIVATION_NAMES
 
 COMBINATORS = {"all", "any", "not"}
 EFFECTS = {"score", "exclude", "params", "optimizer", "balancing", "caution"}
-RULE_KEYS = {"id", "covers", "when", "because", "source"} | EFFECTS
+RULE_KEYS = {"id", "covers", "when", "because", "source", "references", "examples"} | EFFECTS
 
 
 def facts_in(condition: Any) -> Iterator[str]:
