@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
-import sys
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
 import pytest
 import yaml
+from bench_helpers import ROOT, run_lossadvisor
 
 torch = pytest.importorskip("torch")
 
@@ -23,7 +22,8 @@ from lossadvisor.bench.rules import penalty  # noqa: E402
 from lossadvisor.resources import rules_dir  # noqa: E402
 from lossadvisor.rules.load import load_rulebase  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
+cli = partial(run_lossadvisor, timeout=300)  # measuring every loss takes a while
+
 # Small shapes of every output kind: logits / rows / boxes N×C (all losses run at these two),
 # then masks N×C×H×W (binary and multiclass), frame logits T×N×C and 1-D scores, where only the
 # losses not yet measured twice run (the suite's time budget). Each loss reads two of them.
@@ -125,18 +125,6 @@ def test_penalty_scale() -> None:
 
 
 # --- the command ---------------------------------------------------------------------------------
-
-
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100", "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "lossadvisor", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=300,
-    )
 
 
 def test_cli_writes_bench_json_matching_its_schema(tmp_path: Path) -> None:

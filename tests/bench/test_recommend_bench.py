@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
+from bench_helpers import run_lossadvisor
 
-ROOT = Path(__file__).resolve().parents[2]
+cli = partial(run_lossadvisor, timeout=120)
 
 
 def report(ratios: dict[str, tuple[float, float]]) -> dict[str, Any]:
@@ -49,18 +48,6 @@ def report(ratios: dict[str, tuple[float, float]]) -> dict[str, Any]:
         "results": results,
         "skipped": [],
     }
-
-
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100", "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "lossadvisor", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-    )
 
 
 def ledger(rec: dict[str, Any], loss: str) -> dict[str, dict[str, Any]]:
