@@ -74,12 +74,9 @@ def test_rules(
 
     Example: lossadvisor rules test my_rules.yaml
     """
-    from lossadvisor.resources import rules_dir
-    from lossadvisor.rules.examples import check_examples
+    from lossadvisor.rules.examples import base_with, check_examples
 
-    builtin = rules_dir().resolve()
-    extra = [f for f in files or [] if f.resolve().parent != builtin]
-    base = _load(extra)
+    base = base_with(files or [])
     count, problems = check_examples(base, files or None, require=require)
     for problem in problems:
         print(problem, file=sys.stderr)

@@ -154,14 +154,19 @@ def write_missing(path: Path, base: RuleBase) -> int:
     return len(inserts)
 
 
-def main(argv: Sequence[str]) -> int:
+def base_with(files: Sequence[Path]) -> RuleBase:
+    """The built-in rule base plus those of `files` that are not built-in files (loaded after
+    the built-ins, as --rules is): what `rules test` and the example writer run on."""
     from lossadvisor.resources import rules_dir
     from lossadvisor.rules.load import load_rulebase
 
     builtin = rules_dir().resolve()
+    return load_rulebase([f for f in files if f.resolve().parent != builtin])
+
+
+def main(argv: Sequence[str]) -> int:
     paths = [Path(p) for p in argv]
-    extra = [p for p in paths if p.resolve().parent != builtin]
-    base = load_rulebase(extra)
+    base = base_with(paths)
     for path in paths:
         print(f"{path}: {write_missing(path, base)} rule(s) given examples", file=sys.stderr)
     return 0
