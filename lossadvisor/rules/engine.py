@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,10 +47,30 @@ class Evaluation(BaseModel):
     balancing_ledger: dict[str, list[Contribution]] = Field(default_factory=dict)
     balancing_settings: dict[str, dict[str, Any]] = Field(default_factory=dict)
     cautions: list[Caution] = Field(default_factory=list)
+    setters: list[SettingAdvice] = Field(default_factory=list)
 
     def score(self, loss_id: str) -> float:
         """The summed score delta of one loss (0 when no rule mentioned it)."""
         return sum(c.delta for c in self.loss_ledger.get(loss_id, []))
+
+    def set_by(self, kind: SettingKind, method: str) -> list[SettingAdvice]:
+        """Who set `method`'s settings (or schedule), in load order: the merged values of
+        optimizer_settings / optimizer_schedules / balancing_settings, rule by rule."""
+        return [s for s in self.setters if s.kind == kind and s.method == method]
+
+
+SettingKind = Literal["optimizer", "schedule", "balancing"]
+
+
+@dataclass(frozen=True)
+class SettingAdvice:
+    """One fired rule's settings for one optimizer (its `settings` or `schedule`) or one
+    balancing method: the attribution `recommend` prints as 'set lr = 0.01 (rule X)'."""
+
+    rule_id: str
+    kind: SettingKind
+    method: str
+    values: dict[str, Any]
 
 
 def fires(rule: Rule, facts: Mapping[str, FactValue]) -> bool:
@@ -100,6 +121,7 @@ def evaluate(
     balancing_ledger: dict[str, list[Contribution]] = {}
     balancing_settings: dict[str, dict[str, Any]] = {}
     cautions: list[Caution] = []
+    setters: list[SettingAdvice] = []
 
     for rule in base.rules:
         if stage is not None and rule.stage != stage:
@@ -127,6 +149,7 @@ def evaluate(
             for method, schedule in rule.optimizer.schedule.items():
                 optimizer_schedules.setdefault(method, {}).update(_plain(schedule))
         _advise(rule.balancing, balancing_ledger, balancing_settings, contribution, because)
+        setters += _setters(rule)
         if rule.caution:
             # The losses the rule acts on, so a reader can tell whom the caution concerns.
             concerns = list(dict.fromkeys([*rule.score, *rule.exclude, *rule.params]))
@@ -145,6 +168,7 @@ def evaluate(
         balancing_ledger=balancing_ledger,
         balancing_settings=balancing_settings,
         cautions=cautions,
+        setters=setters,
     )
 
 
@@ -189,3 +213,17 @@ def _advise(
         ledger.setdefault(method, []).append(contribution(delta, because))
     for method, overrides in advice.settings.items():
         settings.setdefault(method, {}).update(_plain(overrides))
+
+
+def _setters(rule: Rule) -> list[SettingAdvice]:
+    """The settings and schedules a fired rule gives, each with the rule's id."""
+    found: list[SettingAdvice] = []
+    parts: list[tuple[SettingKind, MethodAdvice | None, str]] = [
+        ("optimizer", rule.optimizer, "settings"),
+        ("schedule", rule.optimizer, "schedule"),
+        ("balancing", rule.balancing, "settings"),
+    ]
+    for kind, advice, part in parts:
+        for method, values in getattr(advice, part).items() if advice is not None else ():
+            found.append(SettingAdvice(rule.id, kind, method, _plain(values)))
+    return found
