@@ -24,13 +24,15 @@ from lossadvisor.rules.catalog_checks import (
     param_problems,
     value_problem,
 )
-from lossadvisor.rules.condition import build
+from lossadvisor.rules.condition import All as Condition
+from lossadvisor.rules.condition import Loc, build
 from lossadvisor.rules.conditions import check_condition
 from lossadvisor.rules.problems import Problem, entry_name, line_at, pydantic_problems
 from lossadvisor.rules.schema import (
     EXTRA_TABLES,
     TABLES,
     MethodAdvice,
+    ParamSpec,
     Rule,
     RuleEntry,
     TableHeader,
@@ -142,6 +144,10 @@ def _table_stage(
     return header.stage or implied or "loss", problems
 
 
+Found = list[tuple[Loc, str]]
+"""Problems of one rule as (where in the entry, message); check_rule adds file and line."""
+
+
 def check_rule(
     raw: Any,
     file: str,
@@ -164,134 +170,173 @@ def check_rule(
         if salvaged is None:
             return None, problems
         entry = salvaged
+    condition, when_found = _when_problems(entry, table, stage, catalog)
+    found = [
+        *_header_problems(entry, table, builtin, catalog),
+        *when_found,
+        *_effect_problems(entry, table, stage, complete=salvaged is None),
+        *_loss_problems(entry, catalog),
+        *_method_problems(entry, catalog),
+    ]
+    problems += [Problem(file, line_of(raw, loc, line), name, message) for loc, message in found]
+    if problems or condition is None:
+        return None, problems
+    rule = Rule.model_construct(**dict(entry), table=table, stage=stage, file=file, line=line)
+    rule.use_condition(condition)
+    return rule, []
 
-    def add(message: str, *loc: Any) -> None:
-        problems.append(Problem(file, line_of(raw, loc, line), name, message))
 
+def _header_problems(entry: RuleEntry, table: str, builtin: bool, catalog: Catalog) -> Found:
+    """The id, the article rows it covers, the source-file references."""
+    found: Found = []
     if not RULE_ID.match(entry.id):
-        add(
-            "a rule id must be dotted lowercase words, e.g. 'data.outliers.robust'. "
-            f"Got {entry.id!r} instead.",
-            "id",
+        found.append(
+            (
+                ("id",),
+                "a rule id must be dotted lowercase words, e.g. 'data.outliers.robust'. "
+                f"Got {entry.id!r} instead.",
+            )
         )
     if builtin and not entry.covers and table not in EXTRA_TABLES:
-        add("a built-in rule must say which article rows it covers", "covers")
+        found.append((("covers",), "a built-in rule must say which article rows it covers"))
     if table in EXTRA_TABLES and entry.covers:
-        add(f"the {table} table holds no article rows; 'covers' must be empty", "covers")
+        found.append(
+            (("covers",), f"the {table} table holds no article rows; 'covers' must be empty")
+        )
     for i, ref in enumerate(entry.references):
-        for message in check_reference(ref):
-            add(message, "references", i)
+        found += [(("references", i), message) for message in check_reference(ref)]
     for i, cover in enumerate(entry.covers):
         if not COVERS.match(cover):
-            add(
-                f"the 'covers' entry must look like 'table2.row1' or 'table2.prose1' "
-                f"(tables 1..8). Got {cover!r} instead.",
-                "covers",
-                i,
+            message = (
+                "the 'covers' entry must look like 'table2.row1' or 'table2.prose1' "
+                f"(tables 1..8). Got {cover!r} instead."
             )
+            found.append((("covers", i), message))
         elif catalog.article_rows is not None and cover not in catalog.article_rows:
-            add(f"covers '{cover}', which is not a row of rules/article.yaml.", "covers", i)
+            message = f"covers '{cover}', which is not a row of rules/article.yaml."
+            found.append((("covers", i), message))
+    return found
+
+
+def _when_problems(
+    entry: RuleEntry, table: str, stage: Stage, catalog: Catalog
+) -> tuple[Condition | None, Found]:
+    """The typed condition (None when the `when` has problems) and the problems: the grammar
+    and the fact vocabulary, facts the stage never sees, and (in `rules check`) no solution."""
     choices = catalog.choices()
     unchecked = {
         "loss": not catalog.has_losses,
         "optimizer": "optimizer" not in choices,  # no optimizer catalog: its ids go unchecked
         **dict.fromkeys(VOCABULARY_FACTS, catalog.vocabulary is None),
     }
-    before_when = len(problems)
-    when_problems = [
-        (loc, message)
+    found: Found = [
+        (("when", *loc), message)
         for loc, message in check_condition(entry.when, choices)
         if not (loc and unchecked.get(str(loc[-1]), False))
     ]
-    for loc, message in when_problems:
-        add(message, "when", *loc)
-    condition = build(entry.when) if not when_problems else None
-    for test in condition.tests() if condition is not None else ():
-        fact, loc = test.fact, test.loc
-        if not sees(stage, fact):
-            add(
-                f"the {stage} stage (table '{table}') never sees '{fact}', so this rule "
-                f"would never fire: {why_unseen(stage, fact)}",
-                "when",
-                *loc,
+    if found:
+        return None, found
+    condition = build(entry.when)
+    for test in condition.tests():
+        if not sees(stage, test.fact):
+            message = (
+                f"the {stage} stage (table '{table}') never sees '{test.fact}', so this rule "
+                f"would never fire: {why_unseen(stage, test.fact)}"
             )
-    if (
-        catalog.solve
-        and condition is not None
-        and len(problems) == before_when
-        and unsatisfiable(condition, choices)
-    ):
-        add(
+            found.append((("when", *test.loc), message))
+    if not found and catalog.solve and unsatisfiable(condition, choices):
+        message = (
             "unsatisfiable condition: no facts meet this 'when' (its tests contradict each "
-            "other), so the rule would never fire",
-            "when",
+            "other), so the rule would never fire"
         )
+        found.append((("when",), message))
+    return condition, found
+
+
+def _effect_problems(entry: RuleEntry, table: str, stage: Stage, complete: bool) -> Found:
+    """Effects the stage does not read, the `because` template, a rule without effects."""
+    found: Found = []
     for effect in EFFECTS:
         if getattr(entry, effect) and effect not in STAGE_EFFECTS[stage]:
-            add(
+            message = (
                 f"'{effect}' has no effect in the {stage} stage (table '{table}'), whose pass "
-                f"reads only {', '.join(STAGE_EFFECTS[stage])}",
-                effect,
+                f"reads only {', '.join(STAGE_EFFECTS[stage])}"
             )
-    for message in check_template(entry.because):
-        add(message, "because")
+            found.append(((effect,), message))
+    found += [(("because",), message) for message in check_template(entry.because)]
     # a salvaged entry lost its invalid keys, which may have been its effects
-    if salvaged is None and not any(getattr(entry, effect) for effect in EFFECTS):
-        add(f"a rule needs at least one effect: {', '.join(EFFECTS)}")
-    if catalog.has_losses:
-        for effect in ("score", "exclude", "params"):
-            for loss_id in getattr(entry, effect):
-                if loss_id not in catalog.losses:
-                    add(
-                        f"unknown loss id '{loss_id}' in '{effect}'."
-                        f"{did_you_mean(loss_id, catalog.losses)}",
-                        effect,
-                        loss_id,
+    if complete and not any(getattr(entry, effect) for effect in EFFECTS):
+        found.append(((), f"a rule needs at least one effect: {', '.join(EFFECTS)}"))
+    return found
+
+
+def _loss_problems(entry: RuleEntry, catalog: Catalog) -> Found:
+    """Loss ids the catalog lacks, and parameter advice its specs do not admit."""
+    if not catalog.has_losses:
+        return []
+    found: Found = []
+    for effect in ("score", "exclude", "params"):
+        for loss_id in getattr(entry, effect):
+            if loss_id not in catalog.losses:
+                hint = did_you_mean(loss_id, catalog.losses)
+                found.append(
+                    ((effect, loss_id), f"unknown loss id '{loss_id}' in '{effect}'.{hint}")
+                )
+    for loss_id, hints in entry.params.items():
+        spec = catalog.losses.get(loss_id)
+        if spec is not None:
+            found += [
+                (("params", loss_id, *loc), m) for loc, m in param_problems(loss_id, spec, hints)
+            ]
+    return found
+
+
+def _method_problems(entry: RuleEntry, catalog: Catalog) -> Found:
+    """Optimizer and balancing ids the catalog lacks, and settings their specs do not admit."""
+    if not catalog.has_methods:
+        return []
+    found: Found = []
+    for effect, known in (("optimizer", catalog.optimizers), ("balancing", catalog.balancing)):
+        advice: MethodAdvice | None = getattr(entry, effect)
+        if advice is None:
+            continue
+        for part in ("score", "settings", "schedule"):
+            for method in getattr(advice, part):
+                if method not in known:
+                    message = (
+                        f"unknown {effect} id '{method}' in '{effect}.{part}'."
+                        f"{did_you_mean(method, known)}"
                     )
-        for loss_id, hints in entry.params.items():
-            spec = catalog.losses.get(loss_id)
-            if spec is not None:
-                problems += [
-                    Problem(file, line_of(raw, ("params", loss_id, *loc), line), name, m)
-                    for loc, m in param_problems(loss_id, spec, hints)
-                ]
-    if catalog.has_methods:
-        for effect, known in (("optimizer", catalog.optimizers), ("balancing", catalog.balancing)):
-            advice: MethodAdvice | None = getattr(entry, effect)
-            if advice is None:
-                continue
-            for part in ("score", "settings", "schedule"):
-                for method in getattr(advice, part):
-                    if method not in known:
-                        add(
-                            f"unknown {effect} id '{method}' in '{effect}.{part}'."
-                            f"{did_you_mean(method, known)}",
-                            effect,
-                            part,
-                            method,
-                        )
-            specs = getattr(catalog.settings, effect)
-            if not specs:  # a methods file without `settings:` (old user files): unchecked
-                continue
-            for method, overrides in advice.settings.items():
-                for key, value in overrides.items():
-                    found = value_problem(f"{method}.{key}", specs.get(key), value, list(specs))
-                    if found is not None:
-                        add(found, effect, "settings", method, key)
-            # A rule's schedule reaches the exports like a setting: the same specs apply.
-            schedule_specs = catalog.settings.schedule if effect == "optimizer" else {}
-            for method, overrides in advice.schedule.items() if schedule_specs else ():
-                for key, value in overrides.items():
-                    found = value_problem(
-                        f"schedule.{key}", schedule_specs.get(key), value, list(schedule_specs)
-                    )
-                    if found is not None:
-                        add(found, effect, "schedule", method, key)
-    if problems:
-        return None, problems
-    rule = Rule.model_construct(**dict(entry), table=table, stage=stage, file=file, line=line)
-    rule.use_condition(condition)
-    return rule, []
+                    found.append(((effect, part, method), message))
+        specs = getattr(catalog.settings, effect)
+        if not specs:  # a methods file without `settings:` (old user files): unchecked
+            continue
+        found += _value_problems(effect, "settings", advice.settings, specs, "{method}.{key}")
+        # A rule's schedule reaches the exports like a setting: the same specs apply.
+        if effect == "optimizer" and catalog.settings.schedule:
+            schedule = catalog.settings.schedule
+            found += _value_problems(
+                effect, "schedule", advice.schedule, schedule, "schedule.{key}"
+            )
+    return found
+
+
+def _value_problems(
+    effect: str,
+    part: str,
+    given: Mapping[str, Mapping[str, Any]],
+    specs: Mapping[str, ParamSpec],
+    what: str,
+) -> Found:
+    """Setting values (method -> key -> value) that their specs do not admit."""
+    found: Found = []
+    for method, overrides in given.items():
+        for key, value in overrides.items():
+            name = what.format(method=method, key=key)
+            message = value_problem(name, specs.get(key), value, list(specs))
+            if message is not None:
+                found.append(((effect, part, method, key), message))
+    return found
 
 
 _PLACEHOLDERS: dict[str, Any] = {"covers": [], "when": {}, "because": "", "source": "-"}
