@@ -8,9 +8,8 @@ against the declared kind, choices and range.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal, get_args
-
-from pydantic import BaseModel, ConfigDict
 
 FactValue = float | int | bool | str | None
 FactKind = Literal["number", "integer", "boolean", "choice"]
@@ -145,10 +144,12 @@ LossFamily = Literal[
 LOSS_FAMILIES: tuple[str, ...] = get_args(LossFamily)
 
 
-class FactSpec(BaseModel):
-    """One fact: its name, type, admissible values and what it means."""
+@dataclass(frozen=True)
+class FactSpec:
+    """One fact: its name, type, admissible values and what it means.
 
-    model_config = ConfigDict(frozen=True)
+    A frozen dataclass, not a pydantic model: the ~150 specs are built at import, on the path
+    of every command, and a validated model costs a schema build there (start-up)."""
 
     name: str
     kind: FactKind
@@ -157,6 +158,16 @@ class FactSpec(BaseModel):
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+
+    def __post_init__(self) -> None:
+        # what pydantic checked and coerced when this was a model
+        if self.kind not in get_args(FactKind) or self.origin not in get_args(FactOrigin):
+            raise ValueError(f"fact {self.name}: bad kind {self.kind!r} or origin {self.origin!r}")
+        object.__setattr__(self, "choices", tuple(self.choices))
+        for bound in ("minimum", "maximum"):
+            value = getattr(self, bound)
+            if value is not None:
+                object.__setattr__(self, bound, float(value))
 
 
 def _f(name: str, kind: FactKind, origin: FactOrigin, description: str, **kw: object) -> FactSpec:

@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from lossadvisor.facts import FactValue
 from lossadvisor.models import Caution, Contribution
@@ -21,31 +20,31 @@ from lossadvisor.rules.schema import MethodAdvice, Rule, RuleBase
 from lossadvisor.rules.stages import Stage
 
 
-class ParamHint(BaseModel):
+# Frozen dataclasses, not pydantic models: both live only inside `recommend` (never dumped
+# or validated), and building their validators cost every command's start-up.
+@dataclass(frozen=True)
+class ParamHint:
     """One rule's advice for one hyperparameter: a literal value or a named derivation."""
-
-    model_config = ConfigDict(frozen=True)
 
     rule_id: str
     value: Any | None = None
     derive: str | None = None
 
 
-class Evaluation(BaseModel):
+@dataclass(frozen=True)
+class Evaluation:
     """Everything the firing rules said, in load order, each item with its rule id."""
 
-    model_config = ConfigDict(frozen=True)
-
-    fired: list[str] = Field(default_factory=list)
-    loss_ledger: dict[str, list[Contribution]] = Field(default_factory=dict)
-    exclusions: dict[str, list[Contribution]] = Field(default_factory=dict)
-    param_hints: dict[str, dict[str, list[ParamHint]]] = Field(default_factory=dict)
-    optimizer_ledger: dict[str, list[Contribution]] = Field(default_factory=dict)
-    optimizer_settings: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    optimizer_schedules: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    balancing_ledger: dict[str, list[Contribution]] = Field(default_factory=dict)
-    balancing_settings: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    cautions: list[Caution] = Field(default_factory=list)
+    fired: list[str] = field(default_factory=list)
+    loss_ledger: dict[str, list[Contribution]] = field(default_factory=dict)
+    exclusions: dict[str, list[Contribution]] = field(default_factory=dict)
+    param_hints: dict[str, dict[str, list[ParamHint]]] = field(default_factory=dict)
+    optimizer_ledger: dict[str, list[Contribution]] = field(default_factory=dict)
+    optimizer_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    optimizer_schedules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    balancing_ledger: dict[str, list[Contribution]] = field(default_factory=dict)
+    balancing_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cautions: list[Caution] = field(default_factory=list)
 
     def score(self, loss_id: str) -> float:
         """The summed score delta of one loss (0 when no rule mentioned it)."""
