@@ -38,12 +38,28 @@ def construct(model: type[Model], data: Any) -> Model:
     values = {
         name: data[name] if build is None else build(data[name]) for name, build in plan.items()
     }
-    return model.model_construct(_fields_set=set(values), **values)
+    # What model_construct does for a model without aliases or extras, minus its per-field
+    # alias and default lookups (every field is present): a third of the time.
+    instance = model.__new__(model)
+    _set(instance, "__dict__", values)
+    _set(instance, "__pydantic_fields_set__", set(values))
+    _set(instance, "__pydantic_extra__", None)
+    _set(instance, "__pydantic_private__", None)
+    if model.__pydantic_post_init__:  # private attributes get their defaults here
+        instance.model_post_init(None)
+    return instance
+
+
+_set = object.__setattr__
 
 
 def _plan(model: type[BaseModel]) -> dict[str, Builder | None]:
     plan = _PLANS.get(model)
     if plan is None:
+        if model.__pydantic_root_model__ or model.model_config.get("extra") == "allow":
+            raise NotTrusted(f"cannot rebuild {model.__name__}")
+        if any(f.alias or f.validation_alias for f in model.model_fields.values()):
+            raise NotTrusted(f"cannot rebuild {model.__name__} (aliases)")
         hints = typing.get_type_hints(model, include_extras=True)
         plan = {name: _builder(hints[name]) for name in model.model_fields}
         _PLANS[model] = plan

@@ -10,6 +10,7 @@ import typer.core
 import typer.main
 import typer.models
 
+from lossadvisor.cli.coercion import defer
 from lossadvisor.cli.commands import COMMANDS, GROUPS, Command
 
 
@@ -87,6 +88,7 @@ def _command(entry: Command) -> Any:
         info, pretty_exceptions_short=True, rich_markup_mode=None
     )
     _name_metavars(command)
+    defer(command)
     return command
 
 

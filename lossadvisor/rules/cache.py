@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import tempfile
 import time
@@ -26,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_core import from_json  # the same values as json.loads, in half the time
 
 import lossadvisor
 from lossadvisor.rules.schema import RuleBase
@@ -79,7 +79,7 @@ def read_cached(key: str) -> RuleBase | None:
         path = directory / f"rules-{key}.json"
         raw = path.read_bytes()
         try:  # only checked bases are written: rebuild without a validator (lossadvisor.trusted)
-            base = construct(RuleBase, json.loads(raw))
+            base = construct(RuleBase, from_json(raw))
         except NotTrusted:
             base = RuleBase.model_validate_json(raw)
     except (OSError, ValidationError, ValueError):
