@@ -8,8 +8,7 @@ against the declared kind, choices and range.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal, NamedTuple, TypedDict, get_args
 
 FactValue = float | int | bool | str | None
 FactKind = Literal["number", "integer", "boolean", "choice"]
@@ -144,12 +143,12 @@ LossFamily = Literal[
 LOSS_FAMILIES: tuple[str, ...] = get_args(LossFamily)
 
 
-@dataclass(frozen=True)
-class FactSpec:
+class FactSpec(NamedTuple):
     """One fact: its name, type, admissible values and what it means.
 
-    A frozen dataclass, not a pydantic model: the ~150 specs are built at import, on the path
-    of every command, and a validated model costs a schema build there (start-up)."""
+    An immutable record, not a pydantic model: the ~150 specs are built at import, on the path
+    of every command, where a validated model costs a schema build (start-up); `_f` checks
+    and converts what the model did."""
 
     name: str
     kind: FactKind
@@ -159,19 +158,21 @@ class FactSpec:
     minimum: float | None = None
     maximum: float | None = None
 
-    def __post_init__(self) -> None:
-        # what pydantic checked and coerced when this was a model
-        if self.kind not in get_args(FactKind) or self.origin not in get_args(FactOrigin):
-            raise ValueError(f"fact {self.name}: bad kind {self.kind!r} or origin {self.origin!r}")
-        object.__setattr__(self, "choices", tuple(self.choices))
-        for bound in ("minimum", "maximum"):
-            value = getattr(self, bound)
-            if value is not None:
-                object.__setattr__(self, bound, float(value))
 
-
-def _f(name: str, kind: FactKind, origin: FactOrigin, description: str, **kw: object) -> FactSpec:
-    return FactSpec(name=name, kind=kind, origin=origin, description=description, **kw)
+def _f(
+    name: str,
+    kind: FactKind,
+    origin: FactOrigin,
+    description: str,
+    choices: tuple[str, ...] = (),
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> FactSpec:
+    if kind not in get_args(FactKind) or origin not in get_args(FactOrigin):
+        raise ValueError(f"fact {name}: bad kind {kind!r} or origin {origin!r}")
+    low = None if minimum is None else float(minimum)
+    high = None if maximum is None else float(maximum)
+    return FactSpec(name, kind, origin, description, tuple(choices), low, high)
 
 
 _SPECS: tuple[FactSpec, ...] = (
@@ -394,7 +395,12 @@ _SPECS: tuple[FactSpec, ...] = (
 
 # --- measured on segmentation masks and detection annotations (lossadvisor.vision) ---------
 # Listed in docs/vision.md with their exact definitions. Shares are in [0, 1].
-_SHARE: dict[str, object] = {"minimum": 0, "maximum": 1}
+class _Bounds(TypedDict):
+    minimum: float
+    maximum: float
+
+
+_SHARE: _Bounds = {"minimum": 0, "maximum": 1}
 _VISION_SPECS: tuple[FactSpec, ...] = (
     _f("n_images", "integer", "profile", "images (masks, or annotated images) read", minimum=0),
     _f(

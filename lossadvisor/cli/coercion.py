@@ -29,8 +29,11 @@ def defer(command: Any) -> None:
 
 if RuntimeParam is not None:
 
-    class _Deferred(RuntimeParam):  # type: ignore[misc,valid-type]
+    class _Deferred(RuntimeParam):
         """Typer's RuntimeParam for this parameter, built when a value comes."""
+
+        _descriptor: Any
+        _built: Any
 
         def __init__(self, descriptor: Any) -> None:  # typer's RuntimeParam is frozen
             object.__setattr__(self, "annotation", descriptor.annotation)

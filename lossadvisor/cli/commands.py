@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     name: str
     target: str  # "module:function", imported when the command is first used
     summary: str  # the first paragraph of the function's docstring, for the command list

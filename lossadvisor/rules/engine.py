@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from lossadvisor.facts import FactValue
 from lossadvisor.models import Caution, Contribution
@@ -20,10 +19,9 @@ from lossadvisor.rules.schema import MethodAdvice, Rule, RuleBase
 from lossadvisor.rules.stages import Stage
 
 
-# Frozen dataclasses, not pydantic models: both live only inside `recommend` (never dumped
-# or validated), and building their validators cost every command's start-up.
-@dataclass(frozen=True)
-class ParamHint:
+# Immutable records, not pydantic models: both live only inside `recommend` (never dumped or
+# validated), and building their validators cost every command's start-up.
+class ParamHint(NamedTuple):
     """One rule's advice for one hyperparameter: a literal value or a named derivation."""
 
     rule_id: str
@@ -31,20 +29,19 @@ class ParamHint:
     derive: str | None = None
 
 
-@dataclass(frozen=True)
-class Evaluation:
+class Evaluation(NamedTuple):
     """Everything the firing rules said, in load order, each item with its rule id."""
 
-    fired: list[str] = field(default_factory=list)
-    loss_ledger: dict[str, list[Contribution]] = field(default_factory=dict)
-    exclusions: dict[str, list[Contribution]] = field(default_factory=dict)
-    param_hints: dict[str, dict[str, list[ParamHint]]] = field(default_factory=dict)
-    optimizer_ledger: dict[str, list[Contribution]] = field(default_factory=dict)
-    optimizer_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
-    optimizer_schedules: dict[str, dict[str, Any]] = field(default_factory=dict)
-    balancing_ledger: dict[str, list[Contribution]] = field(default_factory=dict)
-    balancing_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
-    cautions: list[Caution] = field(default_factory=list)
+    fired: list[str]
+    loss_ledger: dict[str, list[Contribution]]
+    exclusions: dict[str, list[Contribution]]
+    param_hints: dict[str, dict[str, list[ParamHint]]]
+    optimizer_ledger: dict[str, list[Contribution]]
+    optimizer_settings: dict[str, dict[str, Any]]
+    optimizer_schedules: dict[str, dict[str, Any]]
+    balancing_ledger: dict[str, list[Contribution]]
+    balancing_settings: dict[str, dict[str, Any]]
+    cautions: list[Caution]
 
     def score(self, loss_id: str) -> float:
         """The summed score delta of one loss (0 when no rule mentioned it)."""
