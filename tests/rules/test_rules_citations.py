@@ -62,7 +62,7 @@ def test_no_string_in_the_package_cites_files_outside_the_project() -> None:
     for path in sorted((ROOT / "lossadvisor").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if OUTSIDE.search(node.value):
-                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+            text = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(text, str) and OUTSIDE.search(text):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert found == []
