@@ -19,7 +19,6 @@ from lossadvisor.errors import did_you_mean
 from lossadvisor.facts import LOSS_FAMILIES, METRICS, MODEL_OUTPUTS
 from lossadvisor.params import DERIVATION_NAMES
 from lossadvisor.rules.conditions import check_condition
-from lossadvisor.rules.frameworks import frameworks_problems
 from lossadvisor.rules.problems import (
     Problem,
     entry_name,
@@ -222,6 +221,10 @@ def check_methods(
 def check_frameworks(tree: LineDict, file: str, catalog: Catalog) -> list[Problem]:
     """`rules/frameworks.yaml` as the exporters' loader checks it (rules/frameworks.py), and
     the loss and optimizer ids it names against the catalog."""
+    # Imported here: building the map's pydantic models costs more than the rest of a cold
+    # load's checks, and a run's load never checks frameworks.yaml (only `rules check` does).
+    from lossadvisor.rules.frameworks import frameworks_problems
+
     problems = frameworks_problems(tree, file)[1]
     for section, known, ok in (
         ("losses", catalog.losses, catalog.has_losses),
