@@ -142,13 +142,13 @@ def _mlp_losses(losses: list[str]) -> tuple[list[str], dict[str, str]]:
     from lossadvisor.evidence.neural import split_for_mlp
 
     kept, skipped = split_for_mlp(losses)
-    for why in skipped.values():
-        _warn(f"--proxy mlp: skipped: {why}")
     if not kept:
         raise InputError(
             f"--proxy mlp: none of {', '.join(losses)} can be trained on a table "
             f"({'; '.join(skipped.values())})."
         )
+    for why in skipped.values():
+        _warn(f"--proxy mlp: skipped: {why}")
     return kept, skipped
 
 

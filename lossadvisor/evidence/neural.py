@@ -100,7 +100,7 @@ class MLPSettings:
     """
 
     hidden: tuple[int, ...] = (64, 64)
-    learning_rate: float = 1e-3
+    learning_rate: float = 3e-3
     weight_decay: float = 1e-2  # AdamW's default
     batch_size: int = 256
     min_batches: int = 8  # per epoch: a small fold gets smaller batches, not fewer steps
@@ -123,8 +123,9 @@ class MLPSettings:
             f"{ENGINE}: {len(self.hidden)} hidden ReLU layers of {layers} on standardised "
             f"features, each loss's torch module as export builds it, AdamW (learning rate "
             f"{self.learning_rate:g}, weight decay {self.weight_decay:g}), batches of "
-            f"{self.batch_size} rows (at least {self.min_batches} batches an epoch), epochs chosen per fit by early stopping on {metric} over "
-            f"{self.validation_fraction:.0%} of its training rows held out (at most "
+            f"{self.batch_size} rows (at least {self.min_batches} batches an epoch), epochs "
+            f"chosen per fit by early stopping on {metric} over {self.validation_fraction:.0%} "
+            f"of its training rows held out (at most "
             f"{self.max_epochs} epochs, patience {self.patience}; {self.fixed_epochs} epochs "
             f"when fewer than {MIN_STOP_ROWS} rows could be held out), seed {self.seed}"
         )
