@@ -182,8 +182,8 @@ def check_engine(losses: Sequence[str], settings: object) -> None:
     tree_only = [loss for loss in losses if loss in NEURAL_ONLY]
     if tree_only:
         raise InputError(
-            f"{', '.join(tree_only)} have no tree proxy (a booster cannot express them well): "
-            f"validate them with --proxy mlp."
+            f"no tree proxy for {', '.join(tree_only)} (a booster cannot express it well): "
+            f"validate with --proxy mlp."
         )
 
 
