@@ -24,6 +24,7 @@ from lossadvisor.evidence.baseline import constant_cautions, constant_log_loss
 from lossadvisor.evidence.proxies import (
     ProxySettings,
     fit_proxy,
+    inner_split,
     proxy_for,
     require_libraries,
     resolve_params,
@@ -332,6 +333,29 @@ def small_table_settings(settings: ProxySettings, folds: Folds) -> tuple[ProxySe
     return replace(settings, min_leaf=lowered), note
 
 
+def large_table_settings(
+    settings: ProxySettings, folds: Folds, table: Table
+) -> tuple[ProxySettings, str | None]:
+    """The row-round budget's settings for the run's largest fitted set (`ProxySettings.scaled`:
+    every fold then trains with the same cap and learning rate), and a note when it applies."""
+    classes = table.task in mx.CLASSES
+    largest = 0
+    for train, _ in folds:
+        y = table.y[train]
+        split = inner_split(len(train), y if classes and y.ndim == 1 else None, settings)
+        largest = max(largest, len(train) if split is None else len(split[0]))
+    scaled = settings.scaled(largest)
+    if scaled == settings:
+        return settings, None
+    note = (
+        f"{largest:,} rows per fit: at most {scaled.n_iter} rounds at learning rate "
+        f"{scaled.learning_rate:g} instead of {settings.n_iter} at {settings.learning_rate:g} "
+        f"(the row-round budget of {settings.round_budget:,} per fit; learning rate × rounds "
+        f"kept at {settings.learning_rate * settings.n_iter:g})"
+    )
+    return scaled, note
+
+
 def param_choices(
     losses: Sequence[str], given: Mapping[str, Mapping[str, ParamUsed]]
 ) -> dict[str, dict[str, ParamUsed]]:
@@ -415,6 +439,9 @@ def cross_validate(
     settings, leaf_note = small_table_settings(settings, plan.folds)
     if leaf_note:
         notes.append(leaf_note)
+    settings, budget_note = large_table_settings(settings, plan.folds, table)
+    if budget_note:
+        notes.append(budget_note)
     if jobs == 0:
         jobs = auto_jobs(len(table.y), len(plan.folds) * len(losses), len(plan.folds))
     deadline = None if time_budget is None else time.time() + time_budget
