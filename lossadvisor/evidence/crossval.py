@@ -662,9 +662,9 @@ def scale_notes(table: Table, chosen: Mapping[str, Mapping[str, ParamUsed]]) -> 
             if used is not None and used.value is not None and used.value < sigma / 10:
                 out.append(
                     f"{loss}.{name} = {used.value:g} ({used.source}) is far below the target's "
-                    f"robust scale 1.4826·MAD = {sigma:.3g}: the loss acts like MAE with small "
-                    f"steps; pass a rule-derived value ({HUBER_EFFICIENCY_K} × that scale) or "
-                    f"tune it"
+                    f"robust scale {MAD_TO_SIGMA:.4f}·MAD = {sigma:.3g}: the loss acts like MAE "
+                    f"with small steps; pass a rule-derived value ({HUBER_EFFICIENCY_K} × that "
+                    f"scale) or tune it"
                 )
         if loss == "log_cosh" and sigma > 10:
             out.append(
