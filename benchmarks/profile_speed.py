@@ -1,6 +1,6 @@
 """Speed and memory of `lossadvisor profile` against the pyarrow floor and pandas.
 
-    python benchmarks/profile_speed.py [--size-gb 1] [--rounds 3]
+    python benchmarks/profile_speed.py [--size-gb 1] [--rounds 3] [--dist-size-gb 1 4]
 
 Generates a ~SIZE GB, 12-column CSV in benchmarks/_data/ (git-ignored; re-used when present),
 then, in interleaved rounds, times three fresh processes on the target column `y`:
@@ -11,15 +11,20 @@ then, in interleaved rounds, times three fresh processes on the target column `y
 - lossadvisor: `lossadvisor profile big.csv --target y --json`
 
 Wall time (interpreter start and imports included) and each child's own peak RSS (from
-os.wait4) are reported as medians over the rounds, with ratios to the floor.
+os.wait4) are reported as medians over the rounds, with ratios to the floor. `--size-gb 0`
+skips these rows.
 
-The distributed row (`--dist-files 16`, skipped with 0): the same generator writes
-~DIST_SIZE GB (in CSV terms) as one Parquet file and as DIST_FILES Parquet parts; in the
-same rounds, `lossadvisor profile whole.parquet` (the pyarrow engine) and
+The distributed rows (`--dist-files 16`, skipped with 0), at each size of `--dist-size-gb`
+(default 1 and 4 GB in CSV terms, the issue's 4 GB file; the sizes actually run are printed):
+the same generator writes the rows as one Parquet file and as DIST_FILES Parquet parts; in
+the same rounds, `lossadvisor profile whole.parquet` (the pyarrow engine) and
 `lossadvisor profile parts/ --engine dask --scheduler ADDRESS` on a dask.distributed
-cluster of 2 worker processes (`dask scheduler` + 2 × `dask worker --nthreads 1`, started
-before the timing, as a running cluster would be) are timed, both with --no-features; each
-worker's peak RSS is read from the worker itself (getrusage) after the rounds.
+cluster of 2 worker processes (`dask scheduler` + 2 x `dask worker --nthreads 1`, started
+before the timing, as a running cluster would be; a fresh cluster for each size) are timed,
+both with --no-features; each worker's peak RSS is read from the worker itself (getrusage)
+after the rounds. Flat in data size means a worker's peak stays put while the data grows:
+the last line gives the largest size's worker peak over the smallest's. Disk: about 1.5 GB
+of Parquet per GB of CSV (whole file + parts).
 """
 
 from __future__ import annotations
@@ -249,7 +254,7 @@ class _Cluster:
 
 
 def _distributed(size_gb: float, files: int) -> tuple[Any, dict[str, list[str]]]:
-    """The 2-worker cluster and the two commands of the distributed row."""
+    """A fresh 2-worker cluster and the two commands of the distributed row at this size."""
     folder = DATA / f"parquet_{size_gb:g}gb_{files}"
     if not folder.exists():
         print(f"generating {folder} ...", flush=True)
@@ -288,58 +293,98 @@ def _worker_peaks(cluster: Any) -> dict[str, float]:
         return dict(client.run(peak_mb))
 
 
-def main() -> None:
-    if len(sys.argv) == 5 and sys.argv[1] == "--generate-parquet":
-        generate_parquet(Path(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]))
-        return
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size-gb", type=float, default=1.0)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--dist-files", type=int, default=16, help="Parquet parts (0: skip)")
-    parser.add_argument("--dist-size-gb", type=float, default=1.0, help="in CSV-equivalent GB")
-    args = parser.parse_args()
-    DATA.mkdir(exist_ok=True)
-    path = DATA / f"big_{args.size_gb:g}gb.csv"
+def _rounds(engines: dict[str, list[str]], rounds: int) -> dict[str, list[tuple[float, float]]]:
+    """(wall, peak RSS) of each command in each round, interleaved."""
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in engines}
+    for round_no in range(rounds):
+        for name, cmd in engines.items():
+            results[name].append(timed(cmd))
+        print(f"round {round_no + 1}/{rounds} done", flush=True)
+    return results
+
+
+def _csv_rows(size_gb: float, rounds: int) -> None:
+    path = DATA / f"big_{size_gb:g}gb.csv"
     if not path.exists():
         print(f"generating {path} ...", flush=True)
-        generate(path, args.size_gb)  # (then re-run: this process's memory inflates children)
+        generate(path, size_gb)  # (then re-run: this process's memory inflates children)
     size_mb = path.stat().st_size / 1e6
     engines = {
         "floor (pyarrow open_csv + numpy)": [sys.executable, "-c", FLOOR, str(path)],
         "pandas read_csv(usecols) + numpy": [sys.executable, "-c", PANDAS, str(path)],
         "lossadvisor profile --json": [str(CLI), "profile", str(path), "--target", "y", "--json"],
     }
-    cluster = None
-    if args.dist_files > 0:
-        cluster, dist_engines = _distributed(args.dist_size_gb, args.dist_files)
-        engines.update(dist_engines)
-    results: dict[str, list[tuple[float, float]]] = {name: [] for name in engines}
     subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True)  # warm the cache
-    try:
-        for round_no in range(args.rounds):
-            for name, cmd in engines.items():
-                results[name].append(timed(cmd))
-            print(f"round {round_no + 1}/{args.rounds} done", flush=True)
-        worker_rss = _worker_peaks(cluster) if cluster is not None else {}
-    finally:
-        if cluster is not None:
-            cluster.close()
+    results = _rounds(engines, rounds)
     floor = statistics.median(w for w, _ in results[next(iter(engines))])
-    print(f"\n{path.name}: {size_mb:,.0f} MB, median of {args.rounds} rounds")
+    print(f"\n{path.name}: {size_mb:,.0f} MB, median of {rounds} rounds")
     print(f"{'engine':36s} {'wall s':>8s} {'x floor':>8s} {'peak RSS MB':>12s}")
     for name, runs in results.items():
         wall = statistics.median(w for w, _ in runs)
         rss = max(r for _, r in runs)
         print(f"{name:36s} {wall:8.2f} {wall / floor:8.2f} {rss:12.0f}")
-    if worker_rss:
+
+
+def _distributed_rows(sizes: list[float], files: int, rounds: int) -> None:
+    """The distributed rows at each size, then how the workers' peak RSS moved with size."""
+    peaks: dict[float, list[float]] = {}
+    lines = []
+    for size in sizes:
+        cluster, engines = _distributed(size, files)
+        try:
+            results = _rounds(engines, rounds)
+            worker_rss = _worker_peaks(cluster)
+        finally:
+            cluster.close()
+        whole = next(p for p in engines[DIST_PYARROW] if p.endswith(".parquet"))
+        parquet_mb = Path(whole).stat().st_size / 1e6
         pyarrow_wall = statistics.median(w for w, _ in results[DIST_PYARROW])
         dask_wall = statistics.median(w for w, _ in results[DIST_DASK])
-        print(
-            f"\ndistributed ({args.dist_files} Parquet parts, {args.dist_size_gb:g} GB as CSV): "
-            f"dask on 2 workers / pyarrow engine = {dask_wall / pyarrow_wall:.2f}x wall"
+        pyarrow_rss = max(r for _, r in results[DIST_PYARROW])
+        client_rss = max(r for _, r in results[DIST_DASK])
+        peaks[size] = sorted(worker_rss.values())
+        workers = ", ".join(f"{mb:,.0f}" for mb in peaks[size])
+        lines.append(
+            f"{size:6g} GB ({parquet_mb:6,.0f} MB Parquet)  pyarrow {pyarrow_wall:7.2f} s "
+            f"{pyarrow_rss:6,.0f} MB | dask {dask_wall:7.2f} s ({dask_wall / pyarrow_wall:.2f}x) "
+            f"client {client_rss:5,.0f} MB, workers {workers} MB"
         )
-        for address, mb in sorted(worker_rss.items()):
-            print(f"  worker {address}: peak RSS {mb:,.0f} MB")
+    print(
+        f"\ndistributed: {files} Parquet parts on 2 dask workers (1 thread each) vs the pyarrow "
+        f"engine on whole.parquet, median wall of {rounds} rounds, peak RSS"
+    )
+    for line in lines:
+        print("  " + line)
+    if len(sizes) > 1:
+        small, large = min(sizes), max(sizes)
+        growth = max(peaks[large]) / max(peaks[small])
+        print(
+            f"  worker peak RSS at {large:g} GB / at {small:g} GB: {growth:.2f}x "
+            f"for {large / small:g}x the data"
+        )
+
+
+def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--generate-parquet":
+        generate_parquet(Path(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-gb", type=float, default=1.0, help="the CSV rows (0: skip)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--dist-files", type=int, default=16, help="Parquet parts (0: skip)")
+    parser.add_argument(
+        "--dist-size-gb",
+        type=float,
+        nargs="+",
+        default=[1.0, 4.0],
+        help="sizes of the distributed rows, in CSV-equivalent GB",
+    )
+    args = parser.parse_args()
+    DATA.mkdir(exist_ok=True)
+    if args.size_gb > 0:
+        _csv_rows(args.size_gb, args.rounds)
+    if args.dist_files > 0:
+        _distributed_rows(sorted(args.dist_size_gb), args.dist_files, args.rounds)
 
 
 if __name__ == "__main__":

@@ -8,9 +8,7 @@ against the declared kind, choices and range.
 
 from __future__ import annotations
 
-from typing import Literal, get_args
-
-from pydantic import BaseModel, ConfigDict
+from typing import Literal, NamedTuple, TypedDict, get_args
 
 FactValue = float | int | bool | str | None
 FactKind = Literal["number", "integer", "boolean", "choice"]
@@ -145,10 +143,12 @@ LossFamily = Literal[
 LOSS_FAMILIES: tuple[str, ...] = get_args(LossFamily)
 
 
-class FactSpec(BaseModel):
-    """One fact: its name, type, admissible values and what it means."""
+class FactSpec(NamedTuple):
+    """One fact: its name, type, admissible values and what it means.
 
-    model_config = ConfigDict(frozen=True)
+    An immutable record, not a pydantic model: the ~150 specs are built at import, on the path
+    of every command, where a validated model costs a schema build (start-up); `_f` checks
+    and converts what the model did."""
 
     name: str
     kind: FactKind
@@ -159,8 +159,20 @@ class FactSpec(BaseModel):
     maximum: float | None = None
 
 
-def _f(name: str, kind: FactKind, origin: FactOrigin, description: str, **kw: object) -> FactSpec:
-    return FactSpec(name=name, kind=kind, origin=origin, description=description, **kw)
+def _f(
+    name: str,
+    kind: FactKind,
+    origin: FactOrigin,
+    description: str,
+    choices: tuple[str, ...] = (),
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> FactSpec:
+    if kind not in get_args(FactKind) or origin not in get_args(FactOrigin):
+        raise ValueError(f"fact {name}: bad kind {kind!r} or origin {origin!r}")
+    low = None if minimum is None else float(minimum)
+    high = None if maximum is None else float(maximum)
+    return FactSpec(name, kind, origin, description, tuple(choices), low, high)
 
 
 _SPECS: tuple[FactSpec, ...] = (
@@ -383,7 +395,12 @@ _SPECS: tuple[FactSpec, ...] = (
 
 # --- measured on segmentation masks and detection annotations (lossadvisor.vision) ---------
 # Listed in docs/vision.md with their exact definitions. Shares are in [0, 1].
-_SHARE: dict[str, object] = {"minimum": 0, "maximum": 1}
+class _Bounds(TypedDict):
+    minimum: float
+    maximum: float
+
+
+_SHARE: _Bounds = {"minimum": 0, "maximum": 1}
 _VISION_SPECS: tuple[FactSpec, ...] = (
     _f("n_images", "integer", "profile", "images (masks, or annotated images) read", minimum=0),
     _f(

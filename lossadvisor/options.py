@@ -10,16 +10,15 @@ arguments and nothing else, so the two faces cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from lossadvisor.context import Context, make_context
 from lossadvisor.rules.load import load_rulebase
 from lossadvisor.rules.schema import RuleBase
 
 
-@dataclass(frozen=True)
-class RecommendOptions:
+class RecommendOptions(NamedTuple):  # a NamedTuple: a tenth of a dataclass's import cost
     """The options as typed (raw words; synonyms are resolved by `resolve`)."""
 
     task: str | None = None

@@ -38,6 +38,10 @@ def main() -> None:
     and spooled stdin run as they do for Ctrl-C. A closed pipe on stdout (`... | head -1`) ends
     the run quietly with the status a SIGPIPE death gives (141), as other Unix tools do.
     """
+    # pydantic looks for plugins (an entry-point scan of every installed distribution, ~15 ms)
+    # when it builds its first validator; the CLI's models are internal, so it skips them, as
+    # typer does while building its own adapters. An explicit setting is kept.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "1")
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
             if signum is not None:

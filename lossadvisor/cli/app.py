@@ -2,13 +2,103 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import typer
+import typer.core
+import typer.main
+import typer.models
 
-from lossadvisor.cli.commands import COMMANDS, GROUPS
+from lossadvisor.cli.coercion import defer
+from lossadvisor.cli.commands import COMMANDS, GROUPS, Command
+
+
+class _Commands(MutableMapping[str, Any]):
+    """A group's commands by name, in registry order; a command's module is imported and its
+    click command built on first access, so running one command imports only its module."""
+
+    def __init__(self, group: str | None) -> None:
+        self._entries: dict[str, Command | str] = {c.name: c for c in COMMANDS if c.group == group}
+        if group is None:
+            self._entries.update({name: name for name in GROUPS})
+        self._built: dict[str, Any] = {}
+
+    def built(self, name: str) -> Any | None:
+        return self._built.get(name)
+
+    def entry(self, name: str) -> Command | str | None:
+        return self._entries.get(name)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            entry = self._entries[name]  # KeyError: not a command
+            self._built[name] = _group(entry) if isinstance(entry, str) else _command(entry)
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:  # a plugin's add_command
+        self._entries.setdefault(name, name)
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._entries[name]
+        self._built.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class LazyGroup(typer.core.TyperGroup):
+    """A typer group over the registry (cli/commands.py) that builds a command when it runs;
+    the command list in --help reads the registry's summaries instead of importing modules."""
+
+    registry_group: str | None = None
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _Commands(self.registry_group)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)  # typer's reads .items(), which would build every command
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        commands = self.commands
+        assert isinstance(commands, _Commands)
+        rows = []
+        for name in commands:
+            command = commands.built(name)
+            if command is None:  # not built: a stand-in with the same short help
+                entry = commands.entry(name)
+                summary = entry.summary if isinstance(entry, Command) else GROUPS[name]
+                command = typer.core.TyperCommand(name=name, help=summary)
+            if not command.hidden:
+                rows.append((name, command))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, c.get_short_help_str(limit)) for name, c in rows])
+
+
+def _command(entry: Command) -> Any:
+    info = typer.models.CommandInfo(name=entry.name, callback=entry.function)
+    command = typer.main.get_command_from_info(
+        info, pretty_exceptions_short=True, rich_markup_mode=None
+    )
+    _name_metavars(command)
+    defer(command)
+    return command
+
+
+def _group(name: str) -> Any:
+    group_class = type(f"{name.title()}Group", (LazyGroup,), {"registry_group": name})
+    return group_class(name=name, help=GROUPS[name], no_args_is_help=True, rich_markup_mode=None)
+
 
 app = typer.Typer(
+    cls=LazyGroup,
     name="lossadvisor",
     help="Which loss to train with, why, and with which optimizer — from your data.",
     no_args_is_help=True,
@@ -38,21 +128,6 @@ def _root(
     ),
 ) -> None:
     """Which loss to train with, why, and with which optimizer — from your data."""
-
-
-def _register(root: typer.Typer) -> None:
-    groups = {
-        name: typer.Typer(name=name, help=text, no_args_is_help=True, rich_markup_mode=None)
-        for name, text in GROUPS.items()
-    }
-    for command in COMMANDS:
-        target = root if command.group is None else groups[command.group]
-        target.command(command.name)(command.function)
-    for name, group in groups.items():
-        root.add_typer(group, name=name)
-
-
-_register(app)
 
 
 # Options whose value is better named by what it is than by the option's name.
@@ -105,7 +180,5 @@ def _name_metavars(command: Any) -> None:
 
 
 def build_command() -> Any:
-    """The click command behind `app`, with metavars in words on every option and argument."""
-    command = typer.main.get_command(app)
-    _name_metavars(command)
-    return command
+    """The click command behind `app`; each command gets metavars in words when it is built."""
+    return typer.main.get_command(app)

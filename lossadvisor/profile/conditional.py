@@ -8,7 +8,7 @@ feature columns the targets keep their marginal facts only, and the provenance s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,8 +33,12 @@ def conditional_profiles(
     header: Sequence[str],
     targets: Sequence[TargetProfile],
     options: FeatureOptions,
+    sampler: Callable[[list[str]], Sample] | None = None,
 ) -> list[TargetProfile]:
-    """The targets with their conditional facts added (or a note saying why there are none)."""
+    """The targets with their conditional facts added (or a note saying why there are none).
+
+    `sampler(columns)` draws the sample elsewhere (the dask engine: on the cluster, over all
+    partitions); by default it is read from the file at `path`."""
     names = [t.name for t in targets]
     exposure = choose_exposure(header, options.exposure, source)
     if options.columns is not None:
@@ -56,7 +60,10 @@ def conditional_profiles(
         info = ConditionalInfo(model=None, note=note, exposure=exposure)
         return [_with(t, {"baseline_fitted": False, **exposure_facts}, info, []) for t in targets]
     columns = list(dict.fromkeys([*names, *candidates, *([exposure] if exposure else [])]))
-    sample = read_sample(path, source, fmt, columns, header, encoding, options.max_rows)
+    if sampler is not None:
+        sample = sampler(columns)
+    else:
+        sample = read_sample(path, source, fmt, columns, header, encoding, options.max_rows)
     return [_guarded(t, sample, candidates, exposure, exposure_facts) for t in targets]
 
 

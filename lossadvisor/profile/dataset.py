@@ -7,7 +7,7 @@ The orchestration only: the pass (stream.py, or distributed.py for --engine dask
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lossadvisor import io
 from lossadvisor.errors import InputError, out_of_range, unknown_name
@@ -100,20 +100,33 @@ def _dask_dataset(
     order: Sequence[str] | None,
     scheduler: str | None,
 ) -> DatasetProfile:
-    """`--engine dask`: one task per file (distributed.py); the conditional pass, which fits a
-    baseline on a local sample, runs when DATA is one local file."""
-    from lossadvisor.profile.distributed import dask_profile
+    """`--engine dask`: one task per file (distributed.py); the conditional pass fits its
+    baseline on the pyarrow engine's sample when DATA is one local file, else on a seeded
+    sample drawn on the cluster over all files (distributed.dask_sample)."""
+    from lossadvisor.profile.distributed import dask_profile, dask_sample
 
-    profile, single = dask_profile(
+    profile, found = dask_profile(
         source, targets, fmt, target_type, sample_size, encoding, order, scheduler
     )
-    if features is not None and single is not None:
-        from lossadvisor.profile.conditional import conditional_profiles
+    if features is None:
+        return profile
+    from lossadvisor.profile.conditional import conditional_profiles
 
+    single = found.single
+    if single is not None:
         kind = io.detect_format(single, fmt)
         header = io.read_columns_header(single, kind, encoding)
         targets_with = conditional_profiles(
             single, source, kind, encoding, header, profile.targets, features
         )
-        profile = profile.model_copy(update={"targets": targets_with})
-    return profile
+    else:
+        max_rows = features.max_rows
+
+        def on_the_cluster(columns: list[str]) -> Any:
+            return dask_sample(found, columns, encoding, max_rows, scheduler)
+
+        targets_with = conditional_profiles(
+            found.files[0], source, found.kind, encoding, found.header, profile.targets,
+            features, sampler=on_the_cluster,
+        )  # fmt: skip
+    return profile.model_copy(update={"targets": targets_with})

@@ -15,6 +15,12 @@ as the pyarrow engine re-reads such a column within one file.
 scheduler; without one, dask's local threaded scheduler runs the tasks. A task that fails,
 or a worker that dies under it, is one InputError naming the partition; nothing is returned.
 
+With feature columns, the conditional (residual) pass fits its baseline on a seeded uniform
+sample drawn on the cluster: each partition keeps its rows with the smallest seeded random keys
+(a task per file, the same bottom-k pass as the one-file sample), and the client keeps the
+smallest keys of the union, which is a uniform sample of all rows (`dask_sample`). DATA that is
+one local file keeps the pyarrow engine's own sample, so both engines give the same facts.
+
 A single large file is one partition: to spread a big table over workers, split it into files
 (Parquet row groups are not split across tasks).
 
@@ -203,7 +209,7 @@ def _client(scheduler: str | None) -> Any:
         raise InputError(f"--scheduler {address}: cannot reach the dask scheduler: {err}") from None
 
 
-def _compute(tasks: list[Any], files: list[str], client: Any) -> list[FilePartials]:
+def _compute(tasks: list[Any], files: list[str], client: Any) -> list[Any]:
     """Run the tasks in one compute; a failed or lost partition is one InputError."""
     import dask
 
@@ -305,6 +311,20 @@ def dask_file_partials(
     return merged, storage
 
 
+@dataclass(frozen=True)
+class DaskSource:
+    """What DATA expanded to: its files, their format and the first file's header."""
+
+    files: list[str]
+    kind: str
+    header: list[str]
+
+    @property
+    def single(self) -> str | None:
+        """The one local file when DATA is one, else None."""
+        return self.files[0] if len(self.files) == 1 and not _is_url(self.files[0]) else None
+
+
 def dask_profile(
     source: str,
     targets: Sequence[str],
@@ -314,8 +334,8 @@ def dask_profile(
     encoding: str,
     order: Sequence[str] | None,
     scheduler: str | None = None,
-) -> tuple[Any, str | None]:
-    """(DatasetProfile, the one local file when DATA is one, else None) for `--engine dask`."""
+) -> tuple[Any, DaskSource]:
+    """(DatasetProfile, what DATA expanded to) for `--engine dask`."""
     from lossadvisor.io import detect_format, read_columns_header
     from lossadvisor.profile.assemble import assemble, choose_targets
 
@@ -329,5 +349,108 @@ def dask_profile(
     chosen, choice = choose_targets(header, targets, files[0])
     partials, storage = dask_file_partials(files, kind, chosen, encoding, sample_size, scheduler)
     profile = assemble(source, kind, chosen, choice, partials, target_type, storage, order)
-    single = files[0] if len(files) == 1 and not _is_url(files[0]) else None
-    return profile, single
+    return profile, DaskSource(files=files, kind=kind, header=list(header))
+
+
+@dataclass(frozen=True)
+class SamplePart:
+    """One partition's share of the sample: its kept rows (or None), their keys, rows read."""
+
+    table: Any
+    keys: Any
+    n_read: int
+
+
+def file_sample(
+    url: str,
+    fmt: str,
+    columns: list[str],
+    header: list[str],
+    encoding: str,
+    max_rows: int,
+    index: int,
+) -> SamplePart:
+    """The rows of one file with the `max_rows` smallest keys, seeded by the file's index (a
+    dask task: runs on a worker)."""
+    from lossadvisor.profile.features import SEED, read_keyed
+
+    try:
+        with _local(url) as path:
+            table, keys, n_read = read_keyed(
+                path, url, fmt, columns, header, encoding, max_rows, (SEED, index)
+            )
+    except InputError as err:
+        raise InputError(str(err).replace(str(Path(tempfile.gettempdir())), "")) from None
+    except (OSError, ValueError) as err:
+        raise InputError(f"{url}: cannot read it: {err}") from None
+    return SamplePart(table=table, keys=keys, n_read=n_read)
+
+
+def dask_sample(
+    source: DaskSource,
+    columns: list[str],
+    encoding: str,
+    max_rows: int,
+    scheduler: str | None = None,
+) -> Any:
+    """A seeded uniform sample of at most `max_rows` rows of `columns` over every file, drawn
+    on the cluster (one task per file; see the module docstring), in file order."""
+    import dask
+    import numpy as np
+    import pyarrow as pa
+
+    from lossadvisor.profile.features import to_sample
+
+    task = dask.delayed(file_sample, pure=True)
+    tasks = [
+        task(f, source.kind, columns, source.header, encoding, max_rows, i,
+             dask_key_name=f"lossadvisor-partition-{i:05d}-sample")
+        for i, f in enumerate(source.files)
+    ]  # fmt: skip
+    client = _client(scheduler)
+    try:
+        parts = _compute(tasks, source.files, client)
+    finally:
+        if client is not None:
+            client.close()
+    kept = [(i, p) for i, p in enumerate(parts) if p.table is not None]
+    if not kept:
+        raise InputError("the files have a header but no rows.")
+    n_read = sum(p.n_read for p in parts)
+    tables = _same_types(
+        [p.table.append_column("__part__", pa.array(np.full(p.table.num_rows, i))) for i, p in kept]
+    )
+    table = pa.concat_tables(tables, promote_options="permissive")
+    keys = np.concatenate([p.keys for _, p in kept])
+    if keys.size > max_rows:
+        table = table.take(pa.array(np.sort(np.argpartition(keys, max_rows)[:max_rows])))
+    # file order: by partition, then row; to_sample sorts by __row__, so number rows globally
+    order = np.lexsort((table.column("__row__").to_numpy(), table.column("__part__").to_numpy()))
+    table = table.take(pa.array(order)).drop_columns(["__part__", "__row__"])
+    table = table.append_column("__row__", pa.array(np.arange(table.num_rows)))
+    return to_sample(table, n_read, max_rows)
+
+
+def _same_types(tables: list[Any]) -> list[Any]:
+    """A column read as numbers in some files and as text in others is text in all of them
+    (as a column whose later values are not numbers is text in the one-file pass)."""
+    import pyarrow as pa
+
+    names = tables[0].column_names
+    kinds = {n: {_kind(t.schema.field(n).type) for t in tables} for n in names}
+    mixed = {n for n, seen in kinds.items() if {"text", "other"} <= seen}
+    out = []
+    for table in tables:
+        for name in mixed:
+            i = table.column_names.index(name)
+            table = table.set_column(i, name, table.column(name).cast(pa.string()))
+        out.append(table)
+    return out
+
+
+def _kind(dtype: Any) -> str:
+    import pyarrow as pa
+
+    if pa.types.is_null(dtype):
+        return "null"  # an all-missing column in one file: concat promotes it
+    return "text" if pa.types.is_string(dtype) or pa.types.is_large_string(dtype) else "other"

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 MAX_CATEGORIES = 255  # HistGradientBoosting's limit for native categorical features
 LEAK_CORRELATION = 0.9999
 EXPOSURE_NAMES = ("exposure",)
-_SEED = 0xC0FFEE
+SEED = 0xC0FFEE  # the sample's seed (a partition's: SEED and its index)
 
 
 @dataclass
@@ -69,6 +69,25 @@ def read_sample(
     max_rows: int,
 ) -> Sample:
     """A seeded uniform sample of at most `max_rows` rows of `columns` (one streaming pass)."""
+    table, _, n_read = read_keyed(path, source, fmt, columns, header, encoding, max_rows, SEED)
+    if table is None:
+        raise InputError("the file has a header but no rows.")
+    return to_sample(table, n_read, max_rows)
+
+
+def read_keyed(
+    path: str,
+    source: str,
+    fmt: str,
+    columns: Sequence[str],
+    header: Sequence[str],
+    encoding: str,
+    max_rows: int,
+    seed: int | Sequence[int],
+) -> tuple[Any, np.ndarray, int]:
+    """The rows with the `max_rows` smallest seeded keys (a pyarrow Table with their `__row__`
+    number, or None for no rows), those keys, and the rows read. Samples of several files
+    merge exactly: the smallest keys of the union are a uniform sample of all their rows."""
     import pyarrow as pa
 
     inferred = infer_column_types(path, list(columns), fmt, encoding, header)
@@ -79,14 +98,20 @@ def read_sample(
             if c not in text and not pa.types.is_null(t):
                 types[c] = t
         try:
-            return _sample_pass(path, fmt, columns, header, types, encoding, max_rows)
+            return _keyed_pass(path, fmt, columns, header, types, encoding, max_rows, seed)
         except ColumnTypeError as err:
             if err.column in text:
                 raise InputError(str(err).replace(path, source)) from None
             text.add(err.column)  # a later value is not a number: read the column as text
 
 
-def _sample_pass(
+def to_sample(table: Any, n_read: int, max_rows: int) -> Sample:
+    """The kept rows in file order (`__row__`) as the Sample the baseline learns from."""
+    frame = table.to_pandas().sort_values("__row__").drop(columns="__row__")
+    return Sample(frame=frame.reset_index(drop=True), n_rows_read=n_read, sampled=n_read > max_rows)
+
+
+def _keyed_pass(
     path: str,
     fmt: str,
     columns: Sequence[str],
@@ -94,10 +119,11 @@ def _sample_pass(
     types: dict[str, Any],
     encoding: str,
     max_rows: int,
-) -> Sample:
+    seed: int | Sequence[int],
+) -> tuple[Any, np.ndarray, int]:
     import pyarrow as pa
 
-    rng = np.random.default_rng(_SEED)
+    rng = np.random.default_rng(seed)
     kept: list[pa.Table] = []
     keys: list[np.ndarray] = []
     n_read = 0
@@ -114,12 +140,10 @@ def _sample_pass(
         if sum(t.num_rows for t in kept) > 2 * max_rows:
             kept, keys = _prune(kept, keys, max_rows)
     if not kept:
-        raise InputError("the file has a header but no rows.")
+        return None, np.empty(0), 0
     if n_read > max_rows:
         kept, keys = _prune(kept, keys, max_rows)
-    table = pa.concat_tables(kept, promote_options="permissive")
-    frame = table.to_pandas().sort_values("__row__").drop(columns="__row__")
-    return Sample(frame=frame.reset_index(drop=True), n_rows_read=n_read, sampled=n_read > max_rows)
+    return pa.concat_tables(kept, promote_options="permissive"), np.concatenate(keys), n_read
 
 
 def _prune(kept: list[Any], keys: list[np.ndarray], max_rows: int) -> tuple[list[Any], list[Any]]:

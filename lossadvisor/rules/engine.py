@@ -11,9 +11,7 @@ import re
 import string
 from collections.abc import Callable, Collection, Mapping
 from functools import partial
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any, NamedTuple
 
 from lossadvisor.facts import FactValue
 from lossadvisor.models import Caution, Contribution
@@ -21,31 +19,29 @@ from lossadvisor.rules.schema import MethodAdvice, Rule, RuleBase
 from lossadvisor.rules.stages import Stage
 
 
-class ParamHint(BaseModel):
+# Immutable records, not pydantic models: both live only inside `recommend` (never dumped or
+# validated), and building their validators cost every command's start-up.
+class ParamHint(NamedTuple):
     """One rule's advice for one hyperparameter: a literal value or a named derivation."""
-
-    model_config = ConfigDict(frozen=True)
 
     rule_id: str
     value: Any | None = None
     derive: str | None = None
 
 
-class Evaluation(BaseModel):
+class Evaluation(NamedTuple):
     """Everything the firing rules said, in load order, each item with its rule id."""
 
-    model_config = ConfigDict(frozen=True)
-
-    fired: list[str] = Field(default_factory=list)
-    loss_ledger: dict[str, list[Contribution]] = Field(default_factory=dict)
-    exclusions: dict[str, list[Contribution]] = Field(default_factory=dict)
-    param_hints: dict[str, dict[str, list[ParamHint]]] = Field(default_factory=dict)
-    optimizer_ledger: dict[str, list[Contribution]] = Field(default_factory=dict)
-    optimizer_settings: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    optimizer_schedules: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    balancing_ledger: dict[str, list[Contribution]] = Field(default_factory=dict)
-    balancing_settings: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    cautions: list[Caution] = Field(default_factory=list)
+    fired: list[str]
+    loss_ledger: dict[str, list[Contribution]]
+    exclusions: dict[str, list[Contribution]]
+    param_hints: dict[str, dict[str, list[ParamHint]]]
+    optimizer_ledger: dict[str, list[Contribution]]
+    optimizer_settings: dict[str, dict[str, Any]]
+    optimizer_schedules: dict[str, dict[str, Any]]
+    balancing_ledger: dict[str, list[Contribution]]
+    balancing_settings: dict[str, dict[str, Any]]
+    cautions: list[Caution]
 
     def score(self, loss_id: str) -> float:
         """The summed score delta of one loss (0 when no rule mentioned it)."""

@@ -227,3 +227,57 @@ def test_unreachable_scheduler_is_one_line(data: dict) -> None:
     )
     assert done.code == 2 and len(done.stderr.strip().splitlines()) == 1
     assert "cannot reach the dask scheduler" in done.stderr
+
+
+def test_conditional_facts_on_the_cluster_equal_pyarrow_when_every_row_fits(
+    data: dict, cluster: Any
+) -> None:
+    """All 24,000 rows fit the sample: the cluster's sample is every row in file order, so the
+    baseline and its residual facts are the pyarrow engine's on the concatenated file."""
+    from lossadvisor.profile.options import FeatureOptions
+
+    features = FeatureOptions()
+    reference = profile_dataset(str(data["root"] / "whole.parquet"), ["y"], features=features)
+    got = profile_dataset(
+        str(data["parquet"]), ["y"], features=features, engine="dask",
+        scheduler=cluster.scheduler_address,
+    )  # fmt: skip
+    assert_same(reference, got)
+    ref, mine = reference.targets[0].conditional, got.targets[0].conditional
+    assert ref is not None and mine is not None and ref.model is not None
+    assert (mine.model, mine.n_rows, mine.sampled, mine.features) == (
+        ref.model, ref.n_rows, ref.sampled, ref.features,
+    )  # fmt: skip
+    assert got.targets[0].facts["baseline_fitted"] is True
+
+
+def test_the_cluster_sample_is_seeded_and_uniform_over_files_of_unequal_size(
+    tmp_path: Path, cluster: Any
+) -> None:
+    """Each file keeps its rows with the smallest seeded keys and the client the smallest of
+    all: every row is equally likely, so a file's share of the sample follows its share of
+    the rows (hypergeometric: 1,000 / 3,000 / 6,000 rows, 2,000 drawn)."""
+    from lossadvisor.profile.distributed import DaskSource, dask_sample
+
+    sizes = [1_000, 3_000, 6_000]
+    files = []
+    for i, n in enumerate(sizes):
+        path = tmp_path / f"part-{i}.parquet"
+        pq.write_table(pa.table({"file": np.full(n, i), "row": np.arange(n)}), path)
+        files.append(str(path))
+    found = DaskSource(files=files, kind="parquet", header=["file", "row"])
+    draw = 2_000
+    sample = dask_sample(found, ["file", "row"], "utf-8", draw, cluster.scheduler_address)
+    again = dask_sample(found, ["file", "row"], "utf-8", draw)  # local threads, same seeds
+    frame = sample.frame
+    assert (sample.n_rows_read, sample.sampled, len(frame)) == (sum(sizes), True, draw)
+    assert frame.equals(again.frame)
+    assert not frame.duplicated().any()
+    keys = list(zip(frame["file"], frame["row"], strict=True))
+    assert keys == sorted(keys)  # file order
+    total = sum(sizes)
+    for i, n in enumerate(sizes):
+        p = n / total
+        expected = draw * p
+        sd = (draw * p * (1 - p) * (total - draw) / (total - 1)) ** 0.5
+        assert abs((frame["file"] == i).sum() - expected) < 5 * sd, i

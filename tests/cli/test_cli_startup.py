@@ -1,0 +1,91 @@
+"""`recommend --task X` imports only what it uses (issue 18's start-up), checked without timing.
+
+benchmarks/startup.py measures the time; these tests pin its causes, each of which a harmless
+looking import would undo: only the running command's module is imported (--help reads the
+registry's summaries, kept equal to the docstrings here), the data readers stay out, and the
+rule base comes back from the cache without building its pydantic validator.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lossadvisor.cli.commands import COMMANDS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import contextlib, io, json, runpy, sys
+sys.argv = ["lossadvisor", *sys.argv[1:]]
+with contextlib.redirect_stdout(io.StringIO()) as out:
+    try:
+        runpy.run_module("lossadvisor", run_name="__main__")
+    except SystemExit as done:
+        code = done.code
+from lossadvisor.rules.schema import RuleBase
+print(json.dumps({"code": code, "modules": sorted(sys.modules), "out": out.getvalue(),
+                  "rulebase_validator_built": RuleBase.__pydantic_complete__}))
+"""
+
+# Imported by other commands or by DATA only; `recommend --task` has no use for them.
+UNUSED = (
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "yaml",
+    "lossadvisor.profile",
+    "lossadvisor.export",
+    "lossadvisor.evidence",
+    "lossadvisor.rules.check",
+    "lossadvisor.rules.validate",
+    *(f"lossadvisor.cli.{m}" for m in ("evidence_cmd", "profile_cmd", "rules_cmd", "bench_cmd")),
+    *(f"lossadvisor.cli.{m}" for m in ("export_cmd", "report_cmd", "tasks_cmd")),
+)
+
+
+def probe(tmp_path: Path, *args: str) -> dict[str, object]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LOSSADVISOR_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, object] = json.loads(done.stdout)
+    return result
+
+
+@pytest.fixture(scope="module")
+def second_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """The second run of the command, its rule base from the cache the first one wrote."""
+    cache = tmp_path_factory.mktemp("startup-cache")
+    first = probe(cache, "recommend", "--task", "segmentation")
+    assert first["code"] == 0
+    second = probe(cache, "recommend", "--task", "segmentation")
+    assert second["out"] == first["out"] and "dice" in str(second["out"])
+    return second
+
+
+def test_recommend_task_imports_nothing_it_does_not_use(second_run: dict[str, object]) -> None:
+    modules = set(second_run["modules"])  # type: ignore[call-overload]
+    loaded = sorted(m for m in modules if any(m == u or m.startswith(u + ".") for u in UNUSED))
+    assert loaded == []
+
+
+def test_the_cached_rule_base_is_rebuilt_without_a_validator(
+    second_run: dict[str, object],
+) -> None:
+    assert second_run["rulebase_validator_built"] is False
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[c.name for c in COMMANDS])
+def test_the_registry_summary_is_the_docstring_first_paragraph(command: object) -> None:
+    """--help lists these summaries without importing the commands; they must not drift."""
+    doc = inspect.getdoc(command.function) or ""  # type: ignore[attr-defined]
+    first = " ".join(doc.split("\n\n")[0].split())
+    assert command.summary == first  # type: ignore[attr-defined]
