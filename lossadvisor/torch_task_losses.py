@@ -37,6 +37,7 @@ __all__ = [
     "SILogLoss",
 ]
 
+
 def _positive(name: str, value: float) -> float:
     if not value > 0:
         raise ValueError(f"{name} must be > 0, got {value}")
