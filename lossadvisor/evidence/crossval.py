@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from numpy.typing import NDArray
 
+    from lossadvisor.evidence.neural import MLPSettings
+
 Progress = Callable[[int, int, str], None]  # (fits done, fits planned, what runs next)
 Folds = list[tuple["NDArray[np.intp]", "NDArray[np.intp]"]]
 
@@ -396,7 +398,7 @@ def cross_validate(
     time_budget: float | None = None,
     rule_ranking: Sequence[str] | None = None,
     unmeasured: Mapping[str, str] | None = None,
-    settings: ProxySettings | None = None,
+    settings: ProxySettings | MLPSettings | None = None,
     progress: Progress | None = None,
     jobs: int = 1,
     other_targets: Sequence[str] = (),
@@ -410,10 +412,14 @@ def cross_validate(
     say whether the data agree with it; `unmeasured`: why a ranked loss was not measured.
     `jobs`: worker processes (0: automatic). `other_targets`: columns left out of the features.
     `order`: the levels of an ordinal target, lowest first (the panel then adds ordinal scores).
+    `settings`: the tree proxy's (default) or the MLP's (`neural.MLPSettings`, --proxy mlp).
     """
+    from lossadvisor.evidence.neural import check_engine
+
     require_libraries()
     started = time.perf_counter()
     losses = list(dict.fromkeys(losses))
+    check_engine(losses, settings)
     table = prepare_table(
         frame,
         target,
@@ -436,12 +442,13 @@ def cross_validate(
         notes.append(f"{plan.k} folds × {plan.repeats} repeats: {plan.reason}")
     # one seed for everything; early stopping scores the deciding metric, the same for each loss
     settings = replace(settings or ProxySettings(), seed=seed, stop_metric=metric)
-    settings, leaf_note = small_table_settings(settings, plan.folds)
-    if leaf_note:
-        notes.append(leaf_note)
-    settings, budget_note = large_table_settings(settings, plan.folds, table)
-    if budget_note:
-        notes.append(budget_note)
+    if isinstance(settings, ProxySettings):  # the MLP has no leaves or rounds to budget
+        settings, leaf_note = small_table_settings(settings, plan.folds)
+        if leaf_note:
+            notes.append(leaf_note)
+        settings, budget_note = large_table_settings(settings, plan.folds, table)
+        if budget_note:
+            notes.append(budget_note)
     if jobs == 0:
         jobs = auto_jobs(len(table.y), len(plan.folds) * len(losses), len(plan.folds))
     deadline = None if time_budget is None else time.time() + time_budget
@@ -451,6 +458,10 @@ def cross_validate(
     complete = min(len(s) for s in scores.values())
     skipped = _skipped(scores, complete, len(plan.folds))
     evidence = [_summarise(loss, chosen[loss], scores[loss][:complete], panel) for loss in losses]
+    if not isinstance(settings, ProxySettings):  # the MLP trains each loss's torch module
+        from lossadvisor.evidence.neural import with_torch_modules
+
+        evidence = with_torch_modules(evidence)
     better = mx.higher_is_better(metric)
     ranked = sorted(
         (e for e in evidence if e.folds_done and math.isfinite(e.mean[metric])),
@@ -502,12 +513,15 @@ def _measure(
     losses: Sequence[str],
     chosen: Mapping[str, Mapping[str, ParamUsed]],
     panel: Sequence[str],
-    settings: ProxySettings,
+    settings: ProxySettings | MLPSettings,
     deadline: float | None,
     progress: Progress | None,
     jobs: int,
 ) -> tuple[dict[str, list[dict[str, float]]], bool]:
     """Fold jobs (serial, or in `jobs` worker processes); stops between fits at the deadline."""
+    run_fold: Callable[..., dict[str, dict[str, float]]] = (
+        fold_job if isinstance(settings, ProxySettings) else _mlp_fold_job()
+    )
     values = {loss: {n: u.value for n, u in chosen[loss].items()} for loss in losses}
     total = len(folds) * len(losses)
     scores: dict[str, list[dict[str, float]]] = {loss: [] for loss in losses}
@@ -521,7 +535,7 @@ def _measure(
             yield (x_train, table.y[train], x_test, table.y[test])
 
     def job(x_train: Any, y_train: Any, x_test: Any, y_test: Any) -> Any:
-        return fold_job(
+        return run_fold(
             x_train,
             y_train,
             x_test,
@@ -542,7 +556,7 @@ def _measure(
             n_jobs=jobs, backend="loky", max_nbytes="1M", mmap_mode="r", return_as="generator"
         )
         results = runner(
-            delayed(fold_job)(*data, losses, values, panel, settings, table.n_classes, deadline)
+            delayed(run_fold)(*data, losses, values, panel, settings, table.n_classes, deadline)
             for data in work()
         )
     else:
@@ -561,6 +575,13 @@ def _measure(
     if done < total:
         stopped = True
     return scores, stopped
+
+
+def _mlp_fold_job() -> Callable[..., dict[str, dict[str, float]]]:
+    """The MLP's fold job (`mlp.fold_job`: same arguments as `fold_job`; imports torch)."""
+    from lossadvisor.evidence.mlp import fold_job as mlp_fold_job
+
+    return mlp_fold_job
 
 
 def fold_job(

@@ -276,9 +276,14 @@ NOT_TABULAR = ("dice", "tversky", "focal_tversky", "lovasz", "giou", "diou", "ci
 
 
 def proxy_for(loss: str) -> Proxy:
-    """The proxy of a loss id; InputError naming the losses that have one."""
+    """The proxy record of a loss id (a tree proxy, or an MLP-only loss's record:
+    `neural.NEURAL_ONLY`); InputError naming the losses that have one."""
     if loss in PROXIES:
         return PROXIES[loss]
+    from lossadvisor.evidence.neural import NEURAL_ONLY
+
+    if loss in NEURAL_ONLY:
+        return NEURAL_ONLY[loss]
     have = ", ".join(PROXIES)
     if any(loss.startswith(prefix) for prefix in NOT_TABULAR):
         raise InputError(
@@ -634,6 +639,8 @@ def fit_proxy(
     from lossadvisor.evidence import metrics as mx
 
     proxy = proxy_for(loss)
+    if loss not in PROXIES:  # an MLP-only loss (neural.NEURAL_ONLY)
+        raise InputError(f"{loss} has no tree proxy: validate it with --proxy mlp.")
     if isinstance(x_train, FoldData):
         data = x_train
     else:
