@@ -98,9 +98,7 @@ def profile(
 PLOT_SAMPLE = 50_000
 
 
-def _target_values(
-    path: str, fmt: str | None, names: list[str], encoding: str
-) -> dict[str, Any]:
+def _target_values(path: str, fmt: str | None, names: list[str], encoding: str) -> dict[str, Any]:
     """A uniform sample (bottom-k on seeded random keys: exact, whatever the block sizes) of
     each numeric target column, as floats, for the plots; label columns are left out."""
     import numpy as np
@@ -208,20 +206,24 @@ def validate(
     seed: int = 0,
     time_budget: float | None = None,
     threads: int = 0,
+    proxy: str = "tree",
 ) -> ValidationResult:
     """Cross-validate the top `top` recommended losses (or `losses`) on `data` with a proxy
     model that trains with each loss: what `lossadvisor validate` prints. Needs the
-    `validate` extra."""
+    `validate` extra (`proxy="mlp"`: the torch MLP proxy, and torch)."""
     from lossadvisor import frames
     from lossadvisor.evidence.advice import rule_params, rule_ranking, top_losses
     from lossadvisor.evidence.crossval import cross_validate
-    from lossadvisor.evidence.proxies import ProxySettings, proxy_for, require_libraries
+    from lossadvisor.evidence.neural import MLPSettings, mlp_losses, parse_proxy
+    from lossadvisor.evidence.proxies import PROXIES, ProxySettings, proxy_for, require_libraries
 
     if top < 1:
         raise InputError(f"top must be an integer >= 1. Got {top} instead.")
+    engine = parse_proxy(proxy)
     require_libraries()
     rec = recommend(data, target, metric=metric)  # the rules' side, as the CLI ranks it
-    chosen = list(losses) if losses is not None else top_losses(rec, top)[0]
+    have = mlp_losses() if engine == "mlp" else list(PROXIES)
+    chosen = list(losses) if losses is not None else top_losses(rec, top, have)[0]
     for loss in chosen:
         proxy_for(loss)
     if not chosen:
@@ -236,7 +238,9 @@ def validate(
         seed=seed,
         time_budget=time_budget,
         rule_ranking=rule_ranking(rec),
-        settings=ProxySettings(threads=threads),
+        settings=MLPSettings(threads=threads or 1)
+        if engine == "mlp"
+        else ProxySettings(threads=threads),
     )
 
 

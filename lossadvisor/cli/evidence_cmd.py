@@ -112,17 +112,52 @@ DataArgument = Annotated[
     str, typer.Argument(metavar="DATA", help="CSV/TSV/Parquet/JSONL file (- for stdin).")
 ]
 JobsOption = Annotated[int, typer.Option("--jobs", help=JOBS_HELP, callback=at_least("--jobs", 0))]
+PROXY_HELP = (
+    "The model each loss trains: tree (LightGBM, the default for tables; also 'lightgbm') or "
+    "mlp (a small fixed torch MLP on CPU, for losses a booster cannot express: berhu, barron, "
+    "gaussian_nll, hinge, asymmetric, ...; needs torch)."
+)
+ProxyOption = Annotated[str, typer.Option("--proxy", metavar="tree|mlp", help=PROXY_HELP)]
 
 
-def _loss_list(text: str) -> list[str]:
+def _loss_list(text: str, engine: str = "tree") -> list[str]:
+    """The --losses ids; with the MLP, those it cannot train are left out with a warning."""
+    from lossadvisor.evidence.neural import check_engine
     from lossadvisor.evidence.proxies import proxy_for
 
     losses = [part.strip() for part in text.split(",") if part.strip()]
     if not losses:
         raise InputError(f"--losses: expected comma-separated loss ids. Got '{text}'.")
+    if engine == "mlp":
+        return losses  # checked by _mlp_losses, which says what is skipped and why
     for loss in losses:
         proxy_for(loss)  # InputError listing the losses that have a proxy
+    check_engine(losses, None)
     return losses
+
+
+def _mlp_losses(losses: list[str]) -> tuple[list[str], dict[str, str]]:
+    """(the losses the MLP trains, {skipped: why}), each skipped one warned about once."""
+    from lossadvisor.evidence.neural import split_for_mlp
+
+    kept, skipped = split_for_mlp(losses)
+    if not kept:
+        raise InputError(
+            f"--proxy mlp: none of {', '.join(losses)} can be trained on a table "
+            f"({'; '.join(skipped.values())})."
+        )
+    for why in skipped.values():
+        _warn(f"--proxy mlp: skipped: {why}")
+    return kept, skipped
+
+
+def _require_torch() -> None:
+    try:
+        import torch  # noqa: F401
+    except ImportError as err:
+        raise InputError(
+            f"--proxy mlp needs torch (the bench extra: pip install 'lossadvisor[bench]'; {err})."
+        ) from None
 
 
 def validate(
@@ -159,6 +194,7 @@ def validate(
     seed: SeedOption = 0,
     threads: ThreadsOption = 1,
     jobs: JobsOption = 0,
+    proxy: ProxyOption = "tree",
     json_out: JsonOption = False,
 ) -> None:
     """Cross-validate losses on DATA with a proxy model that trains with each loss.
@@ -172,14 +208,19 @@ def validate(
       lossadvisor validate claims.csv --target claims
       lossadvisor validate house.csv -t price --losses mse,huber,mae --json
       lossadvisor validate returns.csv -t ret --metric pinball:0.9
+      lossadvisor validate house.csv -t price --losses mse,huber,berhu --proxy mlp
     """
+    from lossadvisor.evidence.neural import parse_proxy
     from lossadvisor.evidence.proxies import require_libraries
 
     if top < 1:
         raise InputError(f"--top must be an integer >= 1. Got {top} instead.")
+    engine = parse_proxy(proxy)
     context = _context(task, model_output, metric, priority)
     require_libraries()
-    chosen = _loss_list(losses) if losses is not None else None
+    if engine == "mlp":
+        _require_torch()
+    chosen = _loss_list(losses, engine) if losses is not None else None
     targets = list(dict.fromkeys(target))
     with local_copy(data, stdin_suffix=".csv") as path:  # stdin is read as CSV
         frame = _read(path)
@@ -200,6 +241,7 @@ def validate(
                 threads,
                 jobs,
                 _Typing(target_type, order, profile),
+                engine,
             )
             for name in targets
         ]
@@ -235,10 +277,12 @@ def _validate(
     threads: int,
     jobs: int,
     typed: _Typing | None = None,
+    engine: str = "tree",
 ) -> ValidationResult:
     from lossadvisor.evidence.advice import rule_params, rule_ranking, top_losses, unmeasured
     from lossadvisor.evidence.crossval import cross_validate
-    from lossadvisor.evidence.proxies import ProxySettings
+    from lossadvisor.evidence.neural import MLPSettings, mlp_losses, not_on_a_table
+    from lossadvisor.evidence.proxies import PROXIES, ProxySettings
 
     if target not in frame.columns:
         from lossadvisor.errors import unknown_name
@@ -260,15 +304,24 @@ def _validate(
             raise InputError(f"no rule ranking to take the top {top} from ({err})") from None
         _warn(f"validating '{target}' without the rule ranking: {err}")
     losses = chosen
+    have = mlp_losses() if engine == "mlp" else list(PROXIES)
+    skipped: dict[str, str] = {}
     if losses is None:
         assert rec is not None
-        losses, without = top_losses(rec, top)
-        if without:
+        losses, without = top_losses(rec, top, have)
+        if engine == "mlp":
+            skipped = {loss: not_on_a_table(loss) or "" for loss in without}
+            for why in skipped.values():
+                _warn(f"--proxy mlp: skipped: {why}")
+        elif without:
             _warn(f"no table proxy for {', '.join(without)}; validating {', '.join(losses)}")
         if not losses:
             raise InputError("none of the recommended losses has a validation proxy.")
+    elif engine == "mlp":
+        losses, skipped = _mlp_losses(losses)
+    settings = MLPSettings(threads=threads) if engine == "mlp" else ProxySettings(threads=threads)
     with progress_bar(f"validate {target}") as progress:
-        return cross_validate(
+        result = cross_validate(
             frame,
             target,
             losses,
@@ -278,13 +331,17 @@ def _validate(
             seed=seed,
             time_budget=time_budget,
             rule_ranking=ranking,
-            unmeasured=unmeasured(ranking or [], losses),
-            settings=ProxySettings(threads=threads),
+            unmeasured={**unmeasured(ranking or [], losses, have), **skipped},
+            settings=settings,
             progress=progress,
             jobs=jobs,
             other_targets=[t for t in targets if t != target],
             order=levels,
         )
+    if not skipped:
+        return result
+    listed = [f"{loss}: not measured by the MLP ({why})" for loss, why in skipped.items()]
+    return result.model_copy(update={"skipped": [*listed, *result.skipped]})
 
 
 def tune(
@@ -306,6 +363,7 @@ def tune(
     export: ExportOption = None,
     fmt: FormatOption = "native",
     force: ForceOption = False,
+    proxy: ProxyOption = "tree",
     json_out: JsonOption = False,
 ) -> None:
     """Search a loss's hyperparameters and the proxy's learning rate on DATA.
@@ -317,9 +375,16 @@ def tune(
           --trials 40 --metric pr_auc --export focal.yaml
     """
     from lossadvisor.evidence.advice import with_tuned
+    from lossadvisor.evidence.neural import check_engine, parse_proxy
     from lossadvisor.evidence.proxies import proxy_for, require_libraries
     from lossadvisor.evidence.tune import export_choice, tune_loss
 
+    if parse_proxy(proxy) == "mlp":
+        raise InputError(
+            "tune --proxy mlp: not supported: tune searches the tree proxy's learning rate with "
+            "the loss's parameters, and the MLP's settings are fixed so that losses compare like "
+            "for like; compare MLP losses or parameter values with validate --proxy mlp."
+        )
     if export is None and (force or fmt != "native"):
         raise InputError("--format and --force only apply with --export FILE.")
     if export is not None:
@@ -329,6 +394,7 @@ def tune(
     context = _context(task, model_output, metric, priority)
     require_libraries()
     proxy_for(loss)
+    check_engine([loss], None)  # an MLP-only loss has no tree proxy to tune
     with local_copy(data, stdin_suffix=".csv") as path:  # stdin is read as CSV
         frame = _read(path)
         rec, base, params = _tune_advice(path, target, loss, export is not None, context)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from lossadvisor.evidence.proxies import PROXIES
+from collections.abc import Collection
+
+from lossadvisor.evidence.proxies import PROXIES, proxy_for
 from lossadvisor.evidence.results import ParamUsed, TuneResult
 from lossadvisor.models import ParamAdvice, RankedLoss, Recommendation
 
@@ -12,24 +14,29 @@ def rule_ranking(rec: Recommendation) -> list[str]:
     return [r.loss for r in rec.ranking if r.verdict != "excluded"]
 
 
-def top_losses(rec: Recommendation, k: int) -> tuple[list[str], list[str]]:
-    """The first `k` ranked losses that have a proxy, and the better-ranked ones that have none."""
+def top_losses(
+    rec: Recommendation, k: int, have: Collection[str] = PROXIES
+) -> tuple[list[str], list[str]]:
+    """The first `k` ranked losses that have a proxy (in `have`: the tree's by default, or the
+    MLP's), and the better-ranked ones that have none."""
     chosen: list[str] = []
     without: list[str] = []
     for loss in rule_ranking(rec):
         if len(chosen) == k:
             break
-        (chosen if loss in PROXIES else without).append(loss)
+        (chosen if loss in have else without).append(loss)
     return chosen, without
 
 
-def unmeasured(ranking: list[str], measured: list[str]) -> dict[str, str]:
+def unmeasured(
+    ranking: list[str], measured: list[str], have: Collection[str] = PROXIES
+) -> dict[str, str]:
     """Why each ranked loss above the last measured one was not measured (for the verdict)."""
     out: dict[str, str] = {}
     for loss in ranking:
         if loss in measured:
             continue
-        out[loss] = "no table proxy" if loss not in PROXIES else "not among the validated losses"
+        out[loss] = "no table proxy" if loss not in have else "not among the validated losses"
     return out
 
 
@@ -39,19 +46,20 @@ def rule_params(rec: Recommendation) -> dict[str, dict[str, ParamUsed]]:
     Only parameters the proxy trains with are kept (class weights, for one, are recomputed from
     each training fold so that no held-out row informs them).
     """
+    from lossadvisor.evidence.neural import NEURAL_ONLY
+
     out: dict[str, dict[str, ParamUsed]] = {}
     for ranked in rec.ranking:
-        proxy = PROXIES.get(ranked.loss)
-        if proxy is None:
+        if ranked.loss not in PROXIES and ranked.loss not in NEURAL_ONLY:
             continue
+        proxy = proxy_for(ranked.loss)  # the tree's record, or an MLP-only loss's
         used: dict[str, ParamUsed] = {}
         for name, advice in ranked.params.items():
             if name not in proxy.defaults or not isinstance(advice.value, int | float):
                 continue
             if advice.rule_id is None and ranked.loss == "weighted_bce":
                 continue  # catalog pos_weight 1 would make it plain BCE: keep the fold ratio
-            source = f"rules: {advice.derivation}" if advice.rule_id else "catalog default"
-            used[name] = ParamUsed(value=float(advice.value), source=source)
+            used[name] = ParamUsed.from_advice(advice)
         out[ranked.loss] = used
     return out
 

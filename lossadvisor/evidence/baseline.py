@@ -68,7 +68,7 @@ def constant_cautions(evidence: Sequence[LossEvidence], constant: float | None) 
         if proxy is not None and proxy.posterior:
             out.append(
                 f"{head}. {e.loss} estimates P(y | x), so the proxy over-fits these rows at the "
-                f"shared tree settings (over-confident leaves): on log_loss the comparison then "
+                f"shared proxy settings (over-confident fits): on log_loss the comparison then "
                 f"rewards whatever damps confidence — focal loss can look better here without "
                 f"estimating P(y | x) (Mukhoti et al. 2020) — so judge the losses on a ranking "
                 f"metric (--metric pr_auc) or give more rows"

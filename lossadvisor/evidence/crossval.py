@@ -24,6 +24,7 @@ from lossadvisor.evidence.baseline import constant_cautions, constant_log_loss
 from lossadvisor.evidence.proxies import (
     ProxySettings,
     fit_proxy,
+    inner_split,
     proxy_for,
     require_libraries,
     resolve_params,
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
     from numpy.typing import NDArray
+
+    from lossadvisor.evidence.neural import MLPSettings
 
 Progress = Callable[[int, int, str], None]  # (fits done, fits planned, what runs next)
 Folds = list[tuple["NDArray[np.intp]", "NDArray[np.intp]"]]
@@ -332,6 +335,29 @@ def small_table_settings(settings: ProxySettings, folds: Folds) -> tuple[ProxySe
     return replace(settings, min_leaf=lowered), note
 
 
+def large_table_settings(
+    settings: ProxySettings, folds: Folds, table: Table
+) -> tuple[ProxySettings, str | None]:
+    """The row-round budget's settings for the run's largest fitted set (`ProxySettings.scaled`:
+    every fold then trains with the same cap and learning rate), and a note when it applies."""
+    classes = table.task in mx.CLASSES
+    largest = 0
+    for train, _ in folds:
+        y = table.y[train]
+        split = inner_split(len(train), y if classes and y.ndim == 1 else None, settings)
+        largest = max(largest, len(train) if split is None else len(split[0]))
+    scaled = settings.scaled(largest)
+    if scaled == settings:
+        return settings, None
+    note = (
+        f"{largest:,} rows per fit: at most {scaled.n_iter} rounds at learning rate "
+        f"{scaled.learning_rate:g} instead of {settings.n_iter} at {settings.learning_rate:g} "
+        f"(the row-round budget of {settings.round_budget:,} per fit; learning rate × rounds "
+        f"kept at {settings.learning_rate * settings.n_iter:g})"
+    )
+    return scaled, note
+
+
 def param_choices(
     losses: Sequence[str], given: Mapping[str, Mapping[str, ParamUsed]]
 ) -> dict[str, dict[str, ParamUsed]]:
@@ -372,7 +398,7 @@ def cross_validate(
     time_budget: float | None = None,
     rule_ranking: Sequence[str] | None = None,
     unmeasured: Mapping[str, str] | None = None,
-    settings: ProxySettings | None = None,
+    settings: ProxySettings | MLPSettings | None = None,
     progress: Progress | None = None,
     jobs: int = 1,
     other_targets: Sequence[str] = (),
@@ -386,10 +412,14 @@ def cross_validate(
     say whether the data agree with it; `unmeasured`: why a ranked loss was not measured.
     `jobs`: worker processes (0: automatic). `other_targets`: columns left out of the features.
     `order`: the levels of an ordinal target, lowest first (the panel then adds ordinal scores).
+    `settings`: the tree proxy's (default) or the MLP's (`neural.MLPSettings`, --proxy mlp).
     """
+    from lossadvisor.evidence.neural import check_engine
+
     require_libraries()
     started = time.perf_counter()
     losses = list(dict.fromkeys(losses))
+    check_engine(losses, settings)
     table = prepare_table(
         frame,
         target,
@@ -412,9 +442,13 @@ def cross_validate(
         notes.append(f"{plan.k} folds × {plan.repeats} repeats: {plan.reason}")
     # one seed for everything; early stopping scores the deciding metric, the same for each loss
     settings = replace(settings or ProxySettings(), seed=seed, stop_metric=metric)
-    settings, leaf_note = small_table_settings(settings, plan.folds)
-    if leaf_note:
-        notes.append(leaf_note)
+    if isinstance(settings, ProxySettings):  # the MLP has no leaves or rounds to budget
+        settings, leaf_note = small_table_settings(settings, plan.folds)
+        if leaf_note:
+            notes.append(leaf_note)
+        settings, budget_note = large_table_settings(settings, plan.folds, table)
+        if budget_note:
+            notes.append(budget_note)
     if jobs == 0:
         jobs = auto_jobs(len(table.y), len(plan.folds) * len(losses), len(plan.folds))
     deadline = None if time_budget is None else time.time() + time_budget
@@ -424,6 +458,10 @@ def cross_validate(
     complete = min(len(s) for s in scores.values())
     skipped = _skipped(scores, complete, len(plan.folds))
     evidence = [_summarise(loss, chosen[loss], scores[loss][:complete], panel) for loss in losses]
+    if not isinstance(settings, ProxySettings):  # the MLP trains each loss's torch module
+        from lossadvisor.evidence.neural import with_torch_modules
+
+        evidence = with_torch_modules(evidence)
     better = mx.higher_is_better(metric)
     ranked = sorted(
         (e for e in evidence if e.folds_done and math.isfinite(e.mean[metric])),
@@ -475,12 +513,15 @@ def _measure(
     losses: Sequence[str],
     chosen: Mapping[str, Mapping[str, ParamUsed]],
     panel: Sequence[str],
-    settings: ProxySettings,
+    settings: ProxySettings | MLPSettings,
     deadline: float | None,
     progress: Progress | None,
     jobs: int,
 ) -> tuple[dict[str, list[dict[str, float]]], bool]:
     """Fold jobs (serial, or in `jobs` worker processes); stops between fits at the deadline."""
+    run_fold: Callable[..., dict[str, dict[str, float]]] = (
+        fold_job if isinstance(settings, ProxySettings) else _mlp_fold_job()
+    )
     values = {loss: {n: u.value for n, u in chosen[loss].items()} for loss in losses}
     total = len(folds) * len(losses)
     scores: dict[str, list[dict[str, float]]] = {loss: [] for loss in losses}
@@ -494,7 +535,7 @@ def _measure(
             yield (x_train, table.y[train], x_test, table.y[test])
 
     def job(x_train: Any, y_train: Any, x_test: Any, y_test: Any) -> Any:
-        return fold_job(
+        return run_fold(
             x_train,
             y_train,
             x_test,
@@ -515,7 +556,7 @@ def _measure(
             n_jobs=jobs, backend="loky", max_nbytes="1M", mmap_mode="r", return_as="generator"
         )
         results = runner(
-            delayed(fold_job)(*data, losses, values, panel, settings, table.n_classes, deadline)
+            delayed(run_fold)(*data, losses, values, panel, settings, table.n_classes, deadline)
             for data in work()
         )
     else:
@@ -534,6 +575,13 @@ def _measure(
     if done < total:
         stopped = True
     return scores, stopped
+
+
+def _mlp_fold_job() -> Callable[..., dict[str, dict[str, float]]]:
+    """The MLP's fold job (`mlp.fold_job`: same arguments as `fold_job`; imports torch)."""
+    from lossadvisor.evidence.mlp import fold_job as mlp_fold_job
+
+    return mlp_fold_job
 
 
 def fold_job(
@@ -635,9 +683,9 @@ def scale_notes(table: Table, chosen: Mapping[str, Mapping[str, ParamUsed]]) -> 
             if used is not None and used.value is not None and used.value < sigma / 10:
                 out.append(
                     f"{loss}.{name} = {used.value:g} ({used.source}) is far below the target's "
-                    f"robust scale 1.4826·MAD = {sigma:.3g}: the loss acts like MAE with small "
-                    f"steps; pass a rule-derived value ({HUBER_EFFICIENCY_K} × that scale) or "
-                    f"tune it"
+                    f"robust scale {MAD_TO_SIGMA:.4f}·MAD = {sigma:.3g}: the loss acts like MAE "
+                    f"with small steps; pass a rule-derived value ({HUBER_EFFICIENCY_K} × that "
+                    f"scale) or tune it"
                 )
         if loss == "log_cosh" and sigma > 10:
             out.append(
