@@ -114,8 +114,8 @@ DataArgument = Annotated[
 JobsOption = Annotated[int, typer.Option("--jobs", help=JOBS_HELP, callback=at_least("--jobs", 0))]
 PROXY_HELP = (
     "The model each loss trains: tree (LightGBM, the default for tables; also 'lightgbm') or "
-    "mlp (a small fixed torch MLP on CPU, for losses a booster cannot express: berhu, barron, "
-    "gaussian_nll, hinge, asymmetric, ...; needs torch)."
+    "mlp (a small fixed torch MLP on CPU, for losses a booster cannot express, e.g. berhu or "
+    "gaussian_nll; needs torch)."
 )
 ProxyOption = Annotated[str, typer.Option("--proxy", metavar="tree|mlp", help=PROXY_HELP)]
 
