@@ -50,6 +50,19 @@ __all__ = [
 _REDUCTIONS = ("mean", "sum", "none")
 
 
+def _within(name: str, value: float, low: float, high: float, closed: str = "[]") -> float:
+    """`value` when it lies in the interval (`closed`: which ends are included, "[]", "(]",
+    "[)" or "()"), else a one-line ValueError. The ranges restate rules/losses.yaml (this module
+    is vendored alone by `export --vendor`); tests/evidence/test_evidence_catalog_ranges.py
+    checks that they agree."""
+    above = value >= low if closed[0] == "[" else value > low
+    below = value <= high if closed[1] == "]" else value < high
+    if not (above and below):
+        text = f"{closed[0]}{low:g}, {high:g}{closed[1]}"
+        raise ValueError(f"{name} must be in {text}, got {value}")
+    return value
+
+
 def _reduce(values: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
         return values.mean()
@@ -143,7 +156,7 @@ class MAPELoss(_ElementwiseLoss):
 
     def __init__(self, eps: float = 1e-8, reduction: str = "mean") -> None:
         super().__init__(reduction)
-        self.eps = eps
+        self.eps = _within("eps", eps, 0.0, math.inf, "()")
 
     def elementwise(self, input: Tensor, target: Tensor) -> Tensor:
         return (input - target).abs() / target.abs().clamp_min(self.eps)
@@ -169,13 +182,15 @@ class BarronLoss(_ElementwiseLoss):
     """Barron's general robust loss ρ(r, α, c) (CVPR 2019) with a fixed shape α and scale c.
 
     α=2 is L2, α=1 pseudo-Huber/Charbonnier, α=0 Cauchy, α=−2 Geman-McClure, α→−∞ Welsch.
+    α in the catalog's [−10, 2], or −∞ itself (the Welsch limit a finite catalog bound cannot
+    state).
     """
 
     def __init__(self, alpha: float = 1.0, scale: float = 1.0, reduction: str = "mean") -> None:
         super().__init__(reduction)
         if scale <= 0:
             raise ValueError(f"scale must be > 0, got {scale}")
-        self.alpha = alpha
+        self.alpha = alpha if alpha == -math.inf else _within("alpha", alpha, -10.0, 2.0)
         self.scale = scale
 
     def elementwise(self, input: Tensor, target: Tensor) -> Tensor:
@@ -444,7 +459,9 @@ class FocalTverskyLoss(nn.Module):
         smooth: float = 1e-5,
     ) -> None:
         super().__init__()
-        self.alpha, self.beta, self.exponent = alpha, beta, exponent
+        self.alpha = _within("alpha", alpha, 0.0, 1.0)
+        self.beta = _within("beta", beta, 0.0, 1.0)
+        self.exponent = _within("exponent", exponent, 0.0, math.inf, "()")
         self.softmax = softmax
         self.smooth = smooth
 
@@ -553,7 +570,7 @@ class DIoULoss(_ElementwiseLoss):
 
     def __init__(self, eps: float = 1e-7, reduction: str = "mean") -> None:
         super().__init__(reduction)
-        self.eps = eps
+        self.eps = _within("eps", eps, 0.0, math.inf, "()")
 
     def elementwise(self, input: Tensor, target: Tensor) -> Tensor:
         iou, centre2, diag2 = _box_terms(input, target, self.eps)
@@ -565,7 +582,7 @@ class CIoULoss(_ElementwiseLoss):
 
     def __init__(self, eps: float = 1e-7, reduction: str = "mean") -> None:
         super().__init__(reduction)
-        self.eps = eps
+        self.eps = _within("eps", eps, 0.0, math.inf, "()")
 
     def elementwise(self, input: Tensor, target: Tensor) -> Tensor:
         iou, centre2, diag2 = _box_terms(input, target, self.eps)

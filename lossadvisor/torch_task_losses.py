@@ -17,7 +17,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from lossadvisor.torch_losses import _check_reduction, _reduce
+from lossadvisor.torch_losses import _check_reduction, _reduce, _within
 
 __all__ = [
     "AFTLoss",
@@ -36,6 +36,7 @@ __all__ = [
     "RankNetLoss",
     "SILogLoss",
 ]
+
 
 def _positive(name: str, value: float) -> float:
     if not value > 0:
@@ -62,8 +63,9 @@ class AsymmetricLoss(nn.Module):
         reduction: str = "mean",
     ) -> None:
         super().__init__()
-        if gamma_neg < 0 or gamma_pos < 0:
-            raise ValueError("gamma_neg and gamma_pos must be >= 0")
+        if gamma_neg < 0:
+            raise ValueError(f"gamma_neg must be >= 0, got {gamma_neg}")
+        _within("gamma_pos", gamma_pos, 0.0, 1.0)
         if not 0 <= clip < 1:
             raise ValueError(f"clip must lie in [0, 1), got {clip}")
         self.gamma_neg, self.gamma_pos, self.clip, self.eps = gamma_neg, gamma_pos, clip, eps
@@ -108,7 +110,8 @@ class ArcFaceLoss(_MarginSoftmax):
     """
 
     def __init__(self, scale: float = 64.0, margin: float = 0.5) -> None:
-        super().__init__(scale, margin)
+        # an angle in [0, π/2], π/2 as the catalog writes it (1.5707963)
+        super().__init__(scale, _within("margin", margin, 0.0, 1.5707963))
 
     def target_logit(self, cosine: Tensor) -> Tensor:
         theta = torch.acos(cosine.clamp(-1 + 1e-7, 1 - 1e-7))
@@ -351,7 +354,7 @@ class AdaptiveWingLoss(nn.Module):
         self, alpha: float = 2.1, omega: float = 14.0, epsilon: float = 1.0, theta: float = 0.5
     ) -> None:
         super().__init__()
-        self.alpha = float(alpha)
+        self.alpha = float(_within("alpha", alpha, 0.0, math.inf, "[)"))
         self.omega = _positive("omega", omega)
         self.epsilon = _positive("epsilon", epsilon)
         self.theta = _positive("theta", theta)

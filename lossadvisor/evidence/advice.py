@@ -59,8 +59,7 @@ def rule_params(rec: Recommendation) -> dict[str, dict[str, ParamUsed]]:
                 continue
             if advice.rule_id is None and ranked.loss == "weighted_bce":
                 continue  # catalog pos_weight 1 would make it plain BCE: keep the fold ratio
-            source = f"rules: {advice.derivation}" if advice.rule_id else "catalog default"
-            used[name] = ParamUsed(value=float(advice.value), source=source)
+            used[name] = ParamUsed.from_advice(advice)
         out[ranked.loss] = used
     return out
 

@@ -24,6 +24,7 @@ from lossadvisor.evidence.baseline import constant_cautions, constant_log_loss
 from lossadvisor.evidence.proxies import (
     ProxySettings,
     fit_proxy,
+    inner_split,
     proxy_for,
     require_libraries,
     resolve_params,
@@ -334,6 +335,29 @@ def small_table_settings(settings: ProxySettings, folds: Folds) -> tuple[ProxySe
     return replace(settings, min_leaf=lowered), note
 
 
+def large_table_settings(
+    settings: ProxySettings, folds: Folds, table: Table
+) -> tuple[ProxySettings, str | None]:
+    """The row-round budget's settings for the run's largest fitted set (`ProxySettings.scaled`:
+    every fold then trains with the same cap and learning rate), and a note when it applies."""
+    classes = table.task in mx.CLASSES
+    largest = 0
+    for train, _ in folds:
+        y = table.y[train]
+        split = inner_split(len(train), y if classes and y.ndim == 1 else None, settings)
+        largest = max(largest, len(train) if split is None else len(split[0]))
+    scaled = settings.scaled(largest)
+    if scaled == settings:
+        return settings, None
+    note = (
+        f"{largest:,} rows per fit: at most {scaled.n_iter} rounds at learning rate "
+        f"{scaled.learning_rate:g} instead of {settings.n_iter} at {settings.learning_rate:g} "
+        f"(the row-round budget of {settings.round_budget:,} per fit; learning rate × rounds "
+        f"kept at {settings.learning_rate * settings.n_iter:g})"
+    )
+    return scaled, note
+
+
 def param_choices(
     losses: Sequence[str], given: Mapping[str, Mapping[str, ParamUsed]]
 ) -> dict[str, dict[str, ParamUsed]]:
@@ -418,10 +442,13 @@ def cross_validate(
         notes.append(f"{plan.k} folds × {plan.repeats} repeats: {plan.reason}")
     # one seed for everything; early stopping scores the deciding metric, the same for each loss
     settings = replace(settings or ProxySettings(), seed=seed, stop_metric=metric)
-    if isinstance(settings, ProxySettings):  # the MLP has no leaves to lower
+    if isinstance(settings, ProxySettings):  # the MLP has no leaves or rounds to budget
         settings, leaf_note = small_table_settings(settings, plan.folds)
         if leaf_note:
             notes.append(leaf_note)
+        settings, budget_note = large_table_settings(settings, plan.folds, table)
+        if budget_note:
+            notes.append(budget_note)
     if jobs == 0:
         jobs = auto_jobs(len(table.y), len(plan.folds) * len(losses), len(plan.folds))
     deadline = None if time_budget is None else time.time() + time_budget
@@ -656,9 +683,9 @@ def scale_notes(table: Table, chosen: Mapping[str, Mapping[str, ParamUsed]]) -> 
             if used is not None and used.value is not None and used.value < sigma / 10:
                 out.append(
                     f"{loss}.{name} = {used.value:g} ({used.source}) is far below the target's "
-                    f"robust scale 1.4826·MAD = {sigma:.3g}: the loss acts like MAE with small "
-                    f"steps; pass a rule-derived value ({HUBER_EFFICIENCY_K} × that scale) or "
-                    f"tune it"
+                    f"robust scale {MAD_TO_SIGMA:.4f}·MAD = {sigma:.3g}: the loss acts like MAE "
+                    f"with small steps; pass a rule-derived value ({HUBER_EFFICIENCY_K} × that "
+                    f"scale) or tune it"
                 )
         if loss == "log_cosh" and sigma > 10:
             out.append(

@@ -15,8 +15,8 @@ trees exactly (tested).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from lossadvisor.errors import InputError, unknown_name
@@ -63,6 +63,17 @@ class ProxySettings:
     `min_hessian`: LightGBM's own default `min_sum_hessian_in_leaf` (1e-3; scikit-learn's
     `min_hessian_to_split` is the same): a leaf needs some curvature, which keeps near-pure leaves
     of a rare class finite and avoids LightGBM's `best_split_info.left_count > 0` failure.
+    Large tables: a fit's cost is rows × rounds, so each fit gets at most `round_budget`
+    row-rounds. Above `round_budget / n_iter` fitted rows the round cap falls to
+    `round_budget / rows` (never below `MIN_ROUNDS`, LightGBM's default `num_iterations`) and
+    the learning rate rises so that learning rate × cap stays 0.05 × 1000: shrinkage and the
+    number of rounds trade off (Friedman 2001, "Greedy function approximation", §5; ESL §10.12.1
+    "ν and M do not operate independently"), and LightGBM's Parameters Tuning guide, "Grow Less
+    Trees": "if you reduce num_iterations, you should increase learning_rate". On 64,000 fitted
+    rows of 20 features this is 125 rounds at 0.4 instead of 1000 at 0.05 (where every loss ran
+    into the cap, 8 × the time). Every loss of a run gets the same scaled settings (`scaled`,
+    applied to the run's largest training set), so the comparison stays like for like; tables
+    up to `round_budget / n_iter` fitted rows are not touched.
     """
 
     learning_rate: float = 0.05
@@ -71,6 +82,7 @@ class ProxySettings:
     min_leaf: int = 20
     min_hessian: float = 1e-3
     l2: float = 0.0
+    round_budget: int = 8_000_000  # rows × rounds per fit (0: no budget); see above
     seed: int = 0
     threads: int = 1  # OpenMP threads per fit; one per worker process never oversubscribes
     early_stopping: bool = True
@@ -78,6 +90,17 @@ class ProxySettings:
     patience: int = 30
     stop_metric: str | None = None  # the run's deciding metric; None: the target's default
     fixed_rounds: int = 100  # rounds of a training set too small to hold rows out
+
+    def scaled(self, rows: int) -> ProxySettings:
+        """The settings for a fit on `rows` rows: the round cap and learning rate of the
+        row-round budget (unchanged below `round_budget / n_iter` rows; idempotent)."""
+        if not self.round_budget or rows * self.n_iter <= self.round_budget:
+            return self
+        cap = max(MIN_ROUNDS, self.round_budget // max(rows, 1))
+        if cap >= self.n_iter:
+            return self
+        rate = self.learning_rate * self.n_iter / cap  # learning rate × cap kept
+        return replace(self, n_iter=cap, learning_rate=float(f"{rate:.4g}"))
 
     def rounds_text(self) -> str:
         """How the number of rounds is chosen, in words."""
@@ -91,10 +114,20 @@ class ProxySettings:
             f"{self.fixed_rounds} rounds when fewer than {MIN_STOP_ROWS} rows could be held out)"
         )
 
+    def budget_text(self) -> str:
+        """The row-round budget in words ('' without one)."""
+        if not self.round_budget:
+            return ""
+        return (
+            f"at most {self.round_budget:,} rows × rounds per fit (larger training sets get "
+            f"fewer rounds at a proportionally larger learning rate), "
+        )
+
     def describe(self) -> str:
         """The settings in one line (printed once per result)."""
         return (
             f"{ENGINE}: learning rate {self.learning_rate:g}, {self.rounds_text()}, "
+            f"{self.budget_text()}"
             f"{self.max_leaves} leaves, ≥ {self.min_leaf} rows and ≥ {self.min_hessian:g} "
             f"curvature per leaf, L2 penalty {self.l2:g}, 255 bins, no subsampling, "
             f"seed {self.seed}"
@@ -102,11 +135,17 @@ class ProxySettings:
 
 
 MIN_STOP_ROWS = 50  # held-out rows below which a held-out score is too noisy to stop on
+MIN_ROUNDS = 100  # the smallest round cap of the row-round budget (LightGBM's default)
+
+
+Builder = Callable[[Any, Mapping[str, Any], int, Any], Any]  # (objectives, params, K, cuts)
+ENGINES = {"lightgbm": ENGINE}  # engine id -> what it is, in words
 
 
 @dataclass(frozen=True)
 class Proxy:
-    """How one loss id is trained: its objective, parameters with catalog defaults, needs."""
+    """How one loss id is trained: its engine and objective builder, its parameters (catalog
+    defaults), what the target must be, and where the proxy is narrower than the catalog."""
 
     loss: str
     kind: Kind  # "classification" = binary or multiclass; "ordinal": ordered levels (K ≥ 3)
@@ -117,6 +156,13 @@ class Proxy:
     # whether the loss's minimiser is the class posterior P(y | x) (a strictly proper scoring
     # rule: plain BCE / CE); weighted, focal and label-smoothed losses are not
     posterior: bool = False
+    engine: str = "lightgbm"  # a key of ENGINES
+    # builds the objectives.Objective from (the objectives module, parameters, K, cut points);
+    # None: the native objective trains it
+    build: Builder | None = None
+    # parameter -> (ParamSpec fields replaced, why): where this proxy admits less than the
+    # catalog's range (`check_ranges` reads the catalog's ParamSpec, then these)
+    narrower: Mapping[str, tuple[Mapping[str, Any], str]] = field(default_factory=dict)
 
 
 def _p(
@@ -126,68 +172,104 @@ def _p(
     defaults: Mapping[str, float | None] | None = None,
     needs: Requirement = "any",
     native: str | None = None,
+    build: Builder | None = None,
+    narrower: Mapping[str, tuple[Mapping[str, Any], str]] | None = None,
 ) -> Proxy:
-    return Proxy(loss, kind, model, dict(defaults or {}), needs, native, loss in _POSTERIOR)
+    posterior = loss in _POSTERIOR
+    return Proxy(
+        loss, kind, model, dict(defaults or {}), needs, native, posterior, "lightgbm", build,
+        dict(narrower or {}),
+    )  # fmt: skip
 
 
 _POSTERIOR = ("bce", "ce", "soft_bce")  # Gneiting & Raftery (2007): log score strictly proper
+_POSITIVE = ({"exclusive_min": True}, "the tree objective divides by it; 0 is the absolute error")
+
+
+def _ce(o: Any, p: Mapping[str, Any], k: int, c: Any) -> Any:
+    return o.label_smoothing_ce(0.0, k)  # plain softmax CE (weights come from class_weights)
 
 
 PROXIES: dict[str, Proxy] = {
     p.loss: p
     for p in (
-        _p("mse", "regression", "squared error"),
+        _p("mse", "regression", "squared error", build=lambda o, p, k, c: o.squared()),
         _p("mae", "regression", "absolute error (native quantile τ = 0.5)", native="quantile"),
         _p(
             "pinball", "regression", "pinball(τ) (native quantile)", {"tau": 0.5}, native="quantile"
         ),
-        _p("huber", "regression", "Huber(δ)", {"delta": 1.0}),
-        _p("smooth_l1", "regression", "Smooth L1(β)", {"beta": 1.0}),
-        _p("pseudo_huber", "regression", "pseudo-Huber(δ)", {"delta": 1.0}),
-        _p("log_cosh", "regression", "log-cosh"),
-        _p("poisson", "regression", "Poisson deviance, log link", needs="nonnegative"),
-        _p("gamma", "regression", "Gamma deviance, log link", needs="positive"),
         _p(
-            "tweedie",
-            "regression",
-            "Tweedie deviance(p), log link",
-            {"power": 1.5},
-            needs="nonnegative",
+            "huber", "regression", "Huber(δ)", {"delta": 1.0},
+            build=lambda o, p, k, c: o.huber(p["delta"]),
         ),
         _p(
-            "negative_binomial",
-            "regression",
-            "NB2 likelihood(α), log link",
-            {"alpha": 1.0},
-            needs="nonnegative",
+            "smooth_l1", "regression", "Smooth L1(β)", {"beta": 1.0},
+            build=lambda o, p, k, c: o.smooth_l1(p["beta"]), narrower={"beta": _POSITIVE},
         ),
-        _p("soft_bce", "regression", "cross-entropy on soft labels, logit link", needs="unit"),
-        _p("bce", "binary", "binary cross-entropy"),
         _p(
-            "weighted_bce",
-            "binary",
-            "binary cross-entropy, positive class weighted",
-            {"pos_weight": None},
+            "pseudo_huber", "regression", "pseudo-Huber(δ)", {"delta": 1.0},
+            build=lambda o, p, k, c: o.pseudo_huber(p["delta"]),
         ),
-        _p("focal_binary", "binary", "focal(α, γ)", {"alpha": 0.25, "gamma": 2.0}),
-        _p("ce", "classification", "softmax cross-entropy"),
-        _p("weighted_ce", "classification", "softmax cross-entropy, n / (K·n_c) class weights"),
+        _p("log_cosh", "regression", "log-cosh", build=lambda o, p, k, c: o.log_cosh()),
         _p(
-            "class_balanced_ce",
-            "classification",
-            "softmax cross-entropy, effective-number class weights(β)",
-            {"beta": 0.999},
+            "poisson", "regression", "Poisson deviance, log link", needs="nonnegative",
+            build=lambda o, p, k, c: o.poisson(),
         ),
-        _p("focal_multiclass", "classification", "softmax focal(γ)", {"gamma": 2.0}),
-        _p("label_smoothing_ce", "classification", "label-smoothed CE(ε)", {"epsilon": 0.1}),
         _p(
-            "cumulative_link",
-            "ordinal",
+            "gamma", "regression", "Gamma deviance, log link", needs="positive",
+            build=lambda o, p, k, c: o.gamma_deviance(),
+        ),
+        _p(
+            "tweedie", "regression", "Tweedie deviance(p), log link", {"power": 1.5},
+            needs="nonnegative", build=lambda o, p, k, c: o.tweedie(p["power"]),
+        ),
+        _p(
+            "negative_binomial", "regression", "NB2 likelihood(α), log link", {"alpha": 1.0},
+            needs="nonnegative", build=lambda o, p, k, c: o.negative_binomial(p["alpha"]),
+        ),
+        _p(
+            "soft_bce", "regression", "cross-entropy on soft labels, logit link", needs="unit",
+            build=lambda o, p, k, c: o.logistic("soft_bce"),
+        ),
+        _p("bce", "binary", "binary cross-entropy", build=lambda o, p, k, c: o.logistic()),
+        _p(
+            "weighted_bce", "binary", "binary cross-entropy, positive class weighted",
+            {"pos_weight": None}, build=lambda o, p, k, c: o.logistic(),
+        ),
+        _p(
+            "focal_binary", "binary", "focal(α, γ)", {"alpha": 0.25, "gamma": 2.0},
+            build=lambda o, p, k, c: o.focal_binary(p["alpha"], p["gamma"]),
+        ),
+        _p("ce", "classification", "softmax cross-entropy", build=_ce),
+        _p(
+            "weighted_ce", "classification", "softmax cross-entropy, n / (K·n_c) class weights",
+            build=_ce,
+        ),
+        _p(
+            "class_balanced_ce", "classification",
+            "softmax cross-entropy, effective-number class weights(β)", {"beta": 0.999},
+            build=_ce,
+        ),
+        _p(
+            "focal_multiclass", "classification", "softmax focal(γ)", {"gamma": 2.0},
+            build=lambda o, p, k, c: o.focal_multiclass(p["gamma"], k),
+        ),
+        _p(
+            "label_smoothing_ce", "classification", "label-smoothed CE(ε)", {"epsilon": 0.1},
+            build=lambda o, p, k, c: o.label_smoothing_ce(p["epsilon"], k),
+        ),
+        _p(
+            "cumulative_link", "ordinal",
             "cumulative logit NLL of one boosted score, cut points refitted by ML each round",
+            build=lambda o, p, k, c: o.cumulative_link(c),
         ),
-        _p("coral", "ordinal", "CORAL: summed BCE of the K − 1 'y > k' tasks on one boosted score"),
+        _p(
+            "coral", "ordinal",
+            "CORAL: summed BCE of the K − 1 'y > k' tasks on one boosted score",
+            build=lambda o, p, k, c: o.coral(c),
+        ),
     )
-}
+}  # fmt: skip
 
 # Losses of the catalog that a table cannot check, and why (said plainly in the error).
 NOT_TABULAR = ("dice", "tversky", "focal_tversky", "lovasz", "giou", "diou", "ciou", "iou")
@@ -220,32 +302,37 @@ def resolve_params(loss: str, given: Mapping[str, Any]) -> dict[str, float | Non
         if name not in proxy.defaults:
             raise unknown_name(f"parameter of {loss}", name, proxy.defaults or ["(none)"])
         out[name] = None if value is None else float(value)
-    _check_ranges(loss, out)
+    check_ranges(loss, out)
     return out
 
 
-def _check_ranges(loss: str, params: Mapping[str, float | None]) -> None:
+def catalog_params(loss: str) -> Mapping[str, Any]:
+    """The loss's ParamSpecs in the built-in catalog (rules/losses.yaml); {} if it has none."""
+    from lossadvisor.rules.load import load_rulebase
+
+    spec = load_rulebase().losses.get(loss)
+    return {} if spec is None else spec.params
+
+
+def check_ranges(loss: str, params: Mapping[str, float | None]) -> None:
+    """InputError ('the huber.delta must be a number in (0, inf). Got 0.0 instead.') for the
+    first value outside its catalog ParamSpec, or outside the proxy's narrower range."""
     from lossadvisor.errors import out_of_range
 
-    positive = {"delta", "beta", "pos_weight"}
+    specs = catalog_params(loss)
+    narrower = PROXIES[loss].narrower if loss in PROXIES else {}
     for name, value in params.items():
-        if value is None:
+        spec = specs.get(name)
+        if value is None or spec is None:  # None: the proxy's own rule (pos_weight per fold)
             continue
-        where = f"{loss}.{name}"
-        if ((name in positive and loss != "class_balanced_ce") or loss == "negative_binomial") and (
-            value <= 0
-        ):
-            raise out_of_range(where, "a number > 0", value)
-        if (name == "tau" or (loss == "focal_binary" and name == "alpha")) and not 0 < value < 1:
-            raise out_of_range(where, "in (0, 1)", value)
-        if name == "gamma" and value < 0:
-            raise out_of_range(where, "a number >= 0", value)
-        if name == "epsilon" and not 0 <= value < 1:
-            raise out_of_range(where, "in [0, 1)", value)
-        if loss == "class_balanced_ce" and not 0 <= value < 1:
-            raise out_of_range(where, "in [0, 1)", value)
-        if name == "power" and not (1 < value < 2 or value > 2):
-            raise out_of_range(where, "in (1, 2) or > 2 (use poisson for 1 and gamma for 2)", value)
+        problem = spec.value_problem(value)
+        if problem is not None:
+            raise out_of_range(f"{loss}.{name}", problem, value)
+        if name in narrower:
+            update, why = narrower[name]
+            problem = spec.model_copy(update=dict(update)).value_problem(value)
+            if problem is not None:
+                raise out_of_range(f"{loss}.{name}", f"{problem} ({why})", value)
 
 
 def require_libraries() -> None:
@@ -313,34 +400,10 @@ def objective_for(
     losses' cut points, `objectives.marginal_cutpoints` of the training levels)."""
     from lossadvisor.evidence import objectives as obj
 
-    def num(name: str) -> float:
-        value = params[name]
-        assert value is not None  # every custom-objective parameter has a numeric default
-        return value
-
-    builders = {
-        "mse": obj.squared,
-        "huber": lambda: obj.huber(num("delta")),
-        "smooth_l1": lambda: obj.smooth_l1(num("beta")),
-        "pseudo_huber": lambda: obj.pseudo_huber(num("delta")),
-        "log_cosh": obj.log_cosh,
-        "poisson": obj.poisson,
-        "gamma": obj.gamma_deviance,
-        "tweedie": lambda: obj.tweedie(num("power")),
-        "negative_binomial": lambda: obj.negative_binomial(num("alpha")),
-        "soft_bce": lambda: obj.logistic("soft_bce"),
-        "bce": obj.logistic,
-        "weighted_bce": obj.logistic,
-        "focal_binary": lambda: obj.focal_binary(num("alpha"), num("gamma")),
-        "ce": lambda: obj.label_smoothing_ce(0.0, n_classes),
-        "weighted_ce": lambda: obj.label_smoothing_ce(0.0, n_classes),
-        "class_balanced_ce": lambda: obj.label_smoothing_ce(0.0, n_classes),
-        "label_smoothing_ce": lambda: obj.label_smoothing_ce(num("epsilon"), n_classes),
-        "focal_multiclass": lambda: obj.focal_multiclass(num("gamma"), n_classes),
-        "cumulative_link": lambda: obj.cumulative_link(cuts),
-        "coral": lambda: obj.coral(cuts),
-    }
-    return builders[loss]()
+    build = proxy_for(loss).build
+    if build is None:
+        raise InputError(f"{loss} trains with LightGBM's native objective, not a custom one.")
+    return build(obj, params, n_classes, cuts)
 
 
 def init_score(
@@ -587,6 +650,7 @@ def fit_proxy(
         y_train = y_all[data.fit_rows]
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=float)[data.fit_rows]
+    settings = settings.scaled(len(y_train))  # the row-round budget (large tables)
     # the held-out rows' targets (empty without early stopping: the scorers are then unused)
     y_stop = y_all[:0] if data.stop_rows is None else y_all[data.stop_rows]
     metric = stop_metric_for(loss, settings, y_all)

@@ -6,14 +6,22 @@ from typing import Any
 
 from pydantic import Field
 
-from lossadvisor.models import Frozen
+from lossadvisor.models import Frozen, ParamAdvice
 
 
 class ParamUsed(Frozen):
-    """A loss parameter as trained, and where its value came from."""
+    """A loss parameter as trained, and where its value came from: a recommendation's
+    ParamAdvice narrowed to what a proxy trains with (`from_advice`), or a default."""
 
     value: float | None
     source: str = Field(description="rule-derived formula, catalog default, or per-fold rule")
+
+    @classmethod
+    def from_advice(cls, advice: ParamAdvice) -> ParamUsed:
+        """The value a rule (or the catalog default) advised, with the rule's derivation as its
+        source ('rules: δ = 1.345 × ...'); numeric advice only."""
+        source = f"rules: {advice.derivation}" if advice.rule_id else "catalog default"
+        return cls(value=float(advice.value), source=source)
 
 
 class Comparison(Frozen):

@@ -8,7 +8,6 @@ comparison over folds (the fold-noise test of `metrics.py`).
 from __future__ import annotations
 
 import itertools
-import math
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ from lossadvisor.evidence.crossval import (
 )
 from lossadvisor.evidence.proxies import (
     ProxySettings,
+    catalog_params,
     fit_predict,
     require_libraries,
     train_dataset,
@@ -53,64 +53,58 @@ def _robust_scale(y: NDArray[Any]) -> float:
     return float(MAD_TO_SIGMA * np.median(np.abs(y - np.median(y))))
 
 
-def grid_values(loss: str, name: str, base: float | None, table: Table) -> list[float | None]:
-    """Values tried for one parameter by the grid, around its default `base`."""
+def search_space(loss: str, name: str) -> Any:
+    """The catalog's declared search space of one parameter (`rules/losses.yaml`, `search:`);
+    InputError when it declares none."""
+    spec = catalog_params(loss).get(name)
+    if spec is None or spec.search is None:
+        raise InputError(f"tune: the catalog declares no search space for {loss}.{name}.")
+    return spec.search
+
+
+def _class_ratio(table: Table) -> float:
     import numpy as np
 
-    if name in ("delta", "beta") and loss != "class_balanced_ce":
-        centre = float(base or 1.0)
-        scale = HUBER_EFFICIENCY_K * _robust_scale(table.y)  # Huber's 95 %-efficiency δ
-        values = {centre * 0.25, centre, centre * 4}
-        if scale > 0:
-            values.add(float(f"{scale:.4g}"))
-        return list(sorted(values))
-    if name == "tau":
-        return [0.1, 0.25, 0.5, 0.75, 0.9]
-    if name == "power":
-        return [1.1, 1.3, 1.5, 1.7, 1.9]
-    if loss == "negative_binomial":  # α: Var = μ + αμ²
-        return [0.1, 1.0, 10.0]
-    if name == "alpha":
-        return [0.25, 0.5, 0.75]
-    if name == "gamma":
-        return [0.5, 1.0, 2.0, 3.0]
-    if name == "beta":  # class_balanced_ce
-        return [0.9, 0.99, 0.999, 0.9999]
-    if name == "epsilon":
-        return [0.0, 0.05, 0.1, 0.2]
-    if name == "pos_weight":
-        counts = np.bincount(table.y.astype(int), minlength=2)
-        ratio = float(counts[0] / counts[1])
-        return [None, float(f"{math.sqrt(ratio):.4g}"), float(f"{2 * ratio:.4g}")]
-    raise AssertionError(f"no grid for {loss}.{name}")
+    counts = np.bincount(table.y.astype(int), minlength=2)
+    return float(counts[0] / max(counts[1], 1))
+
+
+def _round(x: float) -> float:
+    return float(f"{x:.4g}")
+
+
+def grid_values(loss: str, name: str, base: float | None, table: Table) -> list[float | None]:
+    """Values tried for one parameter by the grid (its declared `search.grid`), around its
+    current value `base` where the space is relative to it."""
+    space = search_space(loss, name)
+    if space.unit == "absolute":
+        return list(space.grid)
+    if space.unit == "class_ratio":
+        ratio = _class_ratio(table)
+        return [None if g is None else _round(ratio**g) for g in space.grid]
+    centre = float(base or 1.0)
+    values = {centre * g for g in space.grid if g is not None}
+    scale = HUBER_EFFICIENCY_K * _robust_scale(table.y)  # Huber's 95 %-efficiency δ
+    if scale > 0:
+        values.add(_round(scale))
+    return sorted(values)
 
 
 def _suggest(trial: Any, loss: str, name: str, base: float | None, table: Table) -> float:
-    """The Optuna search range of one parameter."""
-    import numpy as np
-
-    if name in ("delta", "beta") and loss != "class_balanced_ce":
+    """One Optuna draw from the parameter's declared range (`search.low` .. `search.high`)."""
+    space = search_space(loss, name)
+    low, high = float(space.low), float(space.high)
+    if space.unit == "class_ratio":
+        ratio = _class_ratio(table)
+        low, high = ratio**low, max(ratio**high, ratio**low * 1.01)
+    elif space.unit == "robust_scale":
         centre = float(base or 1.0)
         scale = HUBER_EFFICIENCY_K * _robust_scale(table.y) or centre
-        low, high = min(centre, scale) / 10, max(centre, scale) * 10
-        return float(trial.suggest_float(name, low, high, log=True))
-    if name == "tau":
-        return float(trial.suggest_float(name, 0.05, 0.95))
-    if name == "power":
-        return float(trial.suggest_float(name, 1.01, 1.99))
-    if loss == "negative_binomial":
-        return float(trial.suggest_float(name, 0.01, 100.0, log=True))
-    if name == "alpha":
-        return float(trial.suggest_float(name, 0.05, 0.95))
-    if name == "gamma":
-        return float(trial.suggest_float(name, 0.0, 5.0))
-    if name == "beta":
-        return 1.0 - float(trial.suggest_float("one_minus_beta", 1e-4, 0.1, log=True))
-    if name == "epsilon":
-        return float(trial.suggest_float(name, 0.0, 0.3))
-    counts = np.bincount(table.y.astype(int), minlength=2)
-    ratio = float(counts[0] / counts[1])
-    return float(trial.suggest_float(name, 1.0, max(4 * ratio, 1.01), log=True))
+        low, high = low * min(centre, scale), high * max(centre, scale)
+    if space.complement:
+        drawn = trial.suggest_float(f"one_minus_{name}", low, high, log=space.log)
+        return 1.0 - float(drawn)
+    return float(trial.suggest_float(name, low, high, log=space.log))
 
 
 def tune_loss(

@@ -78,10 +78,13 @@ def read_cached(key: str) -> RuleBase | None:
     try:
         path = directory / f"rules-{key}.json"
         raw = path.read_bytes()
-        try:  # only checked bases are written: rebuild without a validator (lossadvisor.trusted)
-            base = construct(RuleBase, from_json(raw))
-        except NotTrusted:
+        if RuleBase.__pydantic_complete__:  # the validator exists: validating is cheaper
             base = RuleBase.model_validate_json(raw)
+        else:  # only checked bases are written: no validator built (lossadvisor.trusted)
+            try:
+                base = construct(RuleBase, from_json(raw))
+            except NotTrusted:
+                base = RuleBase.model_validate_json(raw)
     except (OSError, ValidationError, ValueError):
         return None
     with contextlib.suppress(OSError):  # most recently used: the last one pruning removes

@@ -66,6 +66,28 @@ class _Strict(BaseModel):
 # --- the loss catalog --------------------------------------------------------------------------
 
 
+class SearchSpec(_Strict):
+    """What `lossadvisor tune` tries for a parameter (evidence/tune.py reads it, nothing else).
+
+    `unit` says what the numbers are:
+    absolute      the values themselves;
+    robust_scale  multiples of the current value (rule-derived or default); the grid also gets
+                  Huber's 95 % value 1.345 × the target's robust scale, and the Bayesian range
+                  spans [low × the smaller, high × the larger] of the two;
+    class_ratio   powers of r = n_negative / n_positive (0 gives 1, 1 gives r); null in the grid
+                  is the proxy's own per-fold rule.
+    `grid`: the grid search's values; `low`/`high`: the Bayesian (TPE) range, log-uniform when
+    `log`; `complement`: the TPE samples 1 − value in [low, high] (values close to 1).
+    """
+
+    unit: Literal["absolute", "robust_scale", "class_ratio"] = "absolute"
+    grid: list[Number | None] = Field(min_length=1)
+    low: Number
+    high: Number
+    log: StrictBool = False
+    complement: StrictBool = False
+
+
 class ParamSpec(_Strict):
     """A loss hyperparameter or method setting: kind, default, admissible range and meaning.
 
@@ -84,6 +106,7 @@ class ParamSpec(_Strict):
     choices: list[str] | None = None
     length: StrictInt | None = None
     meaning: str
+    search: SearchSpec | None = None  # tune's search space; None: tune does not search it
 
     def kinds(self) -> tuple[ValueKind, ...]:
         """The declared kinds, or the one the default implies; () when neither says."""

@@ -125,3 +125,28 @@ def test_parallel_workers_give_the_serial_numbers() -> None:
     assert parallel.jobs == 2
     assert [e.fold_scores for e in serial.losses] == [e.fold_scores for e in parallel.losses]
     assert serial.verdict == parallel.verdict
+
+
+def test_the_row_round_budget_scales_rounds_and_learning_rate_only_for_large_fits() -> None:
+    base = ProxySettings()  # 0.05 × 1000 rounds, 8,000,000 row-rounds per fit
+    assert base.scaled(8_000) == base  # 8,000 × 1000 is within the budget: untouched
+    big = base.scaled(64_000)
+    assert (big.n_iter, big.learning_rate) == (125, 0.4)  # 8e6 / 64e3; 0.05 × 1000 / 125
+    assert big.scaled(64_000) == big and big.scaled(60_000) == big  # one cap for every fold
+    huge = base.scaled(10_000_000)
+    assert (huge.n_iter, huge.learning_rate) == (100, 0.5)  # never below 100 rounds
+    assert ProxySettings(round_budget=0).scaled(10**7).n_iter == 1000  # 0: no budget
+
+
+def test_validate_applies_one_budgeted_cap_to_every_loss_and_says_so() -> None:
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(1000, 3))
+    y = x[:, 0] + np.sin(3 * x[:, 1]) + rng.standard_t(3, 1000)
+    # 4 folds: 750 training rows, 600 fitted after the 20 % held out; 100,000 / 600 = 166 rounds
+    settings = ProxySettings(round_budget=100_000)
+    result = cross_validate(frame(x, y), "y", ["mse", "huber"], n_folds=4, settings=settings)
+    rate = 0.05 * 1000 / 166
+    assert f"learning rate {rate:.4g}," in result.engine and "at most 166 rounds" in result.engine
+    assert result.proxy_settings["n_iter"] == 166
+    assert all(r <= 166 for e in result.losses for r in e.rounds)
+    assert any("600 rows per fit: at most 166 rounds" in note for note in result.notes)
