@@ -17,11 +17,12 @@ skips these rows.
 The distributed rows (`--dist-files 16`, skipped with 0), at each size of `--dist-size-gb`
 (default 1 and 4 GB in CSV terms, the issue's 4 GB file; the sizes actually run are printed):
 the same generator writes the rows as one Parquet file and as DIST_FILES Parquet parts; in
-the same rounds, `lossadvisor profile whole.parquet` (the pyarrow engine) and
-`lossadvisor profile parts/ --engine dask --scheduler ADDRESS` on a dask.distributed
+the same rounds, `lossadvisor profile whole.parquet` (the pyarrow engine),
+`lossadvisor profile parts/ --engine dask --scheduler ADDRESS` and the same on whole.parquet
+(split into partitions of its row groups) on a dask.distributed
 cluster of 2 worker processes (`dask scheduler` + 2 x `dask worker --nthreads 1`, started
 before the timing, as a running cluster would be; a fresh cluster for each size) are timed,
-both with --no-features; each worker's peak RSS is read from the worker itself (getrusage)
+all with --no-features; each worker's peak RSS is read from the worker itself (getrusage)
 after the rounds. Flat in data size means a worker's peak stays put while the data grows:
 the last line gives the largest size's worker peak over the smallest's. Disk: about 1.5 GB
 of Parquet per GB of CSV (whole file + parts).
@@ -195,6 +196,7 @@ def timed(cmd: list[str]) -> tuple[float, float]:
 
 DIST_PYARROW = "pyarrow engine, whole.parquet"
 DIST_DASK = "dask engine, 2 workers, parts/"
+DIST_DASK_WHOLE = "dask engine, 2 workers, whole.parquet (row groups)"
 
 
 class _Cluster:
@@ -277,6 +279,16 @@ def _distributed(size_gb: float, files: int) -> tuple[Any, dict[str, list[str]]]
             "--scheduler",
             cluster.scheduler_address,
         ],
+        DIST_DASK_WHOLE: [
+            str(CLI),
+            "profile",
+            str(folder / "whole.parquet"),
+            *common,
+            "--engine",
+            "dask",
+            "--scheduler",
+            cluster.scheduler_address,
+        ],
     }
 
 
@@ -340,6 +352,7 @@ def _distributed_rows(sizes: list[float], files: int, rounds: int) -> None:
         parquet_mb = Path(whole).stat().st_size / 1e6
         pyarrow_wall = statistics.median(w for w, _ in results[DIST_PYARROW])
         dask_wall = statistics.median(w for w, _ in results[DIST_DASK])
+        whole_wall = statistics.median(w for w, _ in results[DIST_DASK_WHOLE])
         pyarrow_rss = max(r for _, r in results[DIST_PYARROW])
         client_rss = max(r for _, r in results[DIST_DASK])
         peaks[size] = sorted(worker_rss.values())
@@ -347,7 +360,8 @@ def _distributed_rows(sizes: list[float], files: int, rounds: int) -> None:
         lines.append(
             f"{size:6g} GB ({parquet_mb:6,.0f} MB Parquet)  pyarrow {pyarrow_wall:7.2f} s "
             f"{pyarrow_rss:6,.0f} MB | dask {dask_wall:7.2f} s ({dask_wall / pyarrow_wall:.2f}x) "
-            f"client {client_rss:5,.0f} MB, workers {workers} MB"
+            f"client {client_rss:5,.0f} MB, workers {workers} MB | dask on whole.parquet "
+            f"{whole_wall:7.2f} s"
         )
     print(
         f"\ndistributed: {files} Parquet parts on 2 dask workers (1 thread each) vs the pyarrow "

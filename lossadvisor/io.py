@@ -285,13 +285,15 @@ def iter_columns(
     column_types: Mapping[str, pyarrow.DataType] | None = None,
     progress: Callable[[int], None] | None = None,
     header: Sequence[str] | None = None,
+    row_groups: Sequence[int] | None = None,
 ) -> Iterator[pyarrow.RecordBatch]:
     """Yield record batches holding only `columns` (all when None), about `block_size` bytes each.
 
     `column_types` forces a type per column (CSV/TSV); `progress` is called after each batch with
     the bytes of the (possibly compressed) file consumed so far. Raises InputError (and its
     subclass ColumnTypeError when a value does not fit its column's type). Pass `header` when
-    already known to skip reading it again.
+    already known to skip reading it again. `row_groups`: only these row groups of a Parquet
+    file (one partition of it, for the dask engine).
     """
     check_source(source)
     fmt = detect_format(source, fmt)
@@ -306,7 +308,7 @@ def iter_columns(
                 source, fmt, columns, encoding, block_size, column_types, progress, header
             )
         elif fmt == "parquet":
-            batches = _iter_parquet(source, columns, progress)
+            batches = _iter_parquet(source, columns, progress, row_groups)
         else:
             batches = _iter_jsonl(source, columns, block_size, progress)
         for batch in batches:
@@ -516,7 +518,10 @@ def _ragged_line(source: str, fmt: str, encoding: str) -> int | None:
 
 
 def _iter_parquet(
-    source: str, columns: Sequence[str] | None, progress: Callable[[int], None] | None
+    source: str,
+    columns: Sequence[str] | None,
+    progress: Callable[[int], None] | None,
+    row_groups: Sequence[int] | None = None,
 ) -> Iterator[pyarrow.RecordBatch]:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -526,7 +531,9 @@ def _iter_parquet(
         pf = pq.ParquetFile(handle)
         check_unique(source, pf.schema_arrow.names)
         done = 0
-        for batch in pf.iter_batches(batch_size=65_536, columns=list(columns) if columns else None):
+        wanted = list(columns) if columns else None
+        groups = list(row_groups) if row_groups is not None else None
+        for batch in pf.iter_batches(batch_size=65_536, columns=wanted, row_groups=groups):
             yield batch
             done += batch.nbytes
             if progress is not None:

@@ -21,8 +21,9 @@ sample drawn on the cluster: each partition keeps its rows with the smallest see
 smallest keys of the union, which is a uniform sample of all rows (`dask_sample`). DATA that is
 one local file keeps the pyarrow engine's own sample, so both engines give the same facts.
 
-A single large file is one partition: to spread a big table over workers, split it into files
-(Parquet row groups are not split across tasks).
+A Parquet file that is the whole of DATA is split into partitions of its row groups (at
+most MAX_PARTITIONS, `split_row_groups`), so one big file spreads over the workers too; a CSV
+or JSONL file is one partition: to spread it, split it into files.
 
 The older dask.dataframe reduction (`dask_partial`) is kept for Series users and tests.
 """
@@ -164,6 +165,25 @@ def _local(url: str) -> Iterator[str]:
         Path(tmp).unlink(missing_ok=True)
 
 
+MAX_PARTITIONS = 64
+"""Row-group partitions of one Parquet file, at most (a task costs the scheduler ~1 ms)."""
+
+
+def split_row_groups(path: str, limit: int = MAX_PARTITIONS) -> list[tuple[int, ...]] | None:
+    """The row groups of a local Parquet file in consecutive runs, one per partition (at most
+    `limit`), or None when it has only one row group (or cannot be read here: the task says)."""
+    import pyarrow.parquet as pq
+
+    try:
+        count = pq.ParquetFile(path).num_row_groups
+    except Exception:  # an unreadable file fails in its task, with the partition's message
+        return None
+    if count < 2:
+        return None
+    per = -(-count // limit)
+    return [tuple(range(start, min(start + per, count))) for start in range(0, count, per)]
+
+
 def file_partials(
     url: str,
     fmt: str,
@@ -171,8 +191,9 @@ def file_partials(
     encoding: str,
     sample_size: int,
     text_columns: frozenset[str] = frozenset(),
+    row_groups: tuple[int, ...] | None = None,
 ) -> FilePartials:
-    """The partials of one file (a dask task: runs on a worker)."""
+    """The partials of one file, or of some of its row groups (a dask task: runs on a worker)."""
     from lossadvisor.io import read_columns_header
     from lossadvisor.profile.stream import stream_partials
 
@@ -183,8 +204,9 @@ def file_partials(
 
             check_columns(url, columns, header)
             partials, storage = stream_partials(
-                path, url, fmt, columns, header, encoding, sample_size, None, text_columns
-            )
+                path, url, fmt, columns, header, encoding, sample_size, None, text_columns,
+                row_groups,
+            )  # fmt: skip
     except InputError as err:
         raise InputError(str(err).replace(str(Path(tempfile.gettempdir())), "")) from None
     except (OSError, ValueError) as err:
@@ -244,6 +266,7 @@ def _tasks(
     encoding: str,
     sample_size: int,
     text: frozenset[str],
+    groups: list[tuple[int, ...] | None],
 ) -> list[Any]:
     import dask
 
@@ -257,6 +280,7 @@ def _tasks(
             encoding,
             sample_size,
             text,
+            groups[i],
             dask_key_name=f"lossadvisor-partition-{i:05d}-{stage}",
         )
         for i in indices
@@ -278,12 +302,22 @@ def dask_file_partials(
         raise InputError("--engine dask needs dask: pip install 'lossadvisor[dask]'.") from None
     from lossadvisor.profile.stats import LabelPartial
 
+    groups: list[tuple[int, ...] | None] = [None] * len(files)
+    if len(files) == 1 and fmt == "parquet" and not _is_url(files[0]):
+        runs = split_row_groups(files[0])
+        if runs is not None:  # one big file: a partition per run of row groups
+            groups = list(runs)
+            files = files * len(runs)
+    shown = [
+        f if g is None else f"{f} row groups {g[0]}-{g[-1]}"
+        for f, g in zip(files, groups, strict=True)
+    ]
     client = _client(scheduler)
     try:
         everything = list(range(len(files)))
         parts = _compute(
-            _tasks(files, everything, fmt, columns, encoding, sample_size, frozenset()),
-            files,
+            _tasks(files, everything, fmt, columns, encoding, sample_size, frozenset(), groups),
+            shown,
             client,
         )
         text = frozenset(
@@ -296,7 +330,9 @@ def dask_file_partials(
         ]
         if redo:  # numbers in some files, text in others: those columns are text throughout
             again = _compute(
-                _tasks(files, redo, fmt, columns, encoding, sample_size, text), files, client
+                _tasks(files, redo, fmt, columns, encoding, sample_size, text, groups),
+                shown,
+                client,
             )
             for i, part in zip(redo, again, strict=True):
                 parts[i] = part

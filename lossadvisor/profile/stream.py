@@ -6,7 +6,7 @@ float_values(column) -> numpy array                  an arrow float64 array, nul
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lossadvisor.errors import InputError
@@ -39,13 +39,14 @@ def stream_partials(
     sample_size: int,
     progress: Callable[[int], None] | None,
     text_columns: frozenset[str] = frozenset(),
+    row_groups: Sequence[int] | None = None,
 ) -> tuple[dict[str, Partial], dict[str, bool | None]]:
     """One pass over the file; a column whose later values are not numbers is re-read as text.
 
     Also returns, per numeric column, whether its values were stored as integers (CSV: the type
     pyarrow infers from the first block; Parquet/JSONL: the schema), evidence for infer.py.
     `text_columns` are read as text from the start (another file of the same data set held
-    text in them: profile/distributed.py).
+    text in them: profile/distributed.py); `row_groups` reads only those of a Parquet file.
     """
     import pyarrow as pa
 
@@ -59,7 +60,9 @@ def stream_partials(
     while True:
         types = {c: (pa.float64() if numeric[c] else pa.string()) for c in columns}
         try:
-            partials = _one_pass(path, fmt, columns, header, types, encoding, sample_size, progress)
+            partials = _one_pass(
+                path, fmt, columns, header, types, encoding, sample_size, progress, row_groups
+            )
             return partials, storage
         except ColumnTypeError as err:
             if not numeric.get(err.column, False):
@@ -87,6 +90,7 @@ def _one_pass(
     encoding: str,
     sample_size: int,
     progress: Callable[[int], None] | None,
+    row_groups: Sequence[int] | None = None,
 ) -> dict[str, Partial]:
     import numpy as np
     import pyarrow as pa
@@ -99,7 +103,14 @@ def _one_pass(
     rng = np.random.default_rng(0x105AD)
     column_types = types if fmt in ("csv", "tsv") else None
     for batch in iter_columns(
-        path, columns, fmt, encoding, column_types=column_types, progress=progress, header=header
+        path,
+        columns,
+        fmt,
+        encoding,
+        column_types=column_types,
+        progress=progress,
+        header=header,
+        row_groups=row_groups,
     ):
         for name in columns:
             column = batch.column(name)

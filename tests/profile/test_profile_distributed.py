@@ -281,3 +281,27 @@ def test_the_cluster_sample_is_seeded_and_uniform_over_files_of_unequal_size(
         expected = draw * p
         sd = (draw * p * (1 - p) * (total - draw) / (total - 1)) ** 0.5
         assert abs((frame["file"] == i).sum() - expected) < 5 * sd, i
+
+
+def test_one_parquet_file_is_split_into_row_group_partitions(tmp_path: Path, cluster: Any) -> None:
+    """A single big Parquet file spreads over the workers by row groups (here 6 of 4,000 rows)
+    and gives the pyarrow engine's profile of the same file."""
+    from lossadvisor.profile.distributed import split_row_groups
+
+    path = tmp_path / "one.parquet"
+    pq.write_table(pa.concat_tables([table(i) for i in range(N_FILES)]), path, row_group_size=ROWS)
+    assert pq.ParquetFile(path).num_row_groups == N_FILES
+    assert split_row_groups(str(path)) == [(i,) for i in range(N_FILES)]
+    assert split_row_groups(str(path), limit=4) == [(0, 1), (2, 3), (4, 5)]
+    reference = profile_dataset(str(path), TARGETS)
+    client = distributed.Client(cluster.scheduler_address)
+    try:
+        with distributed.get_task_stream(client) as stream:
+            got = profile_dataset(
+                str(path), TARGETS, engine="dask", scheduler=cluster.scheduler_address
+            )
+    finally:
+        client.close()
+    ran = {str(t["key"]) for t in stream.data if "lossadvisor-partition" in str(t["key"])}
+    assert len(ran) == N_FILES, ran  # one task per row group, on the cluster
+    assert_same(reference, got)
