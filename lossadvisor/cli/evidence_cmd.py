@@ -107,7 +107,7 @@ METRIC_HELP = (
     "target (deviance for counts and positive amounts, log loss for classes and proportions, "
     "MAE otherwise)."
 )
-JOBS_HELP = "Worker processes running folds in parallel (0: automatic, 1: this process)."
+JOBS_HELP = "Parallel workers running folds (0: automatic, 1: this process)."
 DataArgument = Annotated[
     str, typer.Argument(metavar="DATA", help="CSV/TSV/Parquet/JSONL file (- for stdin).")
 ]

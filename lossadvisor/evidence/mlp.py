@@ -349,6 +349,57 @@ def stop_metric(loss: str, settings: MLPSettings, y: NDArray[Any]) -> str:
     return mx.default_metric("proportion" if loss == "soft_bce" else "regression", y)[0]
 
 
+class FusedAdamW:
+    """`torch.optim.AdamW(fused=True)`'s step, called directly: the same fused CPU kernel with
+    the same state (a test checks the weights agree bit for bit), without the optimizer's
+    per-step wrapper and the torch._dynamo import its class pulls in — together about a third
+    of a small fit's time."""
+
+    def __init__(
+        self,
+        params: Sequence[nn.Parameter],
+        lr: float,
+        weight_decay: float,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
+        self.params = list(params)
+        self.lr, self.weight_decay, self.betas, self.eps = lr, weight_decay, betas, eps
+        self.exp_avgs = [torch.zeros_like(p) for p in self.params]
+        self.exp_avg_sqs = [torch.zeros_like(p) for p in self.params]
+        self.steps = [torch.zeros((), dtype=torch.float32) for _ in self.params]
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    def step(self) -> None:
+        live = [i for i, p in enumerate(self.params) if p.grad is not None]
+        if not live:
+            return
+        params: list[Tensor] = [self.params[i] for i in live]
+        steps = [self.steps[i] for i in live]
+        with torch.no_grad():
+            torch._foreach_add_(steps, 1)
+            torch._fused_adamw_(
+                params,
+                [p.grad for p in params if p.grad is not None],
+                [self.exp_avgs[i] for i in live],
+                [self.exp_avg_sqs[i] for i in live],
+                [],
+                steps,
+                amsgrad=False,
+                lr=self.lr,
+                beta1=self.betas[0],
+                beta2=self.betas[1],
+                weight_decay=self.weight_decay,
+                eps=self.eps,
+                maximize=False,
+                grad_scale=None,
+                found_inf=None,
+            )
+
+
 def fit_mlp(
     loss: str,
     params: Mapping[str, float | None],
@@ -362,10 +413,7 @@ def fit_mlp(
     head = make_head(loss, params, y_fit, n_classes)
     net = network(data.x_fit.shape[1], head.width, settings)
     learned = [*net.parameters(), *head.parameters()]
-    # fused: one CPU kernel per step instead of one op per tensor (a quarter less per step)
-    optimizer = torch.optim.AdamW(
-        learned, lr=settings.learning_rate, weight_decay=settings.weight_decay, fused=True
-    )
+    optimizer = FusedAdamW(learned, settings.learning_rate, settings.weight_decay)
     target = _target_tensor(loss, y_fit)
     order = torch.Generator().manual_seed(settings.seed)
     metric = stop_metric(loss, settings, y_train)

@@ -22,7 +22,7 @@ PROXY_NAMES = ("tree", "lightgbm", "mlp")  # --proxy values; tree and lightgbm a
 
 
 def _n(loss: str, kind: str, model: str, defaults: dict[str, float | None]) -> Proxy:
-    return Proxy(loss, kind, model, defaults)  # type: ignore[arg-type]
+    return Proxy(loss, kind, model, defaults, engine="mlp")  # type: ignore[arg-type]
 
 
 # Losses only the MLP trains; defaults are the catalog's (rules/losses.yaml, a test checks).

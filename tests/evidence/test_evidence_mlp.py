@@ -261,3 +261,26 @@ def test_cli_mlp_skips_a_loss_without_a_table_form_with_its_reason(small_csv: st
     assert result["losses"][0]["model"].endswith("torch.nn.HuberLoss")
     only = run_cli("validate", small_csv, "-t", "y", "--losses", "dice", "--proxy", "mlp")
     assert "none of dice" in _one_line_error(only)
+
+
+def test_the_direct_fused_step_is_torch_adamw_bit_for_bit() -> None:
+    import torch
+    from torch import nn
+
+    from lossadvisor.evidence.mlp import FusedAdamW
+
+    def train(make):  # type: ignore[no-untyped-def]
+        torch.manual_seed(0)
+        net = nn.Sequential(nn.Linear(3, 16), nn.ReLU(), nn.Linear(16, 1))
+        optimizer = make(list(net.parameters()))
+        g = torch.Generator().manual_seed(1)
+        x, y = torch.randn(64, 3, generator=g), torch.randn(64, generator=g)
+        for _ in range(200):
+            optimizer.zero_grad()
+            nn.functional.huber_loss(net(x)[:, 0], y).backward()
+            optimizer.step()
+        return [p.detach() for p in net.parameters()]
+
+    ours = train(lambda p: FusedAdamW(p, 3e-3, 1e-2))
+    torchs = train(lambda p: torch.optim.AdamW(p, lr=3e-3, weight_decay=1e-2, fused=True))
+    assert all(torch.equal(a, b) for a, b in zip(ours, torchs, strict=True))
