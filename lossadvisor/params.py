@@ -113,8 +113,10 @@ def _why_absent(inputs: DerivationInputs, what: str) -> str:
 # scale is the one Huber's constant refers to (y | x, not y); the marginal one is the fallback.
 _SCALES = (
     ("resid_mad_sigma", "the scale of the cross-fitted baseline's out-of-fold residuals"),
-    ("mad_sigma", "the scale of the target's marginal distribution — no feature columns, so no "
-     "residuals"),
+    (
+        "mad_sigma",
+        "the scale of the target's marginal distribution — no feature columns, so no residuals",
+    ),
 )
 
 
@@ -589,8 +591,11 @@ def derive(name: str, inputs: DerivationInputs) -> Derived | Missing:
 
 def catalog_defaults(params: Mapping[str, ParamSpecLike]) -> dict[str, ParamAdvice]:
     """Every catalog parameter at its default, labelled as such."""
+    # Not validated: the values come from the validated catalog (see recommend.py's note).
     return {
-        name: ParamAdvice(value=spec.default, derivation=f"catalog default ({spec.meaning})")
+        name: ParamAdvice.model_construct(
+            value=spec.default, derivation=f"catalog default ({spec.meaning})"
+        )
         for name, spec in params.items()
     }
 

@@ -63,6 +63,14 @@ NO_RULE = "no rule about it"
 # A detection profile's target type describes its box classes, which one detector trains with
 # a box loss (no target type) and a per-anchor sigmoid or softmax head alike: no type misfits.
 TASKS_WITHOUT_TARGET_FIT = ("detection",)
+# The output models (RankedLoss, ParamAdvice, OptimizerAdvice, HeadAdvice, BalancingAdvice,
+# Recommendation) are made with `model_construct`, not validated: every value is computed here
+# from inputs that were validated already (the rule base, the Context, the TargetProfile), and
+# building their validators would cost `recommend --task X` some 10 ms of its start-up (issue
+# 18). mypy's pydantic plugin checks the field names and types of each call, and
+# tests/recommend/test_recommend_constructed.py that the result equals its validation (types
+# included). Fields with a default_factory are passed explicitly: model_construct inspects the
+# factory's signature on every call. User input (HeadInput, Context) stays validated.
 
 
 # --- 1. facts --------------------------------------------------------------------------------
@@ -199,11 +207,12 @@ def rank_losses(
         ledger = list(evaluation.loss_ledger[loss])
         verdict = verdict_for(rank, score, top_score, any(c.delta < 0 for c in ledger))
         ranking.append(
-            RankedLoss(
+            RankedLoss.model_construct(
                 loss=loss,
                 name=base.losses[loss].name,
                 score=score,
                 verdict=verdict,
+                params={},
                 reasons=reasons_for(ledger, verdict),
                 ledger=ledger,
             )
@@ -213,11 +222,12 @@ def rank_losses(
             continue
         ledger = list(evaluation.loss_ledger.get(loss, []))
         ranking.append(
-            RankedLoss(
+            RankedLoss.model_construct(
                 loss=loss,
                 name=base.losses[loss].name,
                 score=total(ledger),
                 verdict="excluded",
+                params={},
                 reasons=[excluded[loss]],
                 ledger=ledger,
                 excluded_because=excluded[loss],
@@ -244,7 +254,7 @@ def loss_params(
         for hint in hints:
             current = params[param].value if param in params else None
             if hint.derive is None:
-                params[param] = ParamAdvice(
+                params[param] = ParamAdvice.model_construct(
                     value=hint.value, derivation=f"set by rule {hint.rule_id}", rule_id=hint.rule_id
                 )
                 continue
@@ -259,11 +269,11 @@ def loss_params(
             got = derive(hint.derive, inputs)
             if isinstance(got, Derived):
                 value, note = clamp_to_spec(got.value, specs.get(param))
-                params[param] = ParamAdvice(
+                params[param] = ParamAdvice.model_construct(
                     value=value, derivation=got.derivation + note, rule_id=hint.rule_id
                 )
             else:
-                params[param] = ParamAdvice(
+                params[param] = ParamAdvice.model_construct(
                     value=current, derivation=got.derivation, rule_id=hint.rule_id
                 )
     return dict(sorted(params.items()))
@@ -367,7 +377,7 @@ def choose_optimizer(
         reasons = [f"you chose {name}; no rule adjusts it for {top_loss}: catalog defaults"]
     elif not reasons:
         reasons = [f"no optimizer rule fired for {top_loss}: {spec.name} is the catalog's first"]
-    advice = OptimizerAdvice(
+    advice = OptimizerAdvice.model_construct(
         name=name,
         settings=dict(sorted(settings.items())),
         schedule=dict(sorted(schedule.items())),
@@ -455,7 +465,7 @@ def advise_head(base: RuleBase, head: HeadInput) -> tuple[HeadAdvice, Evaluation
             "initial weight 1.0: no weight given; start equal and let the balancing method "
             "adapt it (fixed weights across losses of different scale mean little)"
         )
-    advice = HeadAdvice(
+    advice = HeadAdvice.model_construct(
         name=head.name,
         task=task_of(head.facts),
         loss=top.loss,
@@ -481,7 +491,7 @@ def choose_balancing(
     reasons += _setting_notes((evaluation,), method, "balancing")
     if not reasons:
         reasons = [f"no balancing rule fired: {base.balancing[method].name} is the catalog's first"]
-    advice = BalancingAdvice(
+    advice = BalancingAdvice.model_construct(
         method=method, settings=dict(sorted(settings.items())), reasons=reasons, ledger=ledger
     )
     return advice, evaluation
@@ -542,7 +552,9 @@ def preset_heads(base: RuleBase, preset: Preset) -> list[HeadAdvice]:
         spec = base.losses[head.loss]
         params = catalog_defaults(spec.params)
         for name, value in head.params.items():
-            params[name] = ParamAdvice(value=value, derivation=f"reference preset: {preset.name}")
+            params[name] = ParamAdvice.model_construct(
+                value=value, derivation=f"reference preset: {preset.name}"
+            )
         head_task = base.vocabulary.head_task(head.head_task)
         reasons = [
             f"{preset.name}: {spec.name} with weight {show(head.weight)} "
@@ -552,7 +564,7 @@ def preset_heads(base: RuleBase, preset: Preset) -> list[HeadAdvice]:
         if head.note:
             reasons.insert(1, head.note)
         heads.append(
-            HeadAdvice(
+            HeadAdvice.model_construct(
                 name=head.name,
                 task=head_task.task if head_task is not None else head.head_task,
                 loss=head.loss,
@@ -648,7 +660,7 @@ def recommend(
         balancing, balance_eval = choose_balancing(base, balance_facts)
         evaluations.append(balance_eval)
 
-    return Recommendation(
+    return Recommendation.model_construct(
         facts=dict(sorted(facts.items())),
         context=dict(sorted(context.facts().items())),
         ranking=ranking,
