@@ -235,3 +235,21 @@ def test_lossadvisor_export_exits_2_with_one_line(
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in done.stderr
     assert name in lines[0] and "must be" in lines[0]
+
+
+# --- tune's declared search spaces -------------------------------------------------------------
+
+
+def test_every_tuned_proxy_parameter_declares_a_search_space_inside_its_range() -> None:
+    for loss, proxy in PROXIES.items():
+        for name in proxy.defaults:
+            spec = CATALOG[loss].params[name]
+            space = spec.search
+            assert space is not None, f"{loss}.{name}: tune has no declared search space"
+            assert space.low < space.high, f"{loss}.{name}"
+            if space.unit != "absolute":
+                continue  # relative to the data: checked when tune resolves each value
+            for value in space.grid:
+                assert value is None or spec.admits(value), f"{loss}.{name} grid {value}"
+            ends = [1 - space.low, 1 - space.high] if space.complement else [space.low, space.high]
+            assert all(spec.admits(v) for v in ends), f"{loss}.{name} range {ends}"
