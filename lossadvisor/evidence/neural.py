@@ -110,7 +110,7 @@ class MLPSettings:
     validation_fraction: float = 0.2
     early_stopping: bool = True
     seed: int = 0
-    threads: int = 1  # torch threads per fit; one per worker process never oversubscribes
+    threads: int = 1  # torch threads per fit (0: torch's default); 1 never oversubscribes
     stop_metric: str | None = None  # the run's deciding metric
 
     def describe(self) -> str:

@@ -302,3 +302,17 @@ def test_cli_mlp_validates_the_rules_top_losses_that_it_can_train(tmp_path) -> N
     assert [e["loss"] for e in result["losses"]] == trainable[:2]
     if result["rule_ranking"][0] in mlp_losses():
         assert "not measured" not in result["verdict"]
+
+
+def test_the_network_is_seeded_without_touching_the_callers_torch_random_state() -> None:
+    import torch
+
+    from lossadvisor.evidence.mlp import network
+
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    first = network(3, 2, MLPSettings(seed=1))
+    assert torch.equal(torch.rand(3), expected)
+    again = network(3, 2, MLPSettings(seed=1))
+    assert all(torch.equal(a, b) for a, b in zip(first.parameters(), again.parameters()))
