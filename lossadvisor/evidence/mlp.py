@@ -77,7 +77,8 @@ SCORES_NOT_PROBABILITIES = ("hinge",)  # margins: the panel reads their softmax
 
 def torch_module(loss: str, params: Mapping[str, Any], facts: Mapping[str, Any]) -> nn.Module:
     """The loss's torch module as the hydra export builds it (frameworks.yaml + mapping)."""
-    from lossadvisor.export.mapping import TensorValue, build_args, load_frameworks, resolve
+    from lossadvisor.export.mapping import TensorValue, build_args, resolve
+    from lossadvisor.rules.frameworks import load_frameworks
 
     entry = load_frameworks().losses[loss]["torch"]
     entry = resolve(entry, dict(facts), loss, "hydra")

@@ -133,7 +133,7 @@ class MLPSettings:
 
 def with_torch_modules(evidence: list[LossEvidence]) -> list[LossEvidence]:
     """Each loss's `model` as the MLP trained it: the loss and its torch class."""
-    from lossadvisor.export.mapping import load_frameworks
+    from lossadvisor.rules.frameworks import load_frameworks
 
     forms = load_frameworks().losses
     out = []
