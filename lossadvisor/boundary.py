@@ -16,22 +16,17 @@ from typing import Any
 from lossadvisor.errors import did_you_mean
 from lossadvisor.facts import FACTS, TARGET_TYPES
 from lossadvisor.models import DatasetProfile, ParamAdvice, Recommendation
+from lossadvisor.rules.catalog_checks import Catalog
+from lossadvisor.rules.conditions import check_literal
+from lossadvisor.rules.problems import show
 from lossadvisor.rules.schema import ParamSpec, RuleBase
 
 Loc = tuple[Any, ...]
 Problems = list[tuple[Loc, str]]
 
 
-def show(value: Any) -> str:
-    """A short repr for messages (values are bounded by the YAML loader, so repr is cheap)."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def rule_choices(base: RuleBase) -> dict[str, tuple[str, ...]]:
     """The choices of the facts whose values the rule files define (loss ids, task families)."""
-    from lossadvisor.rules.validate import Catalog
-
     return Catalog(
         losses=base.losses,
         optimizers=base.optimizers,
@@ -44,8 +39,6 @@ def fact_problems(
     facts: Mapping[str, Any], loc: Loc, choices: Mapping[str, Sequence[str]] | None = None
 ) -> Problems:
     """Facts outside the vocabulary (facts.FACTS) or outside their kind, choices and range."""
-    from lossadvisor.rules.conditions import check_literal
-
     problems: Problems = []
     for name, value in facts.items():
         spec = FACTS.get(name)

@@ -43,9 +43,11 @@ class RecommendOptions(NamedTuple):  # a NamedTuple: a tenth of a dataclass's im
         return load_rulebase(self.rules)
 
     def context(self, base: RuleBase) -> Context:
-        """The options as a Context, in the words of `base`'s vocabulary (synonyms allowed)."""
+        """The options as a Context, in the words of `base`'s vocabulary (synonyms allowed) and
+        with its optimizers (a user's methods file may add one)."""
         return make_context(
             vocabulary=base.vocabulary,
+            optimizers=tuple(base.optimizers),
             architecture=self.architecture,
             task=self.task,
             model_output=self.model_output,

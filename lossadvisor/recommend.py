@@ -21,7 +21,7 @@ the CLI prints. No numpy/pandas here: `recommend --task X` must start at bare-Py
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from lossadvisor.classes import class_fields
@@ -50,7 +50,7 @@ from lossadvisor.params import (
     num,
     show,
 )
-from lossadvisor.rules.engine import Evaluation, evaluate
+from lossadvisor.rules.engine import Evaluation, SettingKind, evaluate
 from lossadvisor.rules.schema import RuleBase
 from lossadvisor.rules.stages import SHARED_HEAD_FACTS
 from lossadvisor.vocabulary import Preset
@@ -316,31 +316,15 @@ def _merge_ledgers(*evaluations: Evaluation, attr: str) -> dict[str, list[Contri
     return merged
 
 
-def _setting_notes(base: RuleBase, fired: Collection[str], method: str, kind: str) -> list[str]:
-    """'set momentum = 0.9, nesterov = true (rule X)' for every fired rule that tunes `method`."""
+def _setting_notes(evaluations: Sequence[Evaluation], method: str, kind: SettingKind) -> list[str]:
+    """'set momentum = 0.9, nesterov = true (rule X)' (a schedule: 'schedule name = "poly" (rule
+    X)') for every fired rule that tunes `method`, in the order its values were applied."""
+    word = "schedule" if kind == "schedule" else "set"
     notes = []
-    for rule in base.rules:
-        advice = getattr(rule, kind)
-        if rule.id not in fired or advice is None or method not in advice.settings:
-            continue
-        changes = ", ".join(
-            f"{k} = {json.dumps(v)}" for k, v in sorted(advice.settings[method].items())
-        )
-        notes.append(f"set {changes} (rule {rule.id})")
-    return notes
-
-
-def _schedule_notes(base: RuleBase, fired: Collection[str], method: str) -> list[str]:
-    """'schedule name = "poly", power = 0.9 (rule X)' for every fired rule that sets one."""
-    notes = []
-    for rule in base.rules:
-        advice = rule.optimizer
-        if rule.id not in fired or advice is None or method not in advice.schedule:
-            continue
-        changes = ", ".join(
-            f"{k} = {json.dumps(v)}" for k, v in sorted(advice.schedule[method].items())
-        )
-        notes.append(f"schedule {changes} (rule {rule.id})")
+    for evaluation in evaluations:
+        for setter in evaluation.set_by(kind, method):
+            changes = ", ".join(f"{k} = {json.dumps(v)}" for k, v in sorted(setter.values.items()))
+            notes.append(f"{word} {changes} (rule {setter.rule_id})")
     return notes
 
 
@@ -369,7 +353,6 @@ def choose_optimizer(
         if "name" in override and override["name"] != schedule.get("name"):
             schedule = {}  # another schedule: the catalog's keys (milestones, gamma) do not apply
         schedule.update(override)
-    fired = set(first_pass.fired) | set(second.fired)
     reasons = strongest(ledger)
     if scores[best] > scores[name]:
         reasons += [
@@ -377,8 +360,9 @@ def choose_optimizer(
             f"{show(scores[name])}): " + "; ".join(strongest(ledgers.get(best, [])))
         ]
         reasons += [f"against {name}: {c.because}" for c in ledger if c.delta < 0]
-    reasons += _setting_notes(base, fired, name, "optimizer")
-    reasons += _schedule_notes(base, fired, name)
+    # in the order the values were applied above: a later note wins
+    reasons += _setting_notes((second, first_pass), name, "optimizer")
+    reasons += _setting_notes((second, first_pass), name, "schedule")
     if not reasons and name == requested:
         reasons = [f"you chose {name}; no rule adjusts it for {top_loss}: catalog defaults"]
     elif not reasons:
@@ -494,7 +478,7 @@ def choose_balancing(
     ledger = list(evaluation.balancing_ledger.get(method, []))
     settings = {**base.balancing[method].defaults, **evaluation.balancing_settings.get(method, {})}
     reasons = strongest(ledger)
-    reasons += _setting_notes(base, evaluation.fired, method, "balancing")
+    reasons += _setting_notes((evaluation,), method, "balancing")
     if not reasons:
         reasons = [f"no balancing rule fired: {base.balancing[method].name} is the catalog's first"]
     advice = BalancingAdvice(

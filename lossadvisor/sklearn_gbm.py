@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin
 
+from lossadvisor.errors import InputError
+
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
@@ -139,7 +141,6 @@ class _LossGBM(BaseEstimator):
         )
 
     def _params(self, kind: str) -> dict[str, float | None]:
-        from lossadvisor.errors import InputError
         from lossadvisor.evidence.proxies import proxy_for, resolve_params
 
         proxy = proxy_for(self.loss)
@@ -228,7 +229,6 @@ class LossGBMClassifier(ClassifierMixin, _LossGBM):
     def fit(self, x: Any, y: Any) -> LossGBMClassifier:
         import numpy as np
 
-        from lossadvisor.errors import InputError
         from lossadvisor.evidence.proxies import fit_proxy
 
         labels = np.asarray(y)

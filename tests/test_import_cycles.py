@@ -139,6 +139,32 @@ def test_the_package_has_no_import_cycle() -> None:
     )
 
 
+# Packages that must not import another (lazy imports included): the data flow runs
+# rules -> recommend -> render / export, never back.
+FORBIDDEN: list[tuple[str, str]] = [
+    ("lossadvisor.rules", "lossadvisor.export"),
+    ("lossadvisor.rules", "lossadvisor.render"),
+    ("lossadvisor.rules", "lossadvisor.cli"),
+]
+
+
+def _inside(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+@pytest.mark.parametrize(("low", "high"), FORBIDDEN)
+def test_a_lower_layer_imports_nothing_of_a_higher_one(low: str, high: str) -> None:
+    graph = import_graph()
+    found = sorted(
+        f"{module} -> {target}"
+        for module, targets in graph.items()
+        if _inside(module, low)
+        for target in targets
+        if _inside(target, high)
+    )
+    assert found == []
+
+
 @pytest.mark.parametrize(
     ("source", "expected"),
     [

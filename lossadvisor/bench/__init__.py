@@ -15,11 +15,15 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from lossadvisor import __version__
+from lossadvisor.bench import measure
+from lossadvisor.bench.inputs import NotAtShape, inputs_for
+from lossadvisor.bench.modules import NoTorchForm, build_module, has_torch_form
 from lossadvisor.bench.report import BenchReport, BenchResult, BenchSkip, read_report
+from lossadvisor.errors import InputError, unknown_name
+from lossadvisor.rules.schema import RuleBase
 
 __all__ = ["BenchReport", "read_report", "run_bench", "torch_losses"]
-from lossadvisor.errors import InputError
-from lossadvisor.rules.schema import RuleBase
 
 DTYPES = ("float32", "float64", "bfloat16", "float16")
 DEVICES = ("cpu", "cuda")
@@ -54,8 +58,6 @@ def _device_name(device: str) -> str:
 def check_device(device: str) -> None:
     """InputError (exit 2) for an unknown device, or cuda where torch has none."""
     if device not in DEVICES:
-        from lossadvisor.errors import unknown_name
-
         raise unknown_name("device", device, DEVICES, where="--device")
     if device == "cuda":
         import torch
@@ -69,8 +71,6 @@ def check_device(device: str) -> None:
 
 def torch_losses(base: RuleBase) -> list[str]:
     """Catalog losses that have a torch form, in catalog order."""
-    from lossadvisor.bench.modules import has_torch_form
-
     return [loss for loss in base.losses if has_torch_form(loss)]
 
 
@@ -84,10 +84,6 @@ def _one(
     threads: int,
 ) -> tuple[str | None, dict[str, Any]]:
     """(the reason it was skipped, or None; the measured fields)."""
-    from lossadvisor.bench import measure
-    from lossadvisor.bench.inputs import NotAtShape, inputs_for
-    from lossadvisor.bench.modules import NoTorchForm, build_module
-
     try:
         given = inputs_for(loss, shape, dtype)
         module, target = build_module(loss, base, given.facts)
@@ -132,15 +128,11 @@ def run_bench(
     """Measure `losses` (default: every catalog loss with a torch form) at `shape`, after the
     in-run baselines MSE and CE (BCE when the shape has no class axis of 2 or more)."""
     if dtype not in DTYPES:  # names first: a typo costs no torch import
-        from lossadvisor.errors import unknown_name
-
         raise unknown_name("dtype", dtype, DTYPES, where="--dtype")
     known = torch_losses(base)
     chosen = list(dict.fromkeys(losses)) if losses else known
     for loss in chosen:
         if loss not in known:
-            from lossadvisor.errors import unknown_name
-
             if loss in base.losses:
                 raise InputError(f"--loss {loss}: it has no torch form in rules/frameworks.yaml")
             raise unknown_name("loss", loss, known, where="--loss")
@@ -148,8 +140,6 @@ def run_bench(
         import torch
     except ImportError:
         raise InputError("lossadvisor bench needs torch: pip install torch") from None
-    from lossadvisor import __version__
-
     check_device(device)
     torch_dtype = getattr(torch, dtype)
     logit_baseline = "ce" if len(shape) >= 2 and shape[1] >= 2 else "bce"

@@ -11,6 +11,8 @@ import importlib
 from collections.abc import Mapping
 from typing import Any
 
+from lossadvisor.export.mapping import TensorValue, build_args, resolve
+from lossadvisor.rules.frameworks import load_frameworks
 from lossadvisor.rules.schema import RuleBase
 
 
@@ -19,8 +21,6 @@ class NoTorchForm(Exception):
 
 
 def has_torch_form(loss: str) -> bool:
-    from lossadvisor.export.mapping import load_frameworks
-
     return "torch" in load_frameworks().losses.get(loss, {})
 
 
@@ -40,8 +40,6 @@ def _params(loss: str, base: RuleBase, facts: Mapping[str, int]) -> dict[str, An
 
 
 def _torch_value(value: Any) -> Any:
-    from lossadvisor.export.mapping import TensorValue
-
     if isinstance(value, TensorValue):
         import torch
 
@@ -51,8 +49,6 @@ def _torch_value(value: Any) -> Any:
 
 def build_module(loss: str, base: RuleBase, facts: Mapping[str, int]) -> tuple[Any, str]:
     """(module, dotted class name) for `loss` with the catalog defaults at these facts."""
-    from lossadvisor.export.mapping import build_args, load_frameworks, resolve
-
     entry = load_frameworks().losses.get(loss, {}).get("torch")
     if entry is None or entry.target is None:
         raise NoTorchForm(f"{loss}: no torch form in rules/frameworks.yaml")

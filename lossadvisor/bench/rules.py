@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 
 from lossadvisor.bench.report import BenchReport
+from lossadvisor.errors import unknown_name
 from lossadvisor.rules.schema import Rule, RuleBase
 
 NOISE = 1.1
@@ -79,7 +80,5 @@ def with_measurements(base: RuleBase, report: BenchReport, file: str) -> RuleBas
     InputError when bench.json names a loss the catalog does not have."""
     for r in report.results:
         if r.loss not in base.losses:
-            from lossadvisor.errors import unknown_name
-
             raise unknown_name("loss", r.loss, base.losses, where=f"--bench {file}")
     return base.model_copy(update={"rules": [*base.rules, *measured_rules(report, file)]})

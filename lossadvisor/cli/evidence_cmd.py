@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from lossadvisor.cli.options import (
+    MODEL_OUTPUT_HELP,
+    PRIORITY_HELP,
     ExportOption,
     FoldsOption,
     ForceOption,
@@ -98,15 +100,12 @@ def _warn(text: str) -> None:
     print(f"lossadvisor: warning: {text}", file=sys.stderr)
 
 
-TASK_HELP = "The task, as for recommend (regression, binary, multiclass, multilabel, ...)."
-MODEL_OUTPUT_HELP = "What the last layer emits, as for recommend (real, logits, probabilities)."
-PRIORITY_HELP = "accuracy, robustness, speed, memory, recall or precision (as for recommend)."
+TASK_HELP = "The task, as for recommend, e.g. regression or binary (`lossadvisor tasks` lists all)."
 METRIC_HELP = (
-    "The metric that decides, in recommend's words (synonyms accepted): mae, mse, rmse, "
-    "median_absolute_error, mape, r2, quantile:0.9 (pinball:0.9), poisson_deviance, "
-    "gamma_deviance, tweedie_deviance, log_loss, brier, accuracy, balanced_accuracy, f1 "
-    "(macro_f1), roc_auc, pr_auc. Default: follows the target (deviance for counts and "
-    "positive amounts, log loss for classes and proportions, MAE otherwise)."
+    "The metric that decides, in recommend's words (synonyms accepted), e.g. mae, "
+    "quantile:0.9 or f1 (`lossadvisor tasks --list metrics` lists them). Default: follows the "
+    "target (deviance for counts and positive amounts, log loss for classes and proportions, "
+    "MAE otherwise)."
 )
 JOBS_HELP = "Parallel workers running folds (0: automatic, 1: this process)."
 DataArgument = Annotated[
@@ -115,8 +114,8 @@ DataArgument = Annotated[
 JobsOption = Annotated[int, typer.Option("--jobs", help=JOBS_HELP, callback=at_least("--jobs", 0))]
 PROXY_HELP = (
     "The model each loss trains: tree (LightGBM, the default for tables; also 'lightgbm') or "
-    "mlp (a small fixed torch MLP on CPU, for losses a booster cannot express: berhu, barron, "
-    "gaussian_nll, hinge, asymmetric, ...; needs torch)."
+    "mlp (a small fixed torch MLP on CPU, for losses a booster cannot express, e.g. berhu or "
+    "gaussian_nll; needs torch)."
 )
 ProxyOption = Annotated[str, typer.Option("--proxy", metavar="tree|mlp", help=PROXY_HELP)]
 

@@ -210,25 +210,25 @@ def recommend(
     ),
     task: str | None = typer.Option(
         None,
-        help="A task family or one of its synonyms (object_detection, ner, ranking, "
-        "face_recognition, diffusion, ...; `lossadvisor tasks` lists them). Inferred from "
-        "the target when omitted.",
+        help="A task family or one of its synonyms, e.g. object_detection or ner "
+        "(`lossadvisor tasks` lists them). Inferred from the target when omitted.",
     ),
     architecture: str | None = typer.Option(
         None,
-        help="Model architecture: anchor_free, anchor_based, two_stage, set_prediction, cnn, "
-        "transformer, heatmap, ctc, ... (or yolov8, retinanet, detr, vit, ...); selects the "
-        "reference recipe and heads.",
+        help="Model architecture, e.g. anchor_free, transformer or yolov8 (`lossadvisor tasks "
+        "--list architectures` lists them); selects the reference recipe and heads.",
     ),
     model_output: str | None = typer.Option(None, help=MODEL_OUTPUT_HELP),
     metric: str | None = typer.Option(
-        None, help="The metric you are judged on: mae, rmse, quantile:0.9, log_loss, f1, iou, ..."
+        None,
+        help="The metric you are judged on, e.g. mae, quantile:0.9 or f1 (`lossadvisor tasks "
+        "--list metrics` lists them).",
     ),
     priority: str | None = typer.Option(None, help=PRIORITY_HELP),
     optimizer: str | None = typer.Option(
         None,
-        help="Use this optimizer (sgd, adam, adamw, lamb, lars, rmsprop, adadelta) and say "
-        "what to adjust for it.",
+        help="Use this optimizer (an id of rules/methods.yaml, e.g. adamw or sgd, or of a "
+        "methods file given with --rules) and say what to adjust for it.",
     ),
     batch_size: int | None = typer.Option(None, help="Training batch size."),
     foreground_ratio: float | None = typer.Option(
@@ -240,8 +240,7 @@ def recommend(
         "--head",
         metavar="NAME:TASK[:WEIGHT]",
         help="NAME:TASK[:WEIGHT]; repeat for each head of a multi-task model. TASK is a task "
-        "or a head task: box, objectness, centerness, class, mask, embedding, "
-        "keypoint_heatmap, ...",
+        "or a head task, e.g. box or class (`lossadvisor tasks --list heads` lists them).",
     ),
     rules: list[str] = typer.Option(
         [], "--rules", metavar="FILE", help="Extra rule file(s), loaded last."

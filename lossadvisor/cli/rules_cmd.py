@@ -180,13 +180,13 @@ def explain(
     Example: lossadvisor explain huber
     """
     from lossadvisor.render.rules import loss_data, loss_page
-    from lossadvisor.rules.load import load_frameworks
+    from lossadvisor.rules.frameworks import loss_forms
 
     base = _load(rules)
     spec = base.losses.get(loss)
     if spec is None:
         raise unknown_name("loss", loss, base.losses)
-    frameworks = load_frameworks().get(loss, {})
+    frameworks = loss_forms(loss)
     if as_json:
         _print_json(loss_data(spec, base, frameworks))
         return

@@ -77,7 +77,8 @@ SCORES_NOT_PROBABILITIES = ("hinge",)  # margins: the panel reads their softmax
 
 def torch_module(loss: str, params: Mapping[str, Any], facts: Mapping[str, Any]) -> nn.Module:
     """The loss's torch module as the hydra export builds it (frameworks.yaml + mapping)."""
-    from lossadvisor.export.mapping import TensorValue, build_args, load_frameworks, resolve
+    from lossadvisor.export.mapping import TensorValue, build_args, resolve
+    from lossadvisor.rules.frameworks import load_frameworks
 
     entry = load_frameworks().losses[loss]["torch"]
     entry = resolve(entry, dict(facts), loss, "hydra")
@@ -263,14 +264,16 @@ def _start_cutpoints(module: nn.Module, y: NDArray[Any], n_classes: int) -> None
 
 
 def network(n_features: int, width: int, settings: MLPSettings) -> nn.Sequential:
-    """The fixed architecture, seeded; the output layer starts at zero (the constant fit)."""
-    torch.manual_seed(settings.seed)
+    """The fixed architecture, seeded; the output layer starts at zero (the constant fit).
+    The caller's global torch random state is left as it was (fork_rng)."""
     layers: list[nn.Module] = []
     size = n_features
-    for hidden in settings.hidden:
-        layers += [nn.Linear(size, hidden), nn.ReLU()]
-        size = hidden
-    last = nn.Linear(size, width)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(settings.seed)
+        for hidden in settings.hidden:
+            layers += [nn.Linear(size, hidden), nn.ReLU()]
+            size = hidden
+        last = nn.Linear(size, width)
     nn.init.zeros_(last.weight)
     nn.init.zeros_(last.bias)
     return nn.Sequential(*layers, last)
@@ -489,7 +492,8 @@ def fold_job(
     from lossadvisor.evidence.crossval import ROUNDS
 
     threads = torch.get_num_threads()
-    torch.set_num_threads(settings.threads)
+    if settings.threads > 0:  # 0: torch's default (all cores)
+        torch.set_num_threads(settings.threads)
     try:
         data = fold_tensors(x_train, y_train, x_test, settings, n_classes > 0)
         out: dict[str, dict[str, float]] = {}

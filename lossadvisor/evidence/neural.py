@@ -110,7 +110,7 @@ class MLPSettings:
     validation_fraction: float = 0.2
     early_stopping: bool = True
     seed: int = 0
-    threads: int = 1  # torch threads per fit; one per worker process never oversubscribes
+    threads: int = 1  # torch threads per fit (0: torch's default); 1 never oversubscribes
     stop_metric: str | None = None  # the run's deciding metric
 
     def describe(self) -> str:
@@ -133,7 +133,7 @@ class MLPSettings:
 
 def with_torch_modules(evidence: list[LossEvidence]) -> list[LossEvidence]:
     """Each loss's `model` as the MLP trained it: the loss and its torch class."""
-    from lossadvisor.export.mapping import load_frameworks
+    from lossadvisor.rules.frameworks import load_frameworks
 
     forms = load_frameworks().losses
     out = []

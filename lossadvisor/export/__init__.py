@@ -22,13 +22,13 @@ from lossadvisor.export.exposure import carry
 from lossadvisor.export.formats import ExportFormat, Job
 from lossadvisor.export.guard import check_output
 from lossadvisor.export.labels import class_labels, header_block, reorder
-from lossadvisor.export.mapping import Frameworks, load_frameworks
 from lossadvisor.export.native import build as build_native
 from lossadvisor.export.native import load_native
 from lossadvisor.export.registry import FORMATS, REGISTRY
 from lossadvisor.export.schedule import check_steps
 from lossadvisor.export.write import COMMENT_KEY, dump_yaml, plain, write_yaml
 from lossadvisor.models import Recommendation
+from lossadvisor.rules.frameworks import Frameworks, load_frameworks
 from lossadvisor.rules.load import load_rulebase
 from lossadvisor.rules.schema import RuleBase
 

@@ -8,8 +8,9 @@ from lossadvisor import __version__
 from lossadvisor.errors import InputError
 from lossadvisor.export.choice import LossChoice
 from lossadvisor.export.formats import Job, formats_with
-from lossadvisor.export.mapping import BuiltArgs, Entry, build_args, resolve
+from lossadvisor.export.mapping import BuiltArgs, build_args, resolve
 from lossadvisor.models import OptimizerAdvice, Recommendation
+from lossadvisor.rules.frameworks import Entry
 
 
 def loss_args(job: Job, choice: LossChoice) -> tuple[Entry, BuiltArgs]:

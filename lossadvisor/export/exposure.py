@@ -17,7 +17,7 @@ from typing import Any
 
 from lossadvisor.export.choice import LossChoice
 from lossadvisor.export.formats import ExportFormat
-from lossadvisor.export.mapping import Frameworks
+from lossadvisor.rules.frameworks import Frameworks
 
 # Formats whose loss node is a torch module the wrapper can hold, and the node's key names.
 WRAPPED_NODE = {

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from lossadvisor.export.choice import LossChoice
-from lossadvisor.export.mapping import Framework, Frameworks
 from lossadvisor.models import Recommendation
+from lossadvisor.rules.frameworks import Framework, Frameworks
 
 Body = tuple[dict[str, Any], list[str]]
 """A config body and the notes gathered while building it (they go to the header)."""

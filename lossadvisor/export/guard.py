@@ -16,12 +16,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from lossadvisor.errors import InputError
-from lossadvisor.export.mapping import Entry, load_frameworks
 from lossadvisor.export.multitask import TARGET as MULTITASK_TARGET
 from lossadvisor.export.schedule import HYDRA_STEPS
 from lossadvisor.export.schedule import TARGET as SCHEDULE_TARGET
 from lossadvisor.export.sklearn import PIPELINE, SCALER
 from lossadvisor.export.sklearn_gbm import MODULE as GBM_MODULE
+from lossadvisor.rules.frameworks import Entry, load_frameworks
 
 TARGET_KEYS = ("_target_", "class_path")
 """Keys whose value names code a config loader imports and calls."""

@@ -13,8 +13,8 @@ from typing import Any
 from lossadvisor.export.choice import LossChoice
 from lossadvisor.export.common import optimizer_args
 from lossadvisor.export.formats import Job
-from lossadvisor.export.mapping import Entry
 from lossadvisor.export.multitask import arguments
+from lossadvisor.rules.frameworks import Entry
 
 LossNode = Callable[[Job, LossChoice, list[str]], dict[str, Any]]
 """(job, choice, notes) -> the loss's node in the format; appends its notes."""

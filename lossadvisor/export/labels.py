@@ -2,8 +2,9 @@
 
 A per-class value (class weights, a per-class focal α) is only right if the training code maps
 each label to the index the value list uses. Every export therefore states the label encoding
-its loss expects (rules/frameworks.yaml `label_encodings`) and, where there are classes, the
-class list in the order the values use and the label -> index mapping an encoder must follow.
+its loss expects (rules/frameworks.yaml `label_encodings`, typed in rules/frameworks.py) and,
+where there are classes, the class list in the order the values use and the label -> index
+mapping an encoder must follow.
 
 The order is the labels' natural order (numbers by value, else text order: what numpy.unique
 and scikit-learn's LabelEncoder give) unless the user passes their own (`--class-order`), e.g.
@@ -16,29 +17,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from lossadvisor.classes import natural_order
 from lossadvisor.errors import InputError
 
 # Encodings whose index is fixed by the positive class rather than by an order.
 BINARY_KINDS = ("binary", "soft")
-
-
-class LabelEncodings(BaseModel):
-    """rules/frameworks.yaml `label_encodings`: what each framework's loss expects as labels."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    kinds: dict[str, str] = Field(default_factory=lambda: {"none": "no class labels"})
-    by_loss: dict[str, dict[str, str]] = Field(default_factory=dict)
-    by_target: dict[str, dict[str, str]] = Field(default_factory=dict)
-
-    def kind(self, framework: str, loss: str, target: str | None) -> str:
-        """The encoding `loss` in `framework` expects: its own entry, else the target's."""
-        own = self.by_loss.get(framework, {}).get(loss)
-        if own is not None:
-            return own
-        return self.by_target.get(framework, {}).get(target or "", "none")
 
 
 class ClassLabels(BaseModel):

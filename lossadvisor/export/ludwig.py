@@ -31,9 +31,9 @@ from lossadvisor.errors import InputError
 from lossadvisor.export.choice import LossChoice
 from lossadvisor.export.common import loss_args, optimizer_args
 from lossadvisor.export.formats import Body, ExportFormat, Job
-from lossadvisor.export.mapping import Frameworks
 from lossadvisor.export.schedule import LIGHTNING_DEFAULT_EPOCHS, arguments
 from lossadvisor.models import Recommendation
+from lossadvisor.rules.frameworks import Frameworks
 
 # Ludwig trains 100 epochs by default, so the step count is unknown: like the Lightning export,
 # the schedule assumes this many steps unless `--steps` says otherwise.

@@ -1,39 +1,22 @@
-"""rules/frameworks.yaml: how each framework names a loss or optimizer, and the named conversions.
+"""Framework arguments from a rules/frameworks.yaml entry, and the named conversions.
 
-The YAML is data; the only code it can reach is the closed set of conversions in CONVERSIONS,
-each a small documented function (value, facts) -> framework arguments.
+The map itself is typed and loaded in lossadvisor/rules/frameworks.py (part of the checked rule
+base). The YAML is data; the only code it can reach is the closed set of conversions in
+CONVERSIONS, each a small documented function (value, facts) -> framework arguments, one for
+each name of rules/frameworks.CONVERSION_NAMES.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict
 
-from lossadvisor.errors import InputError, unknown_name
-from lossadvisor.export.labels import ClassLabels, LabelEncodings
+from lossadvisor.errors import InputError
+from lossadvisor.export.labels import ClassLabels
 from lossadvisor.facts import FactValue
-from lossadvisor.resources import rules_dir
-
-Framework = Literal["torch", "keras", "lightgbm", "xgboost", "sklearn", "ludwig"]
-FRAMEWORKS: tuple[Framework, ...] = ("torch", "keras", "lightgbm", "xgboost", "sklearn", "ludwig")
-
-
-# How a framework takes an exposure column (rules/frameworks.yaml `exposure_forms:`).
-ExposureFormName = Literal["offset", "init_score", "base_margin", "rate_weight"]
-
-
-class ExposureForm(BaseModel):
-    """One way of giving a framework the exposure: the training line, its source, a wrapper."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    use: str
-    source: str
-    wrapper: str | None = None  # torch: the module that adds log(exposure) to the input
+from lossadvisor.rules.frameworks import Entry, Override
 
 
 class TensorValue(BaseModel):
@@ -41,116 +24,6 @@ class TensorValue(BaseModel):
 
     model_config = ConfigDict(frozen=True)
     values: list[float]
-
-
-class ArgSpec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    to: str
-    convert: str | None = None
-
-
-class Override(BaseModel):
-    """What changes for more than two classes."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    target: str | None = None
-    class_name: str | None = None
-    objective: str | None = None
-    feature: str | None = None
-    fixed: dict[str, Any] = Field(default_factory=dict)
-
-
-class Entry(BaseModel):
-    """One framework's name and parameters for one loss or optimizer."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    target: str | None = None
-    class_name: str | None = None
-    objective: str | None = None
-    feature: str | None = None  # ludwig: the output feature type the loss belongs to
-    args: dict[str, ArgSpec] = Field(default_factory=dict)
-    fixed: dict[str, Any] = Field(default_factory=dict)
-    facts: dict[str, str] = Field(default_factory=dict)
-    multiclass: Override | Literal[False] | None = None
-    multilabel: Override | Literal[False] | None = None
-    list_wrapper: str | None = None
-    input: str | None = None
-    note: str | None = None
-    exposure: ExposureFormName | None = None
-
-    @field_validator("args", mode="before")
-    @classmethod
-    def _short_args(cls, value: Any) -> Any:
-        # `delta: alpha` is shorthand for `delta: {to: alpha}`.
-        if isinstance(value, Mapping):
-            return {k: {"to": v} if isinstance(v, str) else v for k, v in value.items()}
-        return value
-
-    def name(self) -> str:
-        """The framework's name for the thing: dotted path, Keras class or objective."""
-        return self.target or self.class_name or self.objective or "?"
-
-
-class LudwigBalancing(BaseModel):
-    """A balancing method's Ludwig form: trainer.loss_balancing and its settings' trainer keys."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    method: str
-    settings: dict[str, str] = Field(default_factory=dict)
-    source: str
-
-
-class Frameworks(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    losses: dict[str, dict[Framework, Entry]]
-    optimizers: dict[str, dict[Framework, Entry]]
-    label_encodings: LabelEncodings = Field(default_factory=LabelEncodings)
-    sklearn_linear: dict[str, dict[str, Any]] = Field(default_factory=dict)  # class -> no penalty
-    exposure_forms: dict[ExposureFormName, ExposureForm] = Field(default_factory=dict)
-    ludwig_balancing: dict[str, LudwigBalancing] = Field(default_factory=dict)
-
-
-def frameworks_path() -> Path:
-    return rules_dir() / "frameworks.yaml"
-
-
-@functools.lru_cache(maxsize=4)
-def load_frameworks(path: str | None = None) -> Frameworks:
-    """Read and check frameworks.yaml (the shipped one unless `path` is given)."""
-    file = Path(path) if path else frameworks_path()
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise InputError(f"{file}: cannot read the framework map: {err}") from err
-    try:
-        frameworks = Frameworks.model_validate(data)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InputError(f"{file}: {where}: {first['msg']}") from err
-    for kind, table in (("losses", frameworks.losses), ("optimizers", frameworks.optimizers)):
-        for item, entries in table.items():
-            for fw, entry in entries.items():
-                if entry.exposure is not None and entry.exposure not in frameworks.exposure_forms:
-                    raise InputError(
-                        f"{file}: {kind}.{item}.{fw}.exposure: form '{entry.exposure}' is not "
-                        "described under exposure_forms"
-                    )
-                for param, spec in entry.args.items():
-                    if spec.convert is not None and spec.convert not in CONVERSIONS:
-                        raise unknown_conversion(
-                            spec.convert, f"{file}: {kind}.{item}.{fw}.{param}"
-                        )
-    return frameworks
-
-
-def loss_forms(loss: str, frameworks: Frameworks | None = None) -> dict[Framework, Entry]:
-    """Every framework's entry for `loss` ({} when the map does not know it); for explain."""
-    return dict((frameworks or load_frameworks()).losses.get(loss, {}))
-
-
-def unknown_conversion(name: str, where: str) -> InputError:
-    return unknown_name("conversion", name, CONVERSIONS, where)
 
 
 def n_classes(facts: Mapping[str, FactValue]) -> int | None:

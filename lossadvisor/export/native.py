@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from lossadvisor import __version__
-from lossadvisor.boundary import recommendation_problems, show
+from lossadvisor.boundary import recommendation_problems
 from lossadvisor.errors import InputError
 from lossadvisor.export.choice import choose
 from lossadvisor.export.formats import ExportFormat
 from lossadvisor.export.write import plain
 from lossadvisor.models import Recommendation
 from lossadvisor.rules.load import load_rulebase
+from lossadvisor.rules.problems import show
 from lossadvisor.rules.yaml_lines import LineDict, YamlProblem, line_of, load_with_lines
 
 if TYPE_CHECKING:

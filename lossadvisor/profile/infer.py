@@ -51,7 +51,7 @@ Where evidence conflicts, or the statistics alone decide a close call, the reaso
 Several targets that are all binary 0/1 (or two-valued) are profiled together as one
 multilabel problem (each keeps its own class counts).
 
-How this differs from the anchors (see shared/reference/anchors.md §1.2-1.3):
+How this differs from the type inference of other tools:
 - scikit-learn `type_of_target` (1.9) returns binary, multiclass, continuous, their
   -multioutput forms, multilabel-indicator or unknown. It calls every integer-valued array
   with > 2 values `multiclass` (diabetes, with 214 distinct integer targets, becomes

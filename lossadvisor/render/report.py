@@ -17,6 +17,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from lossadvisor.render import plots
+from lossadvisor.render.format import signed
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -58,10 +59,6 @@ def _fmt(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {_fmt(v)}" for k, v in value.items()) + "}"
     return str(value)
-
-
-def _signed(delta: float) -> str:
-    return f"{delta:+g}".replace("-", "−")
 
 
 def figures(
@@ -155,14 +152,14 @@ def _ranking(rec: Recommendation, top: int) -> str:
         for c in sorted(item.ledger, key=lambda c: -abs(c.delta)):
             cls = "pos" if c.delta > 0 else "neg"
             parts.append(
-                f'<span class="{cls}">{escape(_signed(c.delta))}</span> '
+                f'<span class="{cls}">{escape(signed(c.delta))}</span> '
                 f"<code>{escape(c.rule_id)}</code>: {escape(c.because)}"
             )
         rows.append(
             (
                 str(rank),
                 f"<b>{escape(item.loss)}</b><br><span class=muted>{escape(item.name)}</span>",
-                escape(_signed(item.score)),
+                escape(signed(item.score)),
                 escape(item.verdict),
                 "<br>".join(parts) or "no rule about it",
             )
@@ -324,11 +321,11 @@ def markdown_report(
     candidates = [r for r in rec.ranking if r.verdict != "excluded"][:top]
     for rank, item in enumerate(candidates, start=1):
         why = "<br>".join(
-            f"{_signed(c.delta)} `{c.rule_id}`: {c.because.replace('|', '/')}"
+            f"{signed(c.delta)} `{c.rule_id}`: {c.because.replace('|', '/')}"
             for c in sorted(item.ledger, key=lambda c: -abs(c.delta))
         )
         lines.append(
-            f"| {rank} | {item.loss} | {_signed(item.score)} | {item.verdict} | "
+            f"| {rank} | {item.loss} | {signed(item.score)} | {item.verdict} | "
             f"{why or 'no rule about it'} |"
         )
     lines += ["", f"## Hyperparameters of {best.loss}", ""]

@@ -13,7 +13,9 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from lossadvisor.render.format import signed
 from lossadvisor.rules.condition import build, show_value
+from lossadvisor.rules.frameworks import Entry, Framework
 from lossadvisor.rules.schema import LossSpec, MethodAdvice, Rule, RuleBase
 
 
@@ -22,14 +24,10 @@ def describe_condition(condition: Mapping[str, Any]) -> str:
     return build(condition).describe()
 
 
-def _signed(delta: float) -> str:
-    return f"{delta:+g}".replace("-", "−")
-
-
 def _advice_summary(name: str, advice: MethodAdvice | None) -> list[str]:
     if advice is None:
         return []
-    parts = [f"{m} {_signed(d)}" for m, d in advice.score.items()]
+    parts = [f"{m} {signed(d)}" for m, d in advice.score.items()]
     parts += [f"{m} settings" for m in advice.settings]  # the values: `rules show`
     return [f"{name} " + ", ".join(parts)] if parts else []
 
@@ -38,7 +36,7 @@ def effect_summary(rule: Rule) -> str:
     """Every effect of a rule on one line: 'huber +3, mse −3; exclude bce; ...'."""
     parts: list[str] = []
     if rule.score:
-        parts.append(", ".join(f"{loss} {_signed(d)}" for loss, d in rule.score.items()))
+        parts.append(", ".join(f"{loss} {signed(d)}" for loss, d in rule.score.items()))
     if rule.exclude:
         parts.append("exclude " + ", ".join(rule.exclude))
     if rule.params:
@@ -87,7 +85,7 @@ def rule_page(rule: Rule, base: RuleBase) -> RenderableType:
     effects.add_column("on")
     effects.add_column("value")
     for loss, delta in rule.score.items():
-        effects.add_row("score", _loss_label(loss, base), _signed(delta))
+        effects.add_row("score", _loss_label(loss, base), signed(delta))
     for loss, reason in rule.exclude.items():
         effects.add_row("exclude", _loss_label(loss, base), reason)
     for loss, params in rule.params.items():
@@ -97,7 +95,7 @@ def rule_page(rule: Rule, base: RuleBase) -> RenderableType:
         if advice is None:
             continue
         for method, delta in advice.score.items():
-            effects.add_row(kind, method, _signed(delta))
+            effects.add_row(kind, method, signed(delta))
         for method, settings in advice.settings.items():
             effects.add_row(f"{kind} settings", method, show_value(settings))
     parts += [_heading("Effects"), effects]
@@ -180,17 +178,12 @@ def rules_about(loss_id: str, base: RuleBase) -> tuple[list[Rule], list[Rule]]:
     return favour, against
 
 
-def framework_names(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+def framework_names(entries: Mapping[Framework, Entry]) -> dict[str, str]:
     """framework -> what it calls the loss (its target, objective or class_name)."""
-    names: dict[str, str] = {}
-    for framework, entry in entries.items():
-        for key in ("target", "objective", "class_name", "name"):
-            if isinstance(entry.get(key), str):
-                names[framework] = str(entry[key])
-                break
-        else:
-            names[framework] = "(no name given)"
-    return names
+    return {
+        framework: entry.target or entry.objective or entry.class_name or "(no name given)"
+        for framework, entry in entries.items()
+    }
 
 
 def _rule_rows(title: str, rules: Sequence[Rule], loss_id: str) -> RenderableType:
@@ -202,7 +195,7 @@ def _rule_rows(title: str, rules: Sequence[Rule], loss_id: str) -> RenderableTyp
         effect = (
             f"excluded: {rule.exclude[loss_id]}"
             if loss_id in rule.exclude
-            else _signed(rule.score[loss_id])
+            else signed(rule.score[loss_id])
         )
         table.add_row(rule.id, effect, rule.condition.describe())
     if not rules:
@@ -211,7 +204,7 @@ def _rule_rows(title: str, rules: Sequence[Rule], loss_id: str) -> RenderableTyp
 
 
 def loss_page(
-    loss: LossSpec, base: RuleBase, frameworks: Mapping[str, Mapping[str, Any]]
+    loss: LossSpec, base: RuleBase, frameworks: Mapping[Framework, Entry]
 ) -> RenderableType:
     """`explain LOSS`: what it is, properties, hyperparameters, rules for and against, names."""
     props = loss.properties
@@ -265,7 +258,7 @@ def loss_page(
 
 
 def loss_data(
-    loss: LossSpec, base: RuleBase, frameworks: Mapping[str, Mapping[str, Any]]
+    loss: LossSpec, base: RuleBase, frameworks: Mapping[Framework, Entry]
 ) -> dict[str, Any]:
     """`explain --json`: the catalog entry, the rules for and against, framework names."""
     favour, against = rules_about(loss.id, base)

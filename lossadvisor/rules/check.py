@@ -13,6 +13,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from lossadvisor.rules.catalog_checks import (
+    Catalog,
+    check_article,
+    check_frameworks,
+    check_losses,
+    check_methods,
+    check_vocabulary,
+)
 from lossadvisor.rules.files import (
     ARTICLE_FILE,
     FRAMEWORKS_FILE,
@@ -21,6 +29,8 @@ from lossadvisor.rules.files import (
     VOCABULARY_FILE,
     display_name,
 )
+from lossadvisor.rules.problems import Problem
+from lossadvisor.rules.rule_checks import check_table
 from lossadvisor.rules.schema import (
     BalancingSpec,
     LossSpec,
@@ -28,16 +38,6 @@ from lossadvisor.rules.schema import (
     OptimizerSpec,
     Rule,
     TableInfo,
-)
-from lossadvisor.rules.validate import (
-    Catalog,
-    Problem,
-    check_article,
-    check_frameworks,
-    check_losses,
-    check_methods,
-    check_table,
-    check_vocabulary,
 )
 from lossadvisor.rules.yaml_lines import LineDict, YamlProblem, load_with_lines
 from lossadvisor.vocabulary import Vocabulary

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lossadvisor.rules.load import check_problems
+
 RULES_CHECK_SCHEMA_VERSION = 1
 
 
@@ -33,8 +35,6 @@ class RuleCheckReport(BaseModel):
 
 def check_report(paths: Sequence[str | Path]) -> RuleCheckReport:
     """Check these rule files (as `rules check` does) and describe every problem."""
-    from lossadvisor.rules.load import check_problems
-
     problems = [
         RuleProblem(file=p.file, line=p.line, entry=p.entry, message=p.message, text=str(p))
         for p in check_problems(paths)

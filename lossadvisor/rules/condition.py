@@ -1,7 +1,8 @@
 """The typed condition model: a rule's `when`, parsed once, with everything one asks of it.
 
-`build` turns a (valid) `when` mapping into a tree of All / Any / Not / FactTest nodes;
-`conditions.parse_condition` builds the same tree while checking a mapping from a file.
+`build` turns a valid `when` mapping into a tree of All / Any / Not / FactTest nodes; a mapping
+from a file is first checked by `conditions.check_condition` (which must cope with anything a
+file holds, so it reads the raw mapping), and only a condition without problems is built.
 Matching (`holds`), the facts read (`facts`), the text `rules show` prints (`describe`), the
 fact tests with their place in the file (`tests`) and satisfiability (`solver.py`) are methods
 on the tree, so the grammar is walked in one place.

@@ -15,6 +15,7 @@ from typing import Any
 from lossadvisor.errors import did_you_mean
 from lossadvisor.facts import FACTS, FactSpec, FactValue
 from lossadvisor.rules.condition import Loc, build, equal
+from lossadvisor.rules.problems import show
 
 COMBINATORS = ("all", "any", "not")
 COMPARISONS = ("gt", "ge", "lt", "le", "in", "not", "not_in", "present")
@@ -45,7 +46,7 @@ def check_condition(
     `choices` overrides a fact's admissible values (the fact `loss` takes catalog ids).
     """
     if not isinstance(condition, Mapping):
-        return [(loc, f"a condition must be a mapping of facts. Got {_show(condition)} instead.")]
+        return [(loc, f"a condition must be a mapping of facts. Got {show(condition)} instead.")]
     problems: list[tuple[Loc, str]] = []
     for key, test in condition.items():
         here = (*loc, key)
@@ -54,7 +55,7 @@ def check_condition(
                 problems.append(
                     (
                         here,
-                        f"'{key}' takes a non-empty list of conditions. Got {_show(test)} instead.",
+                        f"'{key}' takes a non-empty list of conditions. Got {show(test)} instead.",
                     )
                 )
                 continue
@@ -83,14 +84,14 @@ def _check_test(
                 problems.append(f"unknown comparison '{op}' on '{spec.name}'.{hint}")
             elif op == "present":
                 if not isinstance(arg, bool):
-                    problems.append(f"'present' takes true or false. Got {_show(arg)} instead.")
+                    problems.append(f"'present' takes true or false. Got {show(arg)} instead.")
             elif op in ORDERINGS:
                 if spec.kind not in ("number", "integer"):
                     problems.append(f"'{op}' needs a numeric fact; '{spec.name}' is a {spec.kind}")
                 else:
                     problems += _check_literal(spec, arg, choices, op)
             elif op == "in" and (not isinstance(arg, list) or not arg):
-                problems.append(f"'in' takes a non-empty list. Got {_show(arg)} instead.")
+                problems.append(f"'in' takes a non-empty list. Got {show(arg)} instead.")
             else:
                 for item in arg if isinstance(arg, list) else [arg]:
                     problems += _check_literal(spec, item, choices, op)
@@ -160,7 +161,7 @@ def _check_literal(
     what = f"value of '{spec.name}'" + (f" in '{op}'" if op else "")
     if spec.kind == "boolean":
         if not isinstance(value, bool):
-            return [f"the {what} must be true or false. Got {_show(value)} instead."]
+            return [f"the {what} must be true or false. Got {show(value)} instead."]
         return []
     if spec.kind == "choice":
         allowed = tuple((choices or {}).get(spec.name, spec.choices))
@@ -169,25 +170,20 @@ def _check_literal(
             if not hint and len(allowed) <= 12:
                 hint = " Valid: " + ", ".join(allowed) + "."
             return [
-                f"the {what} must be one of the fact's choices. Got {_show(value)} instead.{hint}"
+                f"the {what} must be one of the fact's choices. Got {show(value)} instead.{hint}"
             ]
         return []
     # number / integer
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return [f"the {what} must be a number. Got {_show(value)} instead."]
+        return [f"the {what} must be a number. Got {show(value)} instead."]
     if not math.isfinite(value):
-        return [f"the {what} must be a finite number. Got {_show(value)} instead."]
+        return [f"the {what} must be a finite number. Got {show(value)} instead."]
     if spec.kind == "integer" and op is None and not float(value).is_integer():
-        return [f"the {what} must be an integer. Got {_show(value)} instead."]
+        return [f"the {what} must be an integer. Got {show(value)} instead."]
     if (spec.minimum is not None and value < spec.minimum) or (
         spec.maximum is not None and value > spec.maximum
     ):
         lo = "-inf" if spec.minimum is None else f"{spec.minimum:g}"
         hi = "inf" if spec.maximum is None else f"{spec.maximum:g}"
-        return [f"the {what} must lie in [{lo}, {hi}]. Got {_show(value)} instead."]
+        return [f"the {what} must lie in [{lo}, {hi}]. Got {show(value)} instead."]
     return []
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."

@@ -11,7 +11,7 @@ import re
 import string
 from collections.abc import Callable, Collection, Mapping
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from lossadvisor.facts import FactValue
 from lossadvisor.models import Caution, Contribution
@@ -42,10 +42,29 @@ class Evaluation(NamedTuple):
     balancing_ledger: dict[str, list[Contribution]]
     balancing_settings: dict[str, dict[str, Any]]
     cautions: list[Caution]
+    setters: list[SettingAdvice]
 
     def score(self, loss_id: str) -> float:
         """The summed score delta of one loss (0 when no rule mentioned it)."""
         return sum(c.delta for c in self.loss_ledger.get(loss_id, []))
+
+    def set_by(self, kind: SettingKind, method: str) -> list[SettingAdvice]:
+        """Who set `method`'s settings (or schedule), in load order: the merged values of
+        optimizer_settings / optimizer_schedules / balancing_settings, rule by rule."""
+        return [s for s in self.setters if s.kind == kind and s.method == method]
+
+
+SettingKind = Literal["optimizer", "schedule", "balancing"]
+
+
+class SettingAdvice(NamedTuple):
+    """One fired rule's settings for one optimizer (its `settings` or `schedule`) or one
+    balancing method: the attribution `recommend` prints as 'set lr = 0.01 (rule X)'."""
+
+    rule_id: str
+    kind: SettingKind
+    method: str
+    values: dict[str, Any]
 
 
 def fires(rule: Rule, facts: Mapping[str, FactValue]) -> bool:
@@ -96,6 +115,7 @@ def evaluate(
     balancing_ledger: dict[str, list[Contribution]] = {}
     balancing_settings: dict[str, dict[str, Any]] = {}
     cautions: list[Caution] = []
+    setters: list[SettingAdvice] = []
 
     for rule in base.rules:
         if stage is not None and rule.stage != stage:
@@ -123,6 +143,7 @@ def evaluate(
             for method, schedule in rule.optimizer.schedule.items():
                 optimizer_schedules.setdefault(method, {}).update(_plain(schedule))
         _advise(rule.balancing, balancing_ledger, balancing_settings, contribution, because)
+        setters += _setters(rule)
         if rule.caution:
             # The losses the rule acts on, so a reader can tell whom the caution concerns.
             concerns = list(dict.fromkeys([*rule.score, *rule.exclude, *rule.params]))
@@ -141,6 +162,7 @@ def evaluate(
         balancing_ledger=balancing_ledger,
         balancing_settings=balancing_settings,
         cautions=cautions,
+        setters=setters,
     )
 
 
@@ -185,3 +207,17 @@ def _advise(
         ledger.setdefault(method, []).append(contribution(delta, because))
     for method, overrides in advice.settings.items():
         settings.setdefault(method, {}).update(_plain(overrides))
+
+
+def _setters(rule: Rule) -> list[SettingAdvice]:
+    """The settings and schedules a fired rule gives, each with the rule's id."""
+    found: list[SettingAdvice] = []
+    parts: list[tuple[SettingKind, MethodAdvice | None, str]] = [
+        ("optimizer", rule.optimizer, "settings"),
+        ("schedule", rule.optimizer, "schedule"),
+        ("balancing", rule.balancing, "settings"),
+    ]
+    for kind, advice, part in parts:
+        for method, values in getattr(advice, part).items() if advice is not None else ():
+            found.append(SettingAdvice(rule.id, kind, method, _plain(values)))
+    return found

@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from lossadvisor.facts import FACTS
+from lossadvisor.resources import rules_dir
 from lossadvisor.rules.engine import fires
+from lossadvisor.rules.load import load_rulebase
 from lossadvisor.rules.schema import Rule, RuleBase
 from lossadvisor.rules.solver import counterexample, example
 
@@ -157,9 +159,6 @@ def write_missing(path: Path, base: RuleBase) -> int:
 def base_with(files: Sequence[Path]) -> RuleBase:
     """The built-in rule base plus those of `files` that are not built-in files (loaded after
     the built-ins, as --rules is): what `rules test` and the example writer run on."""
-    from lossadvisor.resources import rules_dir
-    from lossadvisor.rules.load import load_rulebase
-
     builtin = rules_dir().resolve()
     return load_rulebase([f for f in files if f.resolve().parent != builtin])
 

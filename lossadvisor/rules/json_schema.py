@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from lossadvisor.facts import FACTS, FactSpec
+from lossadvisor.rules.schema import RuleEntry, TableHeader
 from lossadvisor.rules.stages import STAGES
 
 _LITERAL = {"type": ["string", "number", "boolean"]}
@@ -83,8 +84,6 @@ def _facts() -> dict[str, Any]:
 
 def rule_file_schema() -> dict[str, Any]:
     """The schema of a table file (built-in or `--rules`)."""
-    from lossadvisor.rules.schema import RuleEntry, TableHeader
-
     rule = RuleEntry.model_json_schema()
     defs: dict[str, Any] = rule.pop("$defs", {})
     rule["properties"]["when"] = {"$ref": "#/$defs/Condition"}

@@ -8,9 +8,9 @@ imported only when the cache cannot answer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lossadvisor.errors import InputError
 from lossadvisor.resources import rules_dir
@@ -25,8 +25,7 @@ from lossadvisor.rules.files import (
 from lossadvisor.rules.schema import EXTRA_TABLES, TABLES, RuleBase
 
 if TYPE_CHECKING:
-    from lossadvisor.rules.validate import Problem
-
+    from lossadvisor.rules.problems import Problem
 
 
 def builtin_files(base: Path | None = None) -> list[Path]:
@@ -110,20 +109,3 @@ def _key(paths: Sequence[Path]) -> str | None:
         return cache_key([(display_name(p), p.read_bytes()) for p in paths])
     except OSError:
         return None
-
-
-def load_frameworks() -> dict[str, dict[str, dict[str, Any]]]:
-    """`rules/frameworks.yaml` as {loss_id: {framework: entry}}; {} when absent or unreadable."""
-    from lossadvisor.rules.check import parse
-
-    parsed = parse(rules_dir() / FRAMEWORKS_FILE)
-    losses = parsed.tree.get("losses") if isinstance(parsed.tree, Mapping) else None
-    if not isinstance(losses, Mapping):
-        return {}
-    return {
-        str(loss): {
-            str(fw): dict(e) if isinstance(e, Mapping) else {"name": e} for fw, e in entry.items()
-        }
-        for loss, entry in losses.items()
-        if isinstance(entry, Mapping)
-    }

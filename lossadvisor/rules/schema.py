@@ -2,7 +2,8 @@
 
 The `*Entry` / `*File` models describe exactly what a YAML file may hold (unknown keys are
 errors); `Rule` adds where the rule came from. Semantic checks that need the catalog (loss ids,
-facts, ranges) live in `validate.py`, not here, so that one bad entry never hides another.
+facts, ranges) live in `catalog_checks.py` and `rule_checks.py`, not here, so that one bad
+entry never hides another.
 """
 
 from __future__ import annotations

@@ -44,7 +44,9 @@ UNUSED = (
     "lossadvisor.export",
     "lossadvisor.evidence",
     "lossadvisor.rules.check",
-    "lossadvisor.rules.validate",
+    "lossadvisor.rules.catalog_checks",
+    "lossadvisor.rules.rule_checks",
+    "lossadvisor.rules.frameworks",
     *(f"lossadvisor.cli.{m}" for m in ("evidence_cmd", "profile_cmd", "rules_cmd", "bench_cmd")),
     *(f"lossadvisor.cli.{m}" for m in ("export_cmd", "report_cmd", "tasks_cmd")),
 )

@@ -10,7 +10,8 @@ from export_helpers import catalog, facts_for, frameworks_yaml, make_rec, method
 
 from lossadvisor.errors import InputError
 from lossadvisor.export import export_recommendation
-from lossadvisor.export.mapping import CONVERSIONS, load_frameworks
+from lossadvisor.export.mapping import CONVERSIONS
+from lossadvisor.rules.frameworks import CONVERSION_NAMES, load_frameworks
 
 FW = frameworks_yaml()
 
@@ -94,27 +95,31 @@ def test_conversions_used_are_the_known_ones() -> None:
     assert used <= set(CONVERSIONS)
 
 
-def test_a_broken_framework_map_is_an_input_error(tmp_path: Path) -> None:
+def _line_of(text: str, words: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if words in line)
+
+
+def test_a_broken_framework_map_is_an_input_error_at_its_line(tmp_path: Path) -> None:
+    """The exporters' loader reports what `rules check` reports: file:line: message."""
     bad = tmp_path / "frameworks.yaml"
-    bad.write_text(
-        yaml.safe_dump(
-            {
-                "losses": {
-                    "mse": {
-                        "torch": {"target": "x", "args": {"a": {"to": "b", "convert": "magic"}}}
-                    }
-                },
-                "optimizers": {},
-            }
-        )
+    text = yaml.safe_dump(
+        {
+            "losses": {
+                "mse": {"torch": {"target": "x", "args": {"a": {"to": "b", "convert": "magic"}}}}
+            },
+            "optimizers": {},
+        }
     )
-    with pytest.raises(InputError, match="unknown conversion 'magic'"):
+    bad.write_text(text)
+    with pytest.raises(InputError) as err:
         load_frameworks(str(bad))
-    bad.write_text(
-        yaml.safe_dump({"losses": {"mse": {"pytorch": {"target": "x"}}}, "optimizers": {}})
-    )
-    with pytest.raises(InputError, match=r"losses\.mse\.pytorch"):
+    assert str(err.value).startswith(f"{bad}:{_line_of(text, ' a:')}: mse: unknown conversion")
+    text = yaml.safe_dump({"losses": {"mse": {"pytorch": {"target": "x"}}}, "optimizers": {}})
+    bad.write_text(text)
+    with pytest.raises(InputError) as err:
         load_frameworks(str(bad))
+    assert str(err.value).startswith(f"{bad}:{_line_of(text, 'pytorch:')}: "), err.value
+    assert "losses.mse.pytorch" in str(err.value)
 
 
 def test_a_missing_weight_is_reported_not_silently_dropped() -> None:
@@ -126,10 +131,8 @@ def test_a_missing_weight_is_reported_not_silently_dropped() -> None:
     assert any("beta=0.999 has no counterpart" in n for n in notes)
 
 
-def test_loss_forms_lists_each_framework_name() -> None:
-    from lossadvisor.export.mapping import loss_forms
-
-    forms = loss_forms("huber")
+def test_each_framework_name_is_read_from_the_typed_map() -> None:
+    forms = load_frameworks().losses["huber"]
     assert {fw: e.name() for fw, e in forms.items()} == {
         "torch": "torch.nn.HuberLoss",
         "keras": "Huber",
@@ -138,7 +141,12 @@ def test_loss_forms_lists_each_framework_name() -> None:
         "sklearn": "sklearn.linear_model.HuberRegressor",
         "ludwig": "huber",
     }
-    assert loss_forms("no_such_loss") == {}
+    assert "no_such_loss" not in load_frameworks().losses
+
+
+def test_every_conversion_name_the_map_may_use_has_its_function() -> None:
+    """The checker knows the names (rules/), the exporter the functions (export/): one set."""
+    assert tuple(CONVERSIONS) == CONVERSION_NAMES
 
 
 def test_an_optimizer_the_catalog_lacks_is_an_input_error_in_every_format() -> None:

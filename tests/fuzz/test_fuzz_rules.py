@@ -23,10 +23,11 @@ from fuzz_surfaces import (
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lossadvisor.rules.catalog_checks import Catalog
 from lossadvisor.rules.engine import evaluate
 from lossadvisor.rules.load import load_rulebase
+from lossadvisor.rules.rule_checks import check_table
 from lossadvisor.rules.schema import RuleBase
-from lossadvisor.rules.validate import Catalog, check_table
 from lossadvisor.rules.yaml_lines import YamlProblem, load_with_lines
 
 SEEDS = shipped_rules()

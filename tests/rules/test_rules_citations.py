@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -52,4 +53,16 @@ def test_no_user_facing_text_cites_files_outside_the_project() -> None:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if OUTSIDE.search(line):
                 found.append(f"{path.name}:{number}: {line[:80]}")
+    assert found == []
+
+
+def test_no_string_in_the_package_cites_files_outside_the_project() -> None:
+    """Docstrings, help texts and messages are read by users too (--help, errors, help())."""
+    found = []
+    for path in sorted((ROOT / "lossadvisor").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            text = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(text, str) and OUTSIDE.search(text):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert found == []

@@ -15,9 +15,10 @@ from rules_helpers import FIXTURE_BASE, write
 PRELUDE = """
 import sys
 from pathlib import Path
+import lossadvisor.rules.frameworks as frameworks
 import lossadvisor.rules.load as load
 base = Path(sys.argv.pop(1)).resolve()
-load.rules_dir = lambda: base
+load.rules_dir = frameworks.rules_dir = lambda: base
 from lossadvisor.cli import main
 main()
 """
@@ -173,7 +174,7 @@ def test_explain_reads_framework_names(tmp_path: Path) -> None:
         (base / source.name).write_bytes(source.read_bytes())
     (base / "frameworks.yaml").write_text(
         "losses:\n  huber:\n    torch: {target: torch.nn.HuberLoss}\n"
-        "    lightgbm: {objective: huber}\n    keras: {class_name: Huber}\n",
+        "    lightgbm: {objective: huber}\n    keras: {class_name: Huber}\noptimizers: {}\n",
         encoding="utf-8",
     )
     data = json.loads(run("explain", "huber", "--json", base=base).stdout)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import operator
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
+from rules_helpers import FIXTURE_BASE
 
+from lossadvisor.context import make_context
+from lossadvisor.recommend import recommend
 from lossadvisor.rules.conditions import facts_read, holds
 from lossadvisor.rules.engine import evaluate, fires, format_because
+from lossadvisor.rules.load import load_rulebase
 from lossadvisor.rules.schema import RuleBase
 
 NUMBERS = st.floats(allow_nan=False, allow_infinity=False, width=32) | st.integers(-1000, 1000)
@@ -177,3 +182,49 @@ def test_fires_matches_holds(fixture_base: RuleBase) -> None:
     assert fires(rule, {"priority": "speed", "task": "regression"})
     assert not fires(rule, {"priority": "speed", "task": "segmentation"})
     assert fires(rule, {"priority": "speed"})  # not(task = segmentation) holds when task is unknown
+
+
+TWO_SETTERS = """\
+table: tips
+stage: optimizer
+rules:
+  - id: tips.first
+    when: {optimizer: sgd}
+    optimizer: {settings: {sgd: {lr: 0.05, momentum: 0.8}}, schedule: {sgd: {name: step}}}
+    because: "a test"
+    source: "a test"
+  - id: tips.second
+    when: {optimizer: sgd, loss: mse}
+    optimizer: {settings: {sgd: {lr: 0.02}}}
+    because: "a test"
+    source: "a test"
+"""
+
+
+def test_the_evaluation_keeps_which_rule_set_each_setting(tmp_path: Path) -> None:
+    """Settings merge rule by rule, and each rule's own values stay attributed to it."""
+    user = tmp_path / "tips.yaml"
+    user.write_text(TWO_SETTERS, encoding="utf-8")
+    base = load_rulebase([user], builtin_dir=FIXTURE_BASE)
+    ev = evaluate(
+        base, {"optimizer": "sgd", "loss": "mse", "task": "regression"}, stage="optimizer"
+    )
+    mine = [
+        (s.rule_id, s.values) for s in ev.set_by("optimizer", "sgd") if s.rule_id[:5] == "tips."
+    ]
+    assert mine == [("tips.first", {"lr": 0.05, "momentum": 0.8}), ("tips.second", {"lr": 0.02})]
+    assert [(s.rule_id, s.values) for s in ev.set_by("schedule", "sgd")] == [
+        ("tips.first", {"name": "step"})
+    ]
+    assert ev.optimizer_settings["sgd"]["lr"] == 0.02  # the later rule wins the merge
+    # the recommendation says who set what, from the evaluation (not by rescanning the rules)
+    rec = recommend(base, make_context(task="regression", optimizer="sgd"), None)
+    notes = [r for r in rec.optimizer.reasons if "(rule tips." in r]
+    assert notes == [
+        "set lr = 0.05, momentum = 0.8 (rule tips.first)",
+        "set lr = 0.02 (rule tips.second)",
+        'schedule name = "step" (rule tips.first)',
+    ]
+    # a rule that does not fire sets nothing
+    quiet = evaluate(base, {"optimizer": "sgd", "loss": "mae"}, stage="optimizer")
+    assert "tips.second" not in {s.rule_id for s in quiet.setters}

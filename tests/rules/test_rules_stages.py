@@ -6,7 +6,11 @@ then never fired or had its effect dropped. Expected lines are computed from the
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +19,7 @@ from rules_helpers import FIXTURE_BASE, line_containing, write
 from lossadvisor import context as context_module
 from lossadvisor.context import make_context
 from lossadvisor.errors import InputError
+from lossadvisor.options import RecommendOptions
 from lossadvisor.resources import rules_dir
 from lossadvisor.rules import load as load_module
 from lossadvisor.rules.engine import evaluate
@@ -168,3 +173,54 @@ def test_optimizer_choices_come_from_the_builtin_methods() -> None:
     assert make_context(optimizer="lars").optimizer == "lars"
     with pytest.raises(InputError, match="--optimizer"):
         make_context(optimizer="adamx")
+
+
+USER_METHODS = """\
+optimizers:
+  - id: myopt
+    name: My optimizer
+    defaults: {lr: 0.002, weight_decay: 0.0}
+    schedule: {name: cosine, warmup_ratio: 0.0}
+    sources: ["a test optimizer"]
+balancing: []
+"""
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root), "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "lossadvisor", *args],
+        capture_output=True, text=True, env=env, timeout=120, cwd=cwd,
+    )  # fmt: skip
+
+
+def test_a_users_own_optimizer_is_accepted_by_recommend(tmp_path: Path) -> None:
+    """A methods file given with --rules adds an optimizer --optimizer then takes (the CLI
+    used to check --optimizer against the built-in methods.yaml only)."""
+    write(tmp_path, "extra.yaml", USER_METHODS)
+    args = ("recommend", "--task", "regression", "--rules", "extra.yaml", "--json")
+    result = _cli(*args, "--optimizer", "myopt", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    optimizer = json.loads(result.stdout)["optimizer"]
+    assert (optimizer["name"], optimizer["requested"]) == ("myopt", True)
+    assert optimizer["settings"] == {"lr": 0.002, "weight_decay": 0.0}  # the file's defaults
+    # the library face reads the same rule base
+    _, context = RecommendOptions(task="regression", optimizer="myopt", rules=(
+        str(tmp_path / "extra.yaml"),
+    )).resolve()  # fmt: skip
+    assert context.optimizer == "myopt"
+
+
+def test_an_unknown_optimizer_with_user_methods_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    write(tmp_path, "extra.yaml", USER_METHODS)
+    args = ("recommend", "--task", "regression", "--rules", "extra.yaml")
+    result = _cli(*args, "--optimizer", "myopz", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "unknown optimizer 'myopz'" in lines[0] and "'myopt'" in lines[0]
+    # without the file, its optimizer is unknown
+    result = _cli("recommend", "--task", "regression", "--optimizer", "myopt", cwd=tmp_path)
+    assert result.returncode == 2 and "unknown optimizer 'myopt'" in result.stderr
