@@ -30,7 +30,8 @@ import yaml
 
 from lossadvisor.errors import InputError
 from lossadvisor.evidence.proxies import PROXIES, resolve_params
-from lossadvisor.rules.load import load_frameworks, load_rulebase
+from lossadvisor.rules.frameworks import load_frameworks
+from lossadvisor.rules.load import load_rulebase
 from lossadvisor.rules.schema import ParamSpec
 
 CATALOG = load_rulebase().losses
@@ -113,12 +114,11 @@ def test_proxies_accept_the_catalog_default(loss: str) -> None:
 
 def _torch_target(loss: str, name: str) -> tuple[str, str] | None:
     """(dotted class, keyword) of the project's own torch module for loss.name, if any."""
-    entry = FRAMEWORKS.get(loss, {}).get("torch", {})
-    target, args = entry.get("target"), entry.get("args") or {}
-    if not isinstance(target, str) or not target.startswith("lossadvisor.") or name not in args:
+    entry = FRAMEWORKS.losses.get(loss, {}).get("torch")
+    if entry is None or not (entry.target or "").startswith("lossadvisor."):
         return None
-    keyword = args[name]
-    return target, keyword["to"] if isinstance(keyword, dict) else keyword
+    arg = entry.args.get(name)
+    return None if arg is None or entry.target is None else (entry.target, arg.to)
 
 
 TORCH_CASES = [c for c in CASES if _torch_target(c[0], c[1]) is not None]
