@@ -71,6 +71,7 @@ FORMS: dict[str, str] = {
     "cumulative_link": "cumulative",
     "coral": "coral",
 }
+ROUNDS = "_rounds"  # crossval.ROUNDS (not imported: crossval imports this module; a test checks)
 INDEX_CHANNEL = ("focal_multiclass",)  # MONAI's to_onehot_y reads class indices as (N, 1)
 SCORES_NOT_PROBABILITIES = ("hinge",)  # margins: the panel reads their softmax
 
@@ -489,8 +490,6 @@ def fold_job(
     One torch thread (`settings.threads`) while it runs, restored after: in a worker process and
     in this one the same arithmetic runs, so serial and parallel runs agree exactly.
     """
-    from lossadvisor.evidence.crossval import ROUNDS
-
     threads = torch.get_num_threads()
     if settings.threads > 0:  # 0: torch's default (all cores)
         torch.set_num_threads(settings.threads)

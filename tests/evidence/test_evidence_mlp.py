@@ -317,3 +317,9 @@ def test_the_network_is_seeded_without_touching_the_callers_torch_random_state()
     again = network(3, 2, MLPSettings(seed=1))
     pairs = zip(first.parameters(), again.parameters(), strict=True)
     assert all(torch.equal(a, b) for a, b in pairs)
+
+
+def test_the_mlp_reports_epochs_under_crossvals_rounds_key() -> None:
+    from lossadvisor.evidence import crossval, mlp
+
+    assert mlp.ROUNDS == crossval.ROUNDS
