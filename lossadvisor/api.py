@@ -238,7 +238,7 @@ def validate(
         seed=seed,
         time_budget=time_budget,
         rule_ranking=rule_ranking(rec),
-        settings=MLPSettings(threads=threads or 1)
+        settings=MLPSettings(threads=threads)
         if engine == "mlp"
         else ProxySettings(threads=threads),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from lossadvisor.evidence.proxies import PROXIES, proxy_for
+from lossadvisor.evidence.proxies import NEURAL_ONLY, PROXIES, proxy_for
 from lossadvisor.evidence.results import ParamUsed, TuneResult
 from lossadvisor.models import ParamAdvice, RankedLoss, Recommendation
 
@@ -46,8 +46,6 @@ def rule_params(rec: Recommendation) -> dict[str, dict[str, ParamUsed]]:
     Only parameters the proxy trains with are kept (class weights, for one, are recomputed from
     each training fold so that no held-out row informs them).
     """
-    from lossadvisor.evidence.neural import NEURAL_ONLY
-
     out: dict[str, dict[str, ParamUsed]] = {}
     for ranked in rec.ranking:
         if ranked.loss not in PROXIES and ranked.loss not in NEURAL_ONLY:

@@ -71,6 +71,7 @@ FORMS: dict[str, str] = {
     "cumulative_link": "cumulative",
     "coral": "coral",
 }
+ROUNDS = "_rounds"  # crossval.ROUNDS (not imported: crossval imports this module; a test checks)
 INDEX_CHANNEL = ("focal_multiclass",)  # MONAI's to_onehot_y reads class indices as (N, 1)
 SCORES_NOT_PROBABILITIES = ("hinge",)  # margins: the panel reads their softmax
 
@@ -264,14 +265,16 @@ def _start_cutpoints(module: nn.Module, y: NDArray[Any], n_classes: int) -> None
 
 
 def network(n_features: int, width: int, settings: MLPSettings) -> nn.Sequential:
-    """The fixed architecture, seeded; the output layer starts at zero (the constant fit)."""
-    torch.manual_seed(settings.seed)
+    """The fixed architecture, seeded; the output layer starts at zero (the constant fit).
+    The caller's global torch random state is left as it was (fork_rng)."""
     layers: list[nn.Module] = []
     size = n_features
-    for hidden in settings.hidden:
-        layers += [nn.Linear(size, hidden), nn.ReLU()]
-        size = hidden
-    last = nn.Linear(size, width)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(settings.seed)
+        for hidden in settings.hidden:
+            layers += [nn.Linear(size, hidden), nn.ReLU()]
+            size = hidden
+        last = nn.Linear(size, width)
     nn.init.zeros_(last.weight)
     nn.init.zeros_(last.bias)
     return nn.Sequential(*layers, last)
@@ -487,10 +490,9 @@ def fold_job(
     One torch thread (`settings.threads`) while it runs, restored after: in a worker process and
     in this one the same arithmetic runs, so serial and parallel runs agree exactly.
     """
-    from lossadvisor.evidence.crossval import ROUNDS
-
     threads = torch.get_num_threads()
-    torch.set_num_threads(settings.threads)
+    if settings.threads > 0:  # 0: torch's default (all cores)
+        torch.set_num_threads(settings.threads)
     try:
         data = fold_tensors(x_train, y_train, x_test, settings, n_classes > 0)
         out: dict[str, dict[str, float]] = {}

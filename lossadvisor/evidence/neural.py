@@ -3,7 +3,7 @@ check a loss list without importing torch. The training itself is `mlp.py`.
 
 Which losses the MLP trains: every loss with a table proxy (the tree's records of `proxies.py`:
 the MLP trains them with their torch module instead of a LightGBM objective) and the losses a
-tree booster cannot express, whose records are here (`NEURAL_ONLY`). Every other catalog loss
+tree booster cannot express (records: `proxies.NEURAL_ONLY`). Every other catalog loss
 reads something a table of one target does not have (masks, boxes, query lists, survival times,
 embedding pairs, sequences); `not_on_a_table` says which, in one line.
 """
@@ -14,34 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lossadvisor.errors import InputError
-from lossadvisor.evidence.proxies import PROXIES, Proxy
+from lossadvisor.evidence.proxies import NEURAL_ONLY, PROXIES
 from lossadvisor.evidence.results import LossEvidence
 
 ENGINE = "MLP (torch, CPU)"
 PROXY_NAMES = ("tree", "lightgbm", "mlp")  # --proxy values; tree and lightgbm are one engine
 
-
-def _n(loss: str, kind: str, model: str, defaults: dict[str, float | None]) -> Proxy:
-    return Proxy(loss, kind, model, defaults, engine="mlp")  # type: ignore[arg-type]
-
-
-# Losses only the MLP trains; defaults are the catalog's (rules/losses.yaml, a test checks).
-NEURAL_ONLY: dict[str, Proxy] = {
-    p.loss: p
-    for p in (
-        _n("berhu", "regression", "reverse Huber (BerHu, c)", {"c": 1.0}),
-        _n("barron", "regression", "Barron's robust loss (α, c)", {"alpha": 1.0, "scale": 1.0}),
-        _n("mape", "regression", "absolute percentage error", {"epsilon": 2.220446049250313e-16}),
-        _n("gaussian_nll", "regression", "Gaussian NLL (mean and variance heads)", {"eps": 1e-6}),
-        _n("hinge", "classification", "multi-class hinge (margin)", {"margin": 1.0}),
-        _n(
-            "asymmetric",
-            "binary",
-            "asymmetric loss (γ−, γ+, clip)",
-            {"gamma_neg": 4.0, "gamma_pos": 1.0, "clip": 0.05},
-        ),
-    )
-}
 
 # What a one-target table lacks for the other catalog losses (one line each).
 _NEEDS = {
@@ -110,7 +88,7 @@ class MLPSettings:
     validation_fraction: float = 0.2
     early_stopping: bool = True
     seed: int = 0
-    threads: int = 1  # torch threads per fit; one per worker process never oversubscribes
+    threads: int = 1  # torch threads per fit (0: torch's default); 1 never oversubscribes
     stop_metric: str | None = None  # the run's deciding metric
 
     def describe(self) -> str:

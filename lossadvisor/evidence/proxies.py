@@ -271,17 +271,39 @@ PROXIES: dict[str, Proxy] = {
     )
 }  # fmt: skip
 
+
+def _n(loss: str, kind: Kind, model: str, defaults: dict[str, float | None]) -> Proxy:
+    return Proxy(loss, kind, model, defaults, engine="mlp")
+
+
+# Losses only the MLP proxy trains (`neural.py`, `--proxy mlp`): their records, kept here so that
+# every lookup of a loss id is one function; defaults are the catalog's (a test checks).
+NEURAL_ONLY: dict[str, Proxy] = {
+    p.loss: p
+    for p in (
+        _n("berhu", "regression", "reverse Huber (BerHu, c)", {"c": 1.0}),
+        _n("barron", "regression", "Barron's robust loss (α, c)", {"alpha": 1.0, "scale": 1.0}),
+        _n("mape", "regression", "absolute percentage error", {"epsilon": 2.220446049250313e-16}),
+        _n("gaussian_nll", "regression", "Gaussian NLL (mean and variance heads)", {"eps": 1e-6}),
+        _n("hinge", "classification", "multi-class hinge (margin)", {"margin": 1.0}),
+        _n(
+            "asymmetric",
+            "binary",
+            "asymmetric loss (γ−, γ+, clip)",
+            {"gamma_neg": 4.0, "gamma_pos": 1.0, "clip": 0.05},
+        ),
+    )
+}
+
 # Losses of the catalog that a table cannot check, and why (said plainly in the error).
 NOT_TABULAR = ("dice", "tversky", "focal_tversky", "lovasz", "giou", "diou", "ciou", "iou")
 
 
 def proxy_for(loss: str) -> Proxy:
     """The proxy record of a loss id (a tree proxy, or an MLP-only loss's record:
-    `neural.NEURAL_ONLY`); InputError naming the losses that have one."""
+    `NEURAL_ONLY`); InputError naming the losses that have one."""
     if loss in PROXIES:
         return PROXIES[loss]
-    from lossadvisor.evidence.neural import NEURAL_ONLY
-
     if loss in NEURAL_ONLY:
         return NEURAL_ONLY[loss]
     have = ", ".join(PROXIES)
@@ -639,7 +661,7 @@ def fit_proxy(
     from lossadvisor.evidence import metrics as mx
 
     proxy = proxy_for(loss)
-    if loss not in PROXIES:  # an MLP-only loss (neural.NEURAL_ONLY)
+    if loss not in PROXIES:  # an MLP-only loss (NEURAL_ONLY)
         raise InputError(f"{loss} has no tree proxy: validate it with --proxy mlp.")
     if isinstance(x_train, FoldData):
         data = x_train

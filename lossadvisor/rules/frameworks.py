@@ -196,8 +196,10 @@ def load_frameworks(path: str | None = None) -> Frameworks:
     problems = [Problem(name, line, None, f"duplicate key '{key}'") for line, key in duplicates]
     problems += found
     if problems or frameworks is None:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise InputError(f"{problems[0]}{more}; run `lossadvisor rules check {name}`")
+        # the shape of load_rulebase's message: the first problem, then how to see the rest
+        more = len(problems) - 1
+        tail = f" (and {more} more; run `lossadvisor rules check {name}`)" if more else ""
+        raise InputError(f"{problems[0]}{tail}")
     return frameworks
 
 

@@ -30,7 +30,8 @@ import yaml
 
 from lossadvisor.errors import InputError
 from lossadvisor.evidence.proxies import PROXIES, resolve_params
-from lossadvisor.rules.load import load_frameworks, load_rulebase
+from lossadvisor.rules.frameworks import load_frameworks
+from lossadvisor.rules.load import load_rulebase
 from lossadvisor.rules.schema import ParamSpec
 
 CATALOG = load_rulebase().losses
@@ -113,12 +114,11 @@ def test_proxies_accept_the_catalog_default(loss: str) -> None:
 
 def _torch_target(loss: str, name: str) -> tuple[str, str] | None:
     """(dotted class, keyword) of the project's own torch module for loss.name, if any."""
-    entry = FRAMEWORKS.get(loss, {}).get("torch", {})
-    target, args = entry.get("target"), entry.get("args") or {}
-    if not isinstance(target, str) or not target.startswith("lossadvisor.") or name not in args:
+    entry = FRAMEWORKS.losses.get(loss, {}).get("torch")
+    if entry is None or not (entry.target or "").startswith("lossadvisor."):
         return None
-    keyword = args[name]
-    return target, keyword["to"] if isinstance(keyword, dict) else keyword
+    arg = entry.args.get(name)
+    return None if arg is None or entry.target is None else (entry.target, arg.to)
 
 
 TORCH_CASES = [c for c in CASES if _torch_target(c[0], c[1]) is not None]
@@ -235,3 +235,21 @@ def test_lossadvisor_export_exits_2_with_one_line(
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in done.stderr
     assert name in lines[0] and "must be" in lines[0]
+
+
+# --- tune's declared search spaces -------------------------------------------------------------
+
+
+def test_every_tuned_proxy_parameter_declares_a_search_space_inside_its_range() -> None:
+    for loss, proxy in PROXIES.items():
+        for name in proxy.defaults:
+            spec = CATALOG[loss].params[name]
+            space = spec.search
+            assert space is not None, f"{loss}.{name}: tune has no declared search space"
+            assert space.low < space.high, f"{loss}.{name}"
+            if space.unit != "absolute":
+                continue  # relative to the data: checked when tune resolves each value
+            for value in space.grid:
+                assert value is None or spec.admits(value), f"{loss}.{name} grid {value}"
+            ends = [1 - space.low, 1 - space.high] if space.complement else [space.low, space.high]
+            assert all(spec.admits(v) for v in ends), f"{loss}.{name} range {ends}"

@@ -284,3 +284,42 @@ def test_the_direct_fused_step_is_torch_adamw_bit_for_bit() -> None:
     ours = train(lambda p: FusedAdamW(p, 3e-3, 1e-2))
     torchs = train(lambda p: torch.optim.AdamW(p, lr=3e-3, weight_decay=1e-2, fused=True))
     assert all(torch.equal(a, b) for a, b in zip(ours, torchs, strict=True))
+
+
+def test_cli_mlp_validates_the_rules_top_losses_that_it_can_train(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Without --losses: the first --top losses of the rule ranking that the MLP trains (an
+    MLP-only loss the tree would skip included), on heteroscedastic data."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(400, 2))
+    y = x[:, 0] + np.exp(0.9 * x[:, 1]) * rng.normal(size=400)
+    path = tmp_path / "hetero.csv"
+    frame(x, y).to_csv(path, index=False)
+    run = run_cli("validate", str(path), "-t", "y", "--proxy", "mlp", "--top", "2",
+                  "--folds", "2", "--json")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    trainable = [loss for loss in result["rule_ranking"] if loss in mlp_losses()]
+    assert [e["loss"] for e in result["losses"]] == trainable[:2]
+    if result["rule_ranking"][0] in mlp_losses():
+        assert "not measured" not in result["verdict"]
+
+
+def test_the_network_is_seeded_without_touching_the_callers_torch_random_state() -> None:
+    import torch
+
+    from lossadvisor.evidence.mlp import network
+
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    first = network(3, 2, MLPSettings(seed=1))
+    assert torch.equal(torch.rand(3), expected)
+    again = network(3, 2, MLPSettings(seed=1))
+    pairs = zip(first.parameters(), again.parameters(), strict=True)
+    assert all(torch.equal(a, b) for a, b in pairs)
+
+
+def test_the_mlp_reports_epochs_under_crossvals_rounds_key() -> None:
+    from lossadvisor.evidence import crossval, mlp
+
+    assert mlp.ROUNDS == crossval.ROUNDS
