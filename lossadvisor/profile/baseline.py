@@ -21,7 +21,9 @@ reproducible whatever the number of cores.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+import warnings
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -167,13 +169,40 @@ def out_of_fold(
             return test, fold_model.predict_proba(held), fold_model.classes_
 
     out = np.zeros((len(target), n_classes)) if n_classes is not None else np.empty(len(target))
-    with ThreadPoolExecutor(max_workers=FOLD_WORKERS) as pool:
+    with _without_sklearns_thread_race_warning(), ThreadPoolExecutor(FOLD_WORKERS) as pool:
         for test, predicted, seen in pool.map(one, list(splits)):
             if seen is None:
                 out[test] = predicted
             else:
                 out[np.ix_(test, seen)] = predicted
     return out
+
+
+# scikit-learn's Parallel (which the trees' binning calls in every fold) copies
+# `warnings.filters` and warns when the copy is empty; another fold thread's Parallel empties
+# the process-wide list for a moment (`resetwarnings` inside `catch_warnings`, which is not
+# thread-safe before Python 3.14), so under load a fold warned "`sklearn.utils.parallel.delayed`
+# should be used with `sklearn.utils.parallel.Parallel`" onto the user's stderr
+# (scikit-learn/scikit-learn#32631). The warning is about config propagation we do not use.
+_THREAD_RACE_WARNING = "`sklearn.utils.parallel.delayed` should be used with"
+
+
+@contextmanager
+def _without_sklearns_thread_race_warning() -> Iterator[None]:
+    """Drop that one warning while the fold threads run. A filter would not do: the race
+    empties the filter list. `showwarning` survives it (every `catch_warnings` restores the
+    one it found, which is this one while the folds run)."""
+    shown = warnings.showwarning
+
+    def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+        if not str(message).startswith(_THREAD_RACE_WARNING):
+            shown(message, category, *args, **kwargs)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = shown
 
 
 def _numeric_design(x: pandas.DataFrame) -> FloatArray:
