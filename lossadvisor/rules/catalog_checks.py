@@ -133,6 +133,30 @@ def spec_problems(what: str, param: ParamSpec) -> list[tuple[tuple[Any, ...], st
     if problem is not None:
         got = show(param.default)
         return [(("default",), f"the default of {what} must be {problem}. Got {got} instead.")]
+    return search_problems(what, param)
+
+
+def search_problems(what: str, param: ParamSpec) -> list[tuple[tuple[Any, ...], str]]:
+    """A `search:` that tune could not use: an empty range, or absolute values (grid points,
+    range ends) the parameter's own range refuses. Relative units depend on the data; tune
+    checks the values they resolve to."""
+    space = param.search
+    if space is None:
+        return []
+    if not space.low < space.high:
+        return [(("search", "low"), f"the search range of {what} must have low < high")]
+    if space.unit != "absolute":
+        return []
+    ends = [1 - space.low, 1 - space.high] if space.complement else [space.low, space.high]
+    outside = [v for v in (*space.grid, *ends) if v is not None and not param.admits(v)]
+    if outside:
+        return [
+            (
+                ("search",),
+                f"the search space of {what} must lie inside its range. "
+                f"Got {show(outside[0])} instead.",
+            )
+        ]
     return []
 
 

@@ -363,3 +363,19 @@ def test_problems_of_different_kinds_in_one_rule_are_all_listed(tmp_path: Path) 
     assert_problem(
         problems, path, line_containing(text, "id: data.first"), "data.first", "at least one effect"
     )
+
+
+def test_a_search_space_outside_its_parameters_range_is_a_problem(tmp_path: Path) -> None:
+    # tweedie's power lies in (1, 2): a grid point of 2.5 or an empty range would reach tune.
+    losses = (Path(__file__).parents[2] / "rules" / "losses.yaml").read_text(encoding="utf-8")
+    grid = "grid: [1.1, 1.3, 1.5, 1.7, 1.9], low: 1.01, high: 1.99"
+    assert grid in losses
+    for broken, expected in (
+        ("grid: [1.1, 1.3, 1.5, 1.7, 2.5], low: 1.01, high: 1.99", "Got 2.5 instead"),
+        ("grid: [1.1, 1.3, 1.5, 1.7, 1.9], low: 1.01, high: 2.2", "Got 2.2 instead"),
+        ("grid: [1.1, 1.3, 1.5, 1.7, 1.9], low: 1.99, high: 1.01", "low < high"),
+    ):
+        text = losses.replace(grid, broken)
+        path = write(tmp_path, "losses.yaml", text)
+        problems = check_files([path])
+        assert_problem(problems, path, line_containing(text, broken), "tweedie", expected)
