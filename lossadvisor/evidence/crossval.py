@@ -679,14 +679,12 @@ def judge(
 
 def scale_notes(table: Table, chosen: Mapping[str, Mapping[str, ParamUsed]]) -> list[str]:
     """Warn when a loss's scale (δ, β, or log-cosh's built-in 1) is far below the target's."""
-    import numpy as np
-
     if table.task != "regression":
         return []
     from lossadvisor.params import HUBER_EFFICIENCY_K
-    from lossadvisor.profile.summarize import MAD_TO_SIGMA
+    from lossadvisor.profile.summarize import MAD_TO_SIGMA, mad_sigma
 
-    sigma = float(MAD_TO_SIGMA * np.median(np.abs(table.y - np.median(table.y))))
+    sigma = mad_sigma(table.y)
     out: list[str] = []
     for loss, params in chosen.items():
         for name in ("delta", "beta"):

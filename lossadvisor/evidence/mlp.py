@@ -96,9 +96,9 @@ def torch_module(loss: str, params: Mapping[str, Any], facts: Mapping[str, Any])
 
 
 def _robust_scale(y: NDArray[Any]) -> float:
-    from lossadvisor.profile.summarize import MAD_TO_SIGMA
+    from lossadvisor.profile.summarize import mad_sigma
 
-    spread = float(MAD_TO_SIGMA * np.median(np.abs(y - np.median(y))))
+    spread = mad_sigma(y)
     if not spread > 0:
         spread = float(np.std(y))
     return spread if spread > 0 else 1.0

@@ -32,11 +32,10 @@ from lossadvisor.evidence.proxies import (
 )
 from lossadvisor.evidence.results import ParamUsed, TrialResult, TuneResult
 from lossadvisor.params import HUBER_EFFICIENCY_K
-from lossadvisor.profile.summarize import MAD_TO_SIGMA
+from lossadvisor.profile.summarize import mad_sigma
 
 if TYPE_CHECKING:
     import pandas as pd
-    from numpy.typing import NDArray
 
 SEARCHES = ("grid", "bayes")
 LEARNING_RATES = (0.025, 0.05, 0.1)  # the proxy default 0.05 and a factor 2 either side
@@ -45,12 +44,6 @@ DEFAULT_TRIALS = 30
 
 class _BudgetSpent(Exception):
     """The time budget ran out between two fits."""
-
-
-def _robust_scale(y: NDArray[Any]) -> float:
-    import numpy as np
-
-    return float(MAD_TO_SIGMA * np.median(np.abs(y - np.median(y))))
 
 
 def search_space(loss: str, name: str) -> Any:
@@ -84,7 +77,7 @@ def grid_values(loss: str, name: str, base: float | None, table: Table) -> list[
         return [None if g is None else _round(ratio**g) for g in space.grid]
     centre = float(base or 1.0)
     values = {centre * g for g in space.grid if g is not None}
-    scale = HUBER_EFFICIENCY_K * _robust_scale(table.y)  # Huber's 95 %-efficiency δ
+    scale = HUBER_EFFICIENCY_K * mad_sigma(table.y)  # Huber's 95 %-efficiency δ
     if scale > 0:
         values.add(_round(scale))
     return sorted(values)
@@ -99,7 +92,7 @@ def _suggest(trial: Any, loss: str, name: str, base: float | None, table: Table)
         low, high = ratio**low, max(ratio**high, ratio**low * 1.01)
     elif space.unit == "robust_scale":
         centre = float(base or 1.0)
-        scale = HUBER_EFFICIENCY_K * _robust_scale(table.y) or centre
+        scale = HUBER_EFFICIENCY_K * mad_sigma(table.y) or centre
         low, high = low * min(centre, scale), high * max(centre, scale)
     if space.complement:
         drawn = trial.suggest_float(f"one_minus_{name}", low, high, log=space.log)

@@ -38,6 +38,7 @@ from lossadvisor.profile.summarize import (
     MAD_TO_SIGMA,
     hill_k,
     hill_tail_index,
+    mad_sigma,
     robust_outlier_ratio,
     tail_class,
 )
@@ -88,7 +89,7 @@ def regression_facts(
 def shape_facts(r: FloatArray, s: FloatArray) -> dict[str, FactValue]:
     """Scale, outliers, tail and skewness of the (standardised) residuals."""
     facts: dict[str, FactValue] = {}
-    facts["resid_mad_sigma"] = MAD_TO_SIGMA * float(np.median(np.abs(r - np.median(r))))
+    facts["resid_mad_sigma"] = mad_sigma(r)
     median = float(np.median(s))
     s_sigma = MAD_TO_SIGMA * float(np.median(np.abs(s - median)))
     facts["resid_outlier_ratio"] = robust_outlier_ratio(s, median, s_sigma)

@@ -52,6 +52,11 @@ LOW_DENSITY_BIN = 0.5
 CATEGORICAL = ("binary", "multiclass", "multilabel")
 
 
+def mad_sigma(values: FloatArray) -> float:
+    """The median absolute deviation from the median, scaled to a Gaussian sigma."""
+    return MAD_TO_SIGMA * float(np.median(np.abs(values - np.median(values))))
+
+
 @dataclass
 class Summary:
     """What the profiler reports about one target, before it becomes a TargetProfile."""
