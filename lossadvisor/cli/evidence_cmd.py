@@ -136,7 +136,14 @@ def _loss_list(text: str, engine: str = "tree") -> list[str]:
     return losses
 
 
-def _mlp_losses(losses: list[str]) -> tuple[list[str], dict[str, str]]:
+def _warn_once(text: str, warned: set[str]) -> None:
+    """`_warn`, once per run: several --target repeat the same skips."""
+    if text not in warned:
+        warned.add(text)
+        _warn(text)
+
+
+def _mlp_losses(losses: list[str], warned: set[str]) -> tuple[list[str], dict[str, str]]:
     """(the losses the MLP trains, {skipped: why}), each skipped one warned about once."""
     from lossadvisor.evidence.neural import split_for_mlp
 
@@ -147,7 +154,7 @@ def _mlp_losses(losses: list[str]) -> tuple[list[str], dict[str, str]]:
             f"({'; '.join(skipped.values())})."
         )
     for why in skipped.values():
-        _warn(f"--proxy mlp: skipped: {why}")
+        _warn_once(f"--proxy mlp: skipped: {why}", warned)
     return kept, skipped
 
 
@@ -222,6 +229,7 @@ def validate(
         _require_torch()
     chosen = _loss_list(losses, engine) if losses is not None else None
     targets = list(dict.fromkeys(target))
+    warned: set[str] = set()  # each warning once, whatever the number of targets
     with local_copy(data, stdin_suffix=".csv") as path:  # stdin is read as CSV
         frame = _read(path)
         results = [
@@ -242,6 +250,7 @@ def validate(
                 jobs,
                 _Typing(target_type, order, profile),
                 engine,
+                warned,
             )
             for name in targets
         ]
@@ -278,6 +287,7 @@ def _validate(
     jobs: int,
     typed: _Typing | None = None,
     engine: str = "tree",
+    warned: set[str] | None = None,
 ) -> ValidationResult:
     from lossadvisor.evidence.advice import rule_params, rule_ranking, top_losses, unmeasured
     from lossadvisor.evidence.crossval import cross_validate
@@ -303,6 +313,7 @@ def _validate(
         if chosen is None:
             raise InputError(f"no rule ranking to take the top {top} from ({err})") from None
         _warn(f"validating '{target}' without the rule ranking: {err}")
+    warned = set() if warned is None else warned
     losses = chosen
     have = mlp_losses() if engine == "mlp" else list(PROXIES)
     skipped: dict[str, str] = {}
@@ -312,13 +323,13 @@ def _validate(
         if engine == "mlp":
             skipped = {loss: not_on_a_table(loss) or "" for loss in without}
             for why in skipped.values():
-                _warn(f"--proxy mlp: skipped: {why}")
+                _warn_once(f"--proxy mlp: skipped: {why}", warned)
         elif without:
             _warn(f"no table proxy for {', '.join(without)}; validating {', '.join(losses)}")
         if not losses:
             raise InputError("none of the recommended losses has a validation proxy.")
     elif engine == "mlp":
-        losses, skipped = _mlp_losses(losses)
+        losses, skipped = _mlp_losses(losses, warned)
     settings = MLPSettings(threads=threads) if engine == "mlp" else ProxySettings(threads=threads)
     with progress_bar(f"validate {target}") as progress:
         result = cross_validate(
