@@ -379,23 +379,22 @@ def tune(
 ) -> None:
     """Search a loss's hyperparameters and the proxy's learning rate on DATA.
 
+    With --proxy mlp only the loss's hyperparameters are searched: the MLP's architecture,
+    optimizer and learning rate stay those validate --proxy mlp compares every loss with.
+
     \b
     Examples:
       lossadvisor tune house.csv -t price --loss huber
       lossadvisor tune fraud.csv -t label --loss focal_binary --search bayes \\
           --trials 40 --metric pr_auc --export focal.yaml
+      lossadvisor tune house.csv -t price --loss berhu --proxy mlp
     """
     from lossadvisor.evidence.advice import with_tuned
     from lossadvisor.evidence.neural import check_engine, parse_proxy
     from lossadvisor.evidence.proxies import proxy_for, require_libraries
     from lossadvisor.evidence.tune import export_choice, tune_loss
 
-    if parse_proxy(proxy) == "mlp":
-        raise InputError(
-            "tune --proxy mlp: not supported: tune searches the tree proxy's learning rate with "
-            "the loss's parameters, and the MLP's settings are fixed so that losses compare like "
-            "for like; compare MLP losses or parameter values with validate --proxy mlp."
-        )
+    engine = parse_proxy(proxy)
     if export is None and (force or fmt != "native"):
         raise InputError("--format and --force only apply with --export FILE.")
     if export is not None:
@@ -404,8 +403,15 @@ def tune(
         refuse_existing(export, force)  # before the search, not after it
     context = _context(task, model_output, metric, priority)
     require_libraries()
-    proxy_for(loss)
-    check_engine([loss], None)  # an MLP-only loss has no tree proxy to tune
+    mlp = None
+    if engine == "mlp":  # the MLP's settings stay fixed: only the loss's parameters are searched
+        from lossadvisor.evidence.neural import MLPSettings
+
+        _require_torch()
+        mlp = MLPSettings(threads=threads)
+    else:
+        proxy_for(loss)
+    check_engine([loss], mlp)  # tree: an MLP-only loss has no tree proxy to tune
     with local_copy(data, stdin_suffix=".csv") as path:  # stdin is read as CSV
         frame = _read(path)
         rec, base, params = _tune_advice(path, target, loss, export is not None, context)
@@ -423,6 +429,7 @@ def tune(
             time_budget=time_budget,
             threads=threads,
             progress=progress,
+            mlp=mlp,
         )
     if export is not None:
         from lossadvisor.export import export_recommendation, write_yaml
