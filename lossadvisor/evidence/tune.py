@@ -26,7 +26,7 @@ from lossadvisor.evidence.crossval import (
 from lossadvisor.evidence.proxies import (
     ProxySettings,
     catalog_params,
-    fit_predict,
+    fit_proxy,
     require_libraries,
     train_dataset,
 )
@@ -231,10 +231,13 @@ class _Evaluator:
             spent = time.perf_counter() - self.started
             if budgeted and self.time_budget is not None and spent >= self.time_budget:
                 raise _BudgetSpent
-            pred = fit_predict(
-                self.loss, checked, data, self.table.y[train], x_test, settings, n_classes
-            )
-            scores.append(mx.score(self.metric, self.table.y[test], pred, n_classes))
+            y_train = self.table.y[train]
+            fitted = fit_proxy(self.loss, checked, data, y_train, settings, n_classes)
+            spread = None  # a point fit's σ for a distributional metric (metrics.py)
+            if self.metric in mx.DISTRIBUTIONAL:
+                spread = mx.held_out_spread(fitted.predict, data.x, y_train, data.stop_rows)
+            pred = fitted.predict(x_test)
+            scores.append(mx.score(self.metric, self.table.y[test], pred, n_classes, spread))
         trial = TrialResult(
             params={k: v for k, v in checked.items() if v is not None},
             learning_rate=lr,
