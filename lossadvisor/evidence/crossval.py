@@ -436,7 +436,9 @@ def cross_validate(
     )
     chosen = param_choices(losses, params or {})
     notes = list(table.notes)
-    spread_heads = variance_heads(losses)  # losses that predict their own variance
+    # losses that predict their own variance: only the MLP trains one (the trees refuse them)
+    tree = settings is None or isinstance(settings, ProxySettings)
+    spread_heads = [] if tree else variance_heads(losses)
     if metric is None:
         metric, why = mx.default_metric(table.task, table.y, bool(spread_heads))
         notes.append(f"deciding metric {metric}: {why} (choose with --metric)")
