@@ -45,8 +45,47 @@ def __getattr__(name: str) -> Any:
     if name not in _WHERE:
         raise AttributeError(f"module 'lossadvisor' has no attribute {name!r}")
     value = getattr(importlib.import_module(_WHERE[name]), name)
+    if name in _SHARED_NAMES:
+        value = _FunctionAndModule(value, f"{__name__}.{name}")
     globals()[name] = value
     return value
+
+
+# API functions named like one of our modules (lossadvisor/profile/, recommend.py, export/).
+_SHARED_NAMES = ("profile", "recommend", "export")
+
+
+class _FunctionAndModule:
+    """The API function, which also answers for the module of the same name.
+
+    `import lossadvisor.profile.store as S` looks `profile` up on this package and `store` on
+    what it finds; `import lossadvisor.recommend as R` binds R to what `lossadvisor.recommend`
+    is. With a plain function there the first failed and the second gave a function without
+    the module's names. Calls go to the function; other names to the module (imported then).
+    """
+
+    def __init__(self, function: Any, module: str) -> None:
+        self.__wrapped__ = function  # inspect.signature and help() follow it
+        self.__doc__ = function.__doc__
+        self.__name__ = function.__name__
+        self.__qualname__ = function.__qualname__
+        self.__module__ = function.__module__
+        self._module = module
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.__wrapped__(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(importlib.import_module(self._module), name)
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        # A method descriptor to `inspect.isroutine`, so help() documents it as the function.
+        return self
+
+    def __repr__(self) -> str:
+        return repr(self.__wrapped__)
 
 
 def __dir__() -> list[str]:

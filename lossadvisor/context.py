@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
@@ -44,7 +44,6 @@ TASKS_FOR_TARGET_TYPE: dict[str, tuple[str, ...]] = {
     "ordinal": ("ordinal", "multiclass", "regression"),
 }
 TABULAR_TASKS = ("regression", "binary", "multiclass", "multilabel", "ordinal")
-
 
 
 class HeadSpec(Frozen):
@@ -165,7 +164,7 @@ def make_context(
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise InputError(f"--head: each head needs its own name. Got '{duplicates[0]}' twice.")
-    return Context(
+    return _context(
         task=_choice("task", task, TASKS, "--task"),
         model_output=_choice("model output", model_output, MODEL_OUTPUTS, "--model-output"),
         metric=metric_name,
@@ -181,6 +180,25 @@ def make_context(
         ),
         heads=head_specs,
     )
+
+
+# The exact types make_context's checked values have when they came from the command line;
+# a Context of those alone is constructed (building its validator costs `recommend --task X`
+# some milliseconds of start-up), anything else (an int foreground ratio from the API, a
+# string batch size) is validated as before, with the same result or error.
+_EXACT: dict[str, type] = {"metric_quantile": float, "batch_size": int, "foreground_ratio": float}
+
+
+def _context(**values: Any) -> Context:
+    heads = values["heads"]
+    exact = all(
+        value is None or type(value) is _EXACT.get(name, str)
+        for name, value in values.items()
+        if name != "heads"
+    )
+    if exact and type(heads) is list and all(type(h) is HeadSpec for h in heads):
+        return Context.model_construct(**values)
+    return Context(**values)
 
 
 def _make_context_with_words(

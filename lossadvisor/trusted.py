@@ -60,10 +60,21 @@ def _plan(model: type[BaseModel]) -> dict[str, Builder | None]:
             raise NotTrusted(f"cannot rebuild {model.__name__}")
         if any(f.alias or f.validation_alias for f in model.model_fields.values()):
             raise NotTrusted(f"cannot rebuild {model.__name__} (aliases)")
-        hints = typing.get_type_hints(model, include_extras=True)
-        plan = {name: _builder(hints[name]) for name in model.model_fields}
+        plan = {name: _builder(hint) for name, hint in _annotations(model).items()}
         _PLANS[model] = plan
     return plan
+
+
+def _annotations(model: type[BaseModel]) -> dict[str, Any]:
+    """Each field's type. Pydantic resolved them when it made the class: its FieldInfo
+    annotations are read as they are (typing.get_type_hints would evaluate every string
+    annotation again, a third of a cached load); a model whose fields are not complete (a
+    forward reference not yet defined) falls back to get_type_hints."""
+    fields = model.model_fields
+    if getattr(model, "__pydantic_fields_complete__", False):
+        return {name: field.annotation for name, field in fields.items()}
+    hints = typing.get_type_hints(model, include_extras=True)
+    return {name: hints[name] for name in fields}
 
 
 def _builder(annotation: Any) -> Builder | None:

@@ -246,9 +246,13 @@ def _multilabel_table(
     delim, labels = sets
     not_binary = [loss for loss in losses if proxy_for(loss).kind != "binary"]
     if not_binary:
+        from lossadvisor.evidence.proxies import NEURAL_ONLY, PROXIES
+
+        tree = ", ".join(loss for loss, p in PROXIES.items() if p.kind == "binary")
+        mlp = ", ".join(loss for loss, p in NEURAL_ONLY.items() if p.kind == "binary")
         raise InputError(
             f"target '{target}' holds label sets ({len(labels)} labels separated by '{delim}'): "
-            f"multilabel losses are per-label binary ones (bce, weighted_bce, focal_binary); "
+            f"multilabel losses are per-label binary ones ({tree}; {mlp} with --proxy mlp); "
             f"got {', '.join(not_binary)}."
         )
     index = {label: j for j, label in enumerate(labels)}
@@ -436,7 +440,7 @@ def cross_validate(
     `order`: the levels of an ordinal target, lowest first (the panel then adds ordinal scores).
     `settings`: the tree proxy's (default) or the MLP's (`neural.MLPSettings`, --proxy mlp).
     """
-    from lossadvisor.evidence.neural import check_engine
+    from lossadvisor.evidence.neural import check_engine, variance_heads
 
     require_libraries()
     started = time.perf_counter()
@@ -453,12 +457,15 @@ def cross_validate(
     )
     chosen = param_choices(losses, params or {})
     notes = list(table.notes)
+    spread_heads = variance_heads(losses)  # losses that predict their own variance
     if metric is None:
-        metric, why = mx.default_metric(table.task, table.y)
+        metric, why = mx.default_metric(table.task, table.y, bool(spread_heads))
         notes.append(f"deciding metric {metric}: {why} (choose with --metric)")
     else:
         metric = mx.parse_metric(metric, table.task)
-    panel = mx.panel_for(table.task, table.y, metric, table.ordered)
+    panel = mx.panel_for(table.task, table.y, metric, table.ordered, bool(spread_heads))
+    if mx.needs_spread(panel):
+        notes.append(mx.predictive_note(spread_heads))
     plan = plan_folds(table.y, table.task, n_folds, seed)
     if plan.reason:
         notes.append(f"{plan.k} folds × {plan.repeats} repeats: {plan.reason}")
@@ -668,7 +675,10 @@ def fold_job(
             fitted = fit_proxy(loss, values[loss], data, y_train, settings, n_classes)
             pred = fitted.predict(x_test)
             rounds = [fitted.rounds]
-        out[loss] = {m: mx.score(m, y_test, pred, n_classes) for m in panel}
+        spread = None  # a point fit's σ for the distributional metrics (metrics.py)
+        if mx.needs_spread(panel):
+            spread = mx.held_out_spread(fitted.predict, data.x, y_train, data.stop_rows)
+        out[loss] = {m: mx.score(m, y_test, pred, n_classes, spread) for m in panel}
         out[loss][ROUNDS] = float(np.mean(rounds)) if rounds else 0.0
     return out
 

@@ -10,6 +10,17 @@ Fold noise: the paired differences of two losses over the same folds, with the N
 plain paired t-test over cross-validation folds is too confident because the training sets
 overlap; the correction widens the error bar by that overlap. "Beyond fold noise" means |t|
 exceeds the two-sided 95 % critical value of Student's t with J − 1 degrees of freedom.
+
+Distributional metrics (`DISTRIBUTIONAL`: the continuous ranked probability score) judge a
+predictive distribution, not a point: each fit gives a Gaussian N(μ, σ²) per row. A loss with a
+variance head (Gaussian NLL) gives its own mean and variance; a point-prediction loss gives a
+Gaussian centred on its prediction with one σ, the root mean squared residual of its fit on the
+training fold's held-out inner rows (the rows early stopping scores; out of sample for the fit):
+the maximum-likelihood σ of a homoscedastic Gaussian around those predictions. So the comparison
+is "variance modelled per row vs one calibrated σ", not a point mass penalised for having no
+spread (a point mass's CRPS is its absolute error, which MAE already reports). CRPS of N(μ, σ²)
+at y, with z = (y − μ)/σ (Gneiting & Raftery 2007, JASA 102:359, §4.2; Gneiting et al. 2005,
+Mon. Wea. Rev. 133:1098, eq. 5): σ·[z·(2Φ(z) − 1) + 2φ(z) − 1/√π], in the target's units.
 """
 
 from __future__ import annotations
@@ -62,7 +73,10 @@ METRICS: dict[str, Metric] = {
     # ordered levels (class codes in level order): in the panel of an ordinal target only
     "ranked_probability_score": Metric(False, ("multiclass",)),
     "mean_absolute_level_error": Metric(False, ("multiclass",)),
+    # a predictive distribution per row (module docstring): real-valued targets
+    "crps": Metric(False, ("regression",)),
 }
+DISTRIBUTIONAL = ("crps",)
 ORDINAL_PANEL = ("ranked_probability_score", "mean_absolute_level_error")
 TWEEDIE_POWER = 1.5
 # Deviances need μ > 0; a proxy trained with squared error can predict ≤ 0 for small targets.
@@ -109,14 +123,22 @@ def higher_is_better(metric: str) -> bool:
     return METRICS[metric.partition(":")[0]].higher_is_better
 
 
-def default_metric(task: str, y: NDArray[Any]) -> tuple[str, str]:
+def default_metric(task: str, y: NDArray[Any], predictive: bool = False) -> tuple[str, str]:
     """(metric, why) when the user gives none: it follows the target.
 
     A zero-heavy target never defaults to an absolute error: with most values 0 the median is 0,
     so "predict 0" wins MAE and the comparison says nothing (it gets a deviance instead).
+    `predictive`: a compared loss models a predictive distribution (a variance head); a
+    real-valued target is then judged by CRPS, which scores the whole distribution (a point
+    metric would see only its centre, and the variance head would count for nothing).
     """
     import numpy as np
 
+    if predictive and task == "regression":
+        return "crps", (
+            "a compared loss predicts a distribution (a variance head): the continuous ranked "
+            "probability score judges the whole predictive distribution"
+        )
     if task != "regression":
         return "log_loss", f"{task} target: log loss (calibrated probabilities)"
     if np.all(y > 0):
@@ -134,8 +156,13 @@ def default_metric(task: str, y: NDArray[Any]) -> tuple[str, str]:
     return "mae", "real-valued target: mean absolute error"
 
 
-def panel_for(task: str, y: NDArray[Any], metric: str, ordered: bool = False) -> list[str]:
+def panel_for(
+    task: str, y: NDArray[Any], metric: str, ordered: bool = False, predictive: bool = False
+) -> list[str]:
     """The standard panel for the target, then the user metric if it is not in it.
+
+    `predictive`: a compared loss has a variance head; a real-valued target's panel then adds
+    CRPS (`default_metric`).
 
     `ordered`: the class codes follow the levels of an ordinal target, and the panel adds the
     ranked probability score (Epstein 1969: the squared distance of the predicted and observed
@@ -154,6 +181,8 @@ def panel_for(task: str, y: NDArray[Any], metric: str, ordered: bool = False) ->
             panel.append("tweedie_deviance")  # zero-heavy
         if len(panel) == 2:
             panel.append("median_absolute_error")
+        if predictive:
+            panel.append("crps")
     elif task == "proportion":
         panel = ["log_loss", "brier", "mae"]
     elif task == "multilabel":
@@ -165,14 +194,84 @@ def panel_for(task: str, y: NDArray[Any], metric: str, ordered: bool = False) ->
     return panel if metric in panel else [metric, *panel]
 
 
-def score(metric: str, y_true: NDArray[Any], pred: NDArray[np.float64], n_classes: int) -> float:
+def needs_spread(panel: Sequence[str]) -> bool:
+    """Whether the panel holds a distributional metric (each fit must then give its σ)."""
+    return any(m in DISTRIBUTIONAL for m in panel)
+
+
+def crps_gaussian(
+    y: NDArray[Any], mean: NDArray[Any], sigma: float | NDArray[Any]
+) -> NDArray[np.float64]:
+    """CRPS of N(mean, sigma²) at each y (module docstring); sigma 0 is the point mass, whose
+    CRPS is the absolute error."""
+    import numpy as np
+    from scipy.special import ndtr
+
+    y, mean = np.asarray(y, dtype=float), np.asarray(mean, dtype=float)
+    sigma = np.broadcast_to(np.asarray(sigma, dtype=float), y.shape)
+    safe = np.where(sigma > 0, sigma, 1.0)
+    z = (y - mean) / safe
+    pdf = np.exp(-0.5 * z**2) / math.sqrt(2 * math.pi)
+    crps = safe * (z * (2 * ndtr(z) - 1) + 2 * pdf - 1 / math.sqrt(math.pi))
+    return np.asarray(np.where(sigma > 0, crps, np.abs(y - mean)), dtype=float)
+
+
+def residual_spread(pred: NDArray[Any], y: NDArray[Any]) -> float:
+    """The σ of a point fit's homoscedastic Gaussian: the root mean squared residual of
+    `pred` on rows `y` (the maximum-likelihood σ around those predictions)."""
+    import numpy as np
+
+    return float(np.sqrt(np.mean((np.asarray(y, dtype=float) - pred) ** 2)))
+
+
+def held_out_spread(
+    predict: Any, x: NDArray[Any], y: NDArray[Any], rows: NDArray[np.intp] | None
+) -> float:
+    """`residual_spread` of a point fit on its training set's held-out inner rows `rows` (the
+    rows early stopping scored); every training row when none were held out (in sample)."""
+    if rows is None:
+        return residual_spread(predict(x), y)
+    return residual_spread(predict(x[rows]), y[rows])
+
+
+def predictive_note(variance_heads: Sequence[str]) -> str:
+    """Which predictive distribution each loss's CRPS scored (a line of the run's notes)."""
+    own = (
+        f"{', '.join(variance_heads)}: the Gaussian of its mean and variance heads; "
+        if variance_heads
+        else ""
+    )
+    rest = "every other loss" if variance_heads else "every loss (point predictions)"
+    return (
+        f"crps scores a predictive distribution per row — {own}{rest}: a Gaussian centred on "
+        f"its prediction with one σ per fit, the root mean squared residual on the training "
+        f"fold's held-out inner rows (homoscedastic: variance modelled vs not, not a point "
+        f"mass; Gneiting & Raftery 2007)"
+    )
+
+
+def score(
+    metric: str,
+    y_true: NDArray[Any],
+    pred: NDArray[np.float64],
+    n_classes: int,
+    spread: float | NDArray[np.float64] | None = None,
+) -> float:
     """One metric on one held-out fold.
 
     `pred`: values (regression), probabilities of 1 (proportion, shape (n,)), class
     probabilities (n, K) (binary/multiclass, `n_classes` = K), or per-label probabilities
-    (n, L) with `y_true` (n, L) of 0/1 (multilabel, `n_classes` = 0).
+    (n, L) with `y_true` (n, L) of 0/1 (multilabel, `n_classes` = 0). `spread`: the σ of the
+    fit's Gaussian predictive distribution (one value, or one per row), which the
+    distributional metrics need (module docstring).
     """
     name, _, arg = metric.partition(":")
+    if name in DISTRIBUTIONAL:
+        import numpy as np
+
+        if spread is None:
+            raise AssertionError(f"{name} needs the fit's predictive spread")
+        return float(np.mean(crps_gaussian(y_true, pred, spread)))
     if y_true.ndim == 2:
         return _multilabel(name, y_true, pred)
     if n_classes:
@@ -181,14 +280,24 @@ def score(metric: str, y_true: NDArray[Any], pred: NDArray[np.float64], n_classe
 
 
 def stop_score(
-    metric: str, y_true: NDArray[Any], pred: NDArray[np.float64], n_classes: int
+    metric: str,
+    y_true: NDArray[Any],
+    pred: NDArray[np.float64],
+    n_classes: int,
+    spread: float | NDArray[np.float64] | None = None,
 ) -> float:
     """`score` for early stopping, called once per boosting round: plain numpy for the common
     smooth metrics (scikit-learn's input checks cost ~10 ms a call), `score` for the rest.
-    Within rounding of `score`; the reported fold scores always come from `score`."""
+    Within rounding of `score`; the reported fold scores always come from `score`.
+
+    A distributional metric without `spread` (a point fit) scores the Gaussian whose σ is the
+    residual spread on these held-out rows, as the panel does (`held_out_spread`)."""
     import numpy as np
 
     name = metric.partition(":")[0]
+    if name in DISTRIBUTIONAL:
+        sigma = residual_spread(pred, y_true) if spread is None else spread
+        return score(metric, y_true, pred, n_classes, sigma)
     if y_true.ndim == 1 and name in ("log_loss", "brier", "mae", "mse", "rmse"):
         if n_classes:
             if name == "log_loss":

@@ -25,7 +25,8 @@ from __future__ import annotations
 import importlib
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,43 +35,12 @@ import torch
 from torch import Tensor, nn
 
 from lossadvisor.evidence import metrics as mx
-from lossadvisor.evidence.neural import MLPSettings
+from lossadvisor.evidence.neural import FORMS, MLPSettings
 from lossadvisor.evidence.proxies import ProxySettings, class_weights, inner_split, proxy_for
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-REAL = (
-    "mse",
-    "mae",
-    "huber",
-    "smooth_l1",
-    "pseudo_huber",
-    "log_cosh",
-    "pinball",
-    "berhu",
-    "barron",
-    "mape",
-)
-FORMS: dict[str, str] = {
-    **dict.fromkeys(REAL, "real"),
-    **dict.fromkeys(("poisson", "negative_binomial", "gamma", "tweedie"), "log"),
-    "gaussian_nll": "gaussian",
-    **dict.fromkeys(("soft_bce", "bce", "weighted_bce", "focal_binary", "asymmetric"), "logit"),
-    **dict.fromkeys(
-        (
-            "ce",
-            "weighted_ce",
-            "class_balanced_ce",
-            "label_smoothing_ce",
-            "focal_multiclass",
-            "hinge",
-        ),
-        "softmax",
-    ),
-    "cumulative_link": "cumulative",
-    "coral": "coral",
-}
 ROUNDS = "_rounds"  # crossval.ROUNDS (not imported: crossval imports this module; a test checks)
 INDEX_CHANNEL = ("focal_multiclass",)  # MONAI's to_onehot_y reads class indices as (N, 1)
 SCORES_NOT_PROBABILITIES = ("hinge",)  # margins: the panel reads their softmax
@@ -151,6 +121,14 @@ class Head:
         # softplus(0) / log 2 = 1: the variance starts at the targets' robust spread squared
         var = self.scale**2 * nn.functional.softplus(raw[:, 1]) / math.log(2.0)
         return mean, var
+
+    def spread(self, raw: Tensor) -> NDArray[np.float64] | None:
+        """The predictive σ per row of a variance head (None: a point prediction)."""
+        if self.form != "gaussian":
+            return None
+        with torch.no_grad():
+            var = self._gaussian(raw.double())[1]
+        return np.asarray(torch.sqrt(var).numpy(), dtype=float)
 
     def predict(self, raw: Tensor) -> NDArray[np.float64]:
         """What the metric panel scores: values, P(1) of a proportion, (n, K) class
@@ -333,6 +311,20 @@ class FittedMLP:
         with torch.no_grad():
             return self.head.predict(self.net(x))
 
+    def spread(
+        self, x: Tensor, data: FoldTensors, y_train: NDArray[Any]
+    ) -> float | NDArray[np.float64]:
+        """The σ of the predictive Gaussian at rows `x`: the variance head's, or for a point
+        fit one σ from its residuals on the inner held-out rows (`metrics.held_out_spread`)."""
+        self.net.eval()
+        with torch.no_grad():
+            own = self.head.spread(self.net(x))
+        if own is not None:
+            return own
+        if data.x_stop is None or data.stop_rows is None:  # nothing held out: training rows
+            return mx.residual_spread(self.predict(data.x_fit), y_train)
+        return mx.residual_spread(self.predict(data.x_stop), y_train[data.stop_rows])
+
 
 def _target_tensor(loss: str, y: NDArray[Any]) -> Tensor:
     form = FORMS[loss]
@@ -442,9 +434,11 @@ def fit_mlp(
             continue
         net.eval()
         with torch.no_grad():
-            pred = head.predict(net(data.x_stop))
+            raw = net(data.x_stop)
+        pred = head.predict(raw)
+        spread = head.spread(raw) if metric in mx.DISTRIBUTIONAL else None
         score = (
-            mx.stop_score(metric, y_stop, pred, n_classes)
+            mx.stop_score(metric, y_stop, pred, n_classes, spread)
             if np.all(np.isfinite(pred))
             else math.nan
         )
@@ -473,6 +467,34 @@ def _restore(net: nn.Module, head: Head, state: Sequence[Tensor]) -> None:
             p.copy_(saved)
 
 
+@contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """`threads` torch threads while the block runs (0: torch's default), restored after."""
+    before = torch.get_num_threads()
+    if threads > 0:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def fit_and_predict(
+    loss: str,
+    params: Mapping[str, float | None],
+    data: FoldTensors,
+    y_train: NDArray[Any],
+    settings: MLPSettings,
+    n_classes: int,
+    with_spread: bool,
+) -> tuple[NDArray[np.float64], float | NDArray[np.float64] | None, int]:
+    """(predictions for the held-out rows, their predictive σ when `with_spread`, epochs kept)."""
+    fitted = fit_mlp(loss, params, data, y_train, settings, n_classes)
+    pred = fitted.predict(data.x_test)
+    spread = fitted.spread(data.x_test, data, y_train) if with_spread else None
+    return pred, spread, fitted.epochs
+
+
 def fold_job(
     x_train: NDArray[np.float64],
     y_train: NDArray[Any],
@@ -490,19 +512,21 @@ def fold_job(
     One torch thread (`settings.threads`) while it runs, restored after: in a worker process and
     in this one the same arithmetic runs, so serial and parallel runs agree exactly.
     """
-    threads = torch.get_num_threads()
-    if settings.threads > 0:  # 0: torch's default (all cores)
-        torch.set_num_threads(settings.threads)
-    try:
+    with torch_threads(settings.threads):
         data = fold_tensors(x_train, y_train, x_test, settings, n_classes > 0)
         out: dict[str, dict[str, float]] = {}
         for loss in losses:
             if deadline is not None and time.time() >= deadline:
                 break
-            fitted = fit_mlp(loss, values[loss], data, np.asarray(y_train), settings, n_classes)
-            pred = fitted.predict(data.x_test)
-            out[loss] = {m: mx.score(m, y_test, pred, n_classes) for m in panel}
-            out[loss][ROUNDS] = float(fitted.epochs)
+            pred, spread, epochs = fit_and_predict(
+                loss,
+                values[loss],
+                data,
+                np.asarray(y_train),
+                settings,
+                n_classes,
+                mx.needs_spread(panel),
+            )
+            out[loss] = {m: mx.score(m, y_test, pred, n_classes, spread) for m in panel}
+            out[loss][ROUNDS] = float(epochs)
         return out
-    finally:
-        torch.set_num_threads(threads)

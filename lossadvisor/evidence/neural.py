@@ -21,6 +21,38 @@ ENGINE = "MLP (torch, CPU)"
 PROXY_NAMES = ("tree", "lightgbm", "mlp")  # --proxy values; tree and lightgbm are one engine
 
 
+# The head each loss trains (mlp.py's module docstring says what each form reads).
+REAL = (
+    "mse",
+    "mae",
+    "huber",
+    "smooth_l1",
+    "pseudo_huber",
+    "log_cosh",
+    "pinball",
+    "berhu",
+    "barron",
+    "mape",
+)
+FORMS: dict[str, str] = {
+    **dict.fromkeys(REAL, "real"),
+    **dict.fromkeys(("poisson", "negative_binomial", "gamma", "tweedie"), "log"),
+    "gaussian_nll": "gaussian",
+    **dict.fromkeys(("soft_bce", "bce", "weighted_bce", "focal_binary", "asymmetric"), "logit"),
+    **dict.fromkeys(
+        (
+            "ce",
+            "weighted_ce",
+            "class_balanced_ce",
+            "label_smoothing_ce",
+            "focal_multiclass",
+            "hinge",
+        ),
+        "softmax",
+    ),
+    "cumulative_link": "cumulative",
+    "coral": "coral",
+}
 # What a one-target table lacks for the other catalog losses (one line each).
 _NEEDS = {
     "its masks (a segmentation loss)": (
@@ -120,6 +152,12 @@ def with_torch_modules(evidence: list[LossEvidence]) -> list[LossEvidence]:
         model = e.model.split(" (native")[0]  # the tree's native objective is not used here
         out.append(e.model_copy(update={"model": f"{model}, {entry.target}"}))
     return out
+
+
+def variance_heads(losses: Sequence[str]) -> list[str]:
+    """The losses among `losses` that predict a variance as well as a mean (their own
+    predictive distribution: the distributional metrics score it)."""
+    return [loss for loss in losses if FORMS.get(loss) == "gaussian"]
 
 
 def mlp_losses() -> list[str]:

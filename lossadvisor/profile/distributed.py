@@ -22,17 +22,27 @@ smallest keys of the union, which is a uniform sample of all rows (`dask_sample`
 one local file keeps the pyarrow engine's own sample, so both engines give the same facts.
 
 A Parquet file that is the whole of DATA is split into partitions of its row groups (at
-most MAX_PARTITIONS, `split_row_groups`), so one big file spreads over the workers too; a CSV
-or JSONL file is one partition: to spread it, split it into files.
+most MAX_PARTITIONS, `split_row_groups`), so one big file spreads over the workers too. A
+plain (uncompressed) CSV, TSV or JSONL file of at least two SPLIT_BLOCKs is split into byte
+ranges that start and end at line boundaries (at most MAX_PARTITIONS, `split_byte_ranges`);
+each task copies its range, after the CSV header, to a temporary file and reads that with the
+same streaming pass. A newline inside a quoted CSV field would cut a row in two: each task
+checks the quote parity of every line it copies (a `"` odd in number before a newline), and
+when one finds such a line the file is read again as one partition, with a note on stderr
+(a stray `"` inside an unquoted field costs the same fall-back, never a wrong profile). A
+compressed file, or one in an encoding where a newline is not the byte 0x0A, stays one
+partition, with a note when it is big enough to split.
 
 The older dask.dataframe reduction (`dask_partial`) is kept for Series users and tests.
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -185,6 +195,135 @@ def split_row_groups(path: str, limit: int = MAX_PARTITIONS) -> list[tuple[int, 
     return [tuple(range(start, min(start + per, count))) for start in range(0, count, per)]
 
 
+SPLIT_BLOCK = 64 << 20
+"""The smallest byte range of one CSV / TSV / JSONL partition (64 MiB): a file under two of
+them is one partition; a bigger one gets min(MAX_PARTITIONS, size // SPLIT_BLOCK) ranges."""
+
+ByteRange = tuple[int, int, int]
+"""(start, end, header_end): the bytes [start, end) of a file, read after its first
+header_end bytes (the CSV header line; 0 for JSONL and for the range that starts the file)."""
+
+
+class QuotedNewline(InputError):
+    """A task met a newline inside a quoted CSV field: the file cannot be cut at newlines."""
+
+
+def split_byte_ranges(
+    path: str, fmt: str, encoding: str, limit: int = MAX_PARTITIONS, block: int = SPLIT_BLOCK
+) -> tuple[list[ByteRange] | None, str | None]:
+    """Byte ranges of a local CSV / TSV / JSONL file that start at line starts and cover it
+    exactly, one per partition, or None with the reason it stays one partition (None as the
+    reason when the file is simply too small to split)."""
+    from lossadvisor.io import detect_compression
+
+    try:
+        size = os.path.getsize(path)
+        if fmt not in ("csv", "tsv", "jsonl") or size < 2 * block or limit < 2:
+            return None, None
+        if detect_compression(path) is not None:
+            return None, "a compressed file cannot be cut into byte ranges"
+        if not _newline_is_a_byte(encoding):
+            return None, f"in {encoding} a newline is not one byte"
+        with open(path, "rb") as stream:
+            header_end = 0
+            if fmt != "jsonl":
+                header_end = _line_start(stream, 1, size)
+                stream.seek(0)
+                if stream.read(header_end).count(b'"') % 2:
+                    return None, "its header has a quoted name that spans lines"
+            count = min(limit, size // block)
+            cuts = sorted(
+                {_line_start(stream, i * size // count, size) for i in range(1, count)} - {0, size}
+            )
+    except OSError:
+        return None, None  # the task reading it says what is wrong
+    starts = [0, *(c for c in cuts if c > header_end)]
+    ends = [*starts[1:], size]
+    if len(starts) < 2:
+        return None, None
+    return [
+        (start, end, 0 if start == 0 else header_end)
+        for start, end in zip(starts, ends, strict=True)
+    ], None
+
+
+def _newline_is_a_byte(encoding: str) -> bool:
+    """Whether "\n" (and the CSV quote) are the single ASCII bytes in this encoding, and
+    never part of another character (UTF-8, Latin-1, cp1252, Shift_JIS, ...; not UTF-16)."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return False  # the task reports the unknown encoding
+    if name == "utf-8-sig":
+        return True
+    try:
+        return '\n",'.encode(name) == b'\n",' and not name.startswith(("utf-16", "utf-32"))
+    except (UnicodeError, LookupError):
+        return False
+
+
+def _line_start(stream: Any, offset: int, size: int) -> int:
+    """The first line start at or after `offset` (a byte just after a newline), or `size`."""
+    if offset <= 0:
+        return 0
+    stream.seek(offset - 1)
+    position = offset - 1
+    while position < size:
+        chunk = stream.read(1 << 16)
+        if not chunk:
+            break
+        found = chunk.find(b"\n")
+        if found >= 0:
+            return position + found + 1
+        position += len(chunk)
+    return size
+
+
+@contextlib.contextmanager
+def _range_file(path: str, fmt: str, byte_range: ByteRange) -> Iterator[str]:
+    """A temporary file holding the header and the byte range, removed afterwards; raises
+    QuotedNewline when a CSV line of it has an odd number of quotes before its newline."""
+    import numpy as np
+
+    start, end, header_end = byte_range
+    check = fmt in ("csv", "tsv")
+    suffix = "".join(Path(path).suffixes[-1:])
+    fd, tmp = tempfile.mkstemp(prefix="lossadvisor-range-", suffix=suffix)
+    try:
+        with os.fdopen(fd, "wb") as out, open(path, "rb") as source:
+            parity = 0
+            for begin, stop in ((0, header_end), (start, end)):
+                source.seek(begin)
+                left = stop - begin
+                while left > 0:
+                    chunk = source.read(min(1 << 20, left))
+                    if not chunk:
+                        break
+                    left -= len(chunk)
+                    out.write(chunk)
+                    if check:
+                        parity = _quote_parity(np, chunk, parity, path)
+        yield tmp
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _quote_parity(np: Any, chunk: bytes, parity: int, path: str) -> int:
+    """The quote parity after `chunk` (0: outside quotes); QuotedNewline when a newline of it
+    comes after an odd number of quotes since the range began (the quotes of one line are
+    even in a CSV whose fields hold no newline; a doubled "" counts two)."""
+    quotes = chunk.count(b'"')
+    if quotes:
+        data = np.frombuffer(chunk, dtype=np.uint8)
+        inside = np.cumsum(data == 34, dtype=np.uint8) + np.uint8(parity)  # parity survives wrap
+        odd = bool((inside[data == 10] & 1).any())
+    else:
+        odd = bool(parity) and b"\n" in chunk
+    if odd:
+        raise QuotedNewline(f"{path}: a quoted field spans lines")
+    return (parity + quotes) % 2
+
+
 def file_partials(
     url: str,
     fmt: str,
@@ -193,13 +332,15 @@ def file_partials(
     sample_size: int,
     text_columns: frozenset[str] = frozenset(),
     row_groups: tuple[int, ...] | None = None,
+    byte_range: ByteRange | None = None,
 ) -> FilePartials:
-    """The partials of one file, or of some of its row groups (a dask task: runs on a worker)."""
+    """The partials of one file, of some of its row groups or of one byte range (a dask task:
+    runs on a worker)."""
     from lossadvisor.io import read_columns_header
     from lossadvisor.profile.stream import stream_partials
 
     try:
-        with _local(url) as path:
+        with _local(url) if byte_range is None else _range_file(url, fmt, byte_range) as path:
             header = read_columns_header(path, fmt, encoding)
             from lossadvisor.io import check_columns
 
@@ -208,6 +349,8 @@ def file_partials(
                 path, url, fmt, columns, header, encoding, sample_size, None, text_columns,
                 row_groups,
             )  # fmt: skip
+    except QuotedNewline:
+        raise
     except InputError as err:
         raise InputError(str(err).replace(str(Path(tempfile.gettempdir())), "")) from None
     except (OSError, ValueError) as err:
@@ -268,11 +411,15 @@ def _tasks(
     sample_size: int,
     text: frozenset[str],
     groups: list[tuple[int, ...] | None],
+    ranges: list[ByteRange | None],
+    whole: bool = False,
 ) -> list[Any]:
     import dask
 
     task = dask.delayed(file_partials, pure=True)
-    stage = "text" if text else "first"  # a new key for the re-read: not the cached result
+    # A new key for each re-read (as text; as one partition after a refused split): a key
+    # the cluster still holds would give back that task's result.
+    stage = ("text" if text else "first") + ("-whole" if whole else "")
     return [
         task(
             files[i],
@@ -282,6 +429,7 @@ def _tasks(
             sample_size,
             text,
             groups[i],
+            ranges[i],
             dask_key_name=f"lossadvisor-partition-{i:05d}-{stage}",
         )
         for i in indices
@@ -301,51 +449,110 @@ def dask_file_partials(
         import dask  # noqa: F401
     except ImportError:
         raise InputError("--engine dask needs dask: pip install 'lossadvisor[dask]'.") from None
-    from lossadvisor.profile.stats import LabelPartial
-
-    groups: list[tuple[int, ...] | None] = [None] * len(files)
-    if len(files) == 1 and fmt == "parquet" and not _is_url(files[0]):
-        runs = split_row_groups(files[0])
-        if runs is not None:  # one big file: a partition per run of row groups
-            groups = list(runs)
-            files = files * len(runs)
-    shown = [
-        f if g is None else f"{f} row groups {g[0]}-{g[-1]}"
-        for f, g in zip(files, groups, strict=True)
-    ]
     client = _client(scheduler)
     try:
-        everything = list(range(len(files)))
-        parts = _compute(
-            _tasks(files, everything, fmt, columns, encoding, sample_size, frozenset(), groups),
-            shown,
-            client,
-        )
-        text = frozenset(
-            c for c in columns if any(isinstance(p.partials[c], LabelPartial) for p in parts)
-        )
-        redo = [
-            i
-            for i, p in enumerate(parts)
-            if any(not isinstance(p.partials[c], LabelPartial) for c in text)
-        ]
-        if redo:  # numbers in some files, text in others: those columns are text throughout
-            again = _compute(
-                _tasks(files, redo, fmt, columns, encoding, sample_size, text, groups),
-                shown,
-                client,
+        try:
+            parts = _all_partials(files, fmt, columns, encoding, sample_size, client, True)
+        except QuotedNewline as err:
+            print(
+                f"lossadvisor: note: {files[0]}: read as one partition, not split at line "
+                f"boundaries: {str(err).split(': ', 1)[-1]}.",
+                file=sys.stderr,
             )
-            for i, part in zip(redo, again, strict=True):
-                parts[i] = part
+            parts = _all_partials(files, fmt, columns, encoding, sample_size, client, False)
     finally:
         if client is not None:
             client.close()
     merged = {c: merge_all([p.partials[c] for p in parts]) for c in columns}
     storage: dict[str, bool | None] = {}
+    # One file cut into byte ranges: the pyarrow engine's evidence is its first block's type,
+    # which is the first range's (the same first bytes).
+    first_only = len(parts) > 1 and len(set(files)) == 1 and fmt != "parquet"
     for c in columns:
-        seen = [p.storage.get(c) for p in parts]
+        seen = (
+            [p.storage.get(c) for p in parts[:1]]
+            if first_only
+            else [p.storage.get(c) for p in parts]
+        )
         storage[c] = False if False in seen else (True if seen and all(seen) else None)
     return merged, storage
+
+
+def _shown(file: str, groups: tuple[int, ...] | None, byte_range: ByteRange | None) -> str:
+    """A partition as a failure names it."""
+    if groups is not None:
+        return f"{file} row groups {groups[0]}-{groups[-1]}"
+    if byte_range is not None:
+        return f"{file} bytes {byte_range[0]}-{byte_range[1]}"
+    return file
+
+
+def _all_partials(
+    files: list[str],
+    fmt: str,
+    columns: list[str],
+    encoding: str,
+    sample_size: int,
+    client: Any,
+    split: bool,
+) -> list[FilePartials]:
+    """Every partition's partials (one file split when `split` and it is big enough), with a
+    column that is text in one partition re-read as text in the others."""
+    from lossadvisor.profile.stats import LabelPartial
+
+    groups: list[tuple[int, ...] | None] = [None] * len(files)
+    ranges: list[ByteRange | None] = [None] * len(files)
+    if len(files) == 1 and fmt == "parquet" and not _is_url(files[0]):
+        runs = split_row_groups(files[0])
+        if runs is not None:  # one big file: a partition per run of row groups
+            groups = list(runs)
+            files = files * len(runs)
+            ranges = [None] * len(files)
+    elif split and len(files) == 1 and not _is_url(files[0]):
+        cut, why = split_byte_ranges(files[0], fmt, encoding, block=SPLIT_BLOCK)
+        if cut is not None:  # one big text file: a partition per byte range
+            ranges = list(cut)
+            files = files * len(cut)
+            groups = [None] * len(files)
+        elif why is not None:
+            print(f"lossadvisor: note: {files[0]}: read as one partition: {why}.", file=sys.stderr)
+    shown = [_shown(f, g, r) for f, g, r in zip(files, groups, ranges, strict=True)]
+    everything = list(range(len(files)))
+    parts: list[FilePartials] = _compute(
+        _tasks(
+            files,
+            everything,
+            fmt,
+            columns,
+            encoding,
+            sample_size,
+            frozenset(),
+            groups,
+            ranges,
+            not split,
+        ),
+        shown,
+        client,
+    )
+    text = frozenset(
+        c for c in columns if any(isinstance(p.partials[c], LabelPartial) for p in parts)
+    )
+    redo = [
+        i
+        for i, p in enumerate(parts)
+        if any(not isinstance(p.partials[c], LabelPartial) for c in text)
+    ]
+    if redo:  # numbers in some partitions, text in others: those columns are text throughout
+        again = _compute(
+            _tasks(
+                files, redo, fmt, columns, encoding, sample_size, text, groups, ranges, not split
+            ),
+            shown,
+            client,
+        )
+        for i, part in zip(redo, again, strict=True):
+            parts[i] = part
+    return parts
 
 
 @dataclass(frozen=True)

@@ -148,7 +148,9 @@ def evaluate(
             # The losses the rule acts on, so a reader can tell whom the caution concerns.
             concerns = list(dict.fromkeys([*rule.score, *rule.exclude, *rule.params]))
             cautions.append(
-                Caution(rule_id=rule.id, text=rule.caution, source=rule.source, losses=concerns)
+                Caution.model_construct(
+                    rule_id=rule.id, text=rule.caution, source=rule.source, losses=concerns
+                )
             )
 
     return Evaluation(
@@ -169,10 +171,13 @@ def evaluate(
 def _contribution(
     rule: Rule, read: dict[str, FactValue], delta: float, because: str
 ) -> Contribution:
-    return Contribution(
+    # Constructed, not validated (as recommend.py's output models): every value comes from the
+    # validated rule base and facts; `delta` is a YAML number, made the float validation would
+    # make of it. tests/recommend/test_recommend_constructed.py compares with validation.
+    return Contribution.model_construct(
         rule_id=rule.id,
         table=rule.table,
-        delta=delta,
+        delta=float(delta),
         because=because,
         facts=read,
         source=rule.source,

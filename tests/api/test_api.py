@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
+import pydoc
 import re
 import subprocess
 import sys
@@ -222,4 +224,18 @@ def test_subpackages_do_not_shadow_the_functions() -> None:
 
     assert callable(lossadvisor.profile) and callable(lossadvisor.export)
     assert callable(module_or_function)
+    # ... and the names still answer for the modules: `import a.b.c as x` looks b up on a.
+    import lossadvisor.profile.store as store
+    from lossadvisor import api
+    from lossadvisor import recommend as recommend_module
+
+    assert store is sys.modules["lossadvisor.profile.store"]
+    assert module_or_function.dump_json is sys.modules["lossadvisor.recommend"].dump_json
+    assert lossadvisor.export.hydra is sys.modules["lossadvisor.export.hydra"]
+    assert inspect.signature(recommend_module) == inspect.signature(api.recommend)
+    assert lossadvisor.recommend.__doc__ == api.recommend.__doc__
+    assert "recommend(data: " in pydoc.render_doc(lossadvisor.recommend, renderer=pydoc.plaintext)
+    assert module_or_function(task="binary").ranking[0].loss == api.recommend(
+        task="binary"
+    ).ranking[0].loss
     assert re.match(r"\d+\.\d+", lossadvisor.__version__)

@@ -29,9 +29,17 @@ with contextlib.redirect_stdout(io.StringIO()) as out:
         runpy.run_module("lossadvisor", run_name="__main__")
     except SystemExit as done:
         code = done.code
+from pydantic import BaseModel
 from lossadvisor.rules.schema import RuleBase
+def subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from subclasses(sub)
+built = sorted({c.__qualname__ for c in subclasses(BaseModel)
+                if c.__module__.startswith("lossadvisor") and c.__pydantic_complete__})
 print(json.dumps({"code": code, "modules": sorted(sys.modules), "out": out.getvalue(),
-                  "rulebase_validator_built": RuleBase.__pydantic_complete__}))
+                  "rulebase_validator_built": RuleBase.__pydantic_complete__,
+                  "validators_built": built}))
 """
 
 # Imported by other commands or by DATA only; `recommend --task` has no use for them.
@@ -91,3 +99,33 @@ def test_the_registry_summary_is_the_docstring_first_paragraph(command: object) 
     doc = inspect.getdoc(command.function) or ""  # type: ignore[attr-defined]
     first = " ".join(doc.split("\n\n")[0].split())
     assert command.summary == first  # type: ignore[attr-defined]
+
+
+def test_no_validator_is_built_on_the_way(second_run: dict[str, object]) -> None:
+    """Every lossadvisor model on the path is made from checked values (the rule cache, the
+    Context of checked options, the rule engine's ledger, recommend's output): building one
+    validator costs milliseconds of start-up."""
+    assert second_run["validators_built"] == []
+
+
+CONTEXTS = [
+    {"task": "segmentation"},
+    {"task": "binary", "batch_size": 64, "foreground_ratio": 0.25, "metric": "quantile:0.9"},
+    {"task": "regression", "batch_size": 8, "foreground_ratio": 0, "priority": "speed"},
+    {"heads": ["det:detection:1.0", "lane:segmentation:0.5"], "multitask_kind": "shared_backbone"},
+]
+
+
+@pytest.mark.parametrize("given", CONTEXTS)
+def test_the_context_equals_its_validation(given: dict[str, object]) -> None:
+    """make_context constructs a Context of command-line types without a validator; pydantic's
+    validation of the same data must give the same values of the same types (an int
+    foreground ratio from the API is validated, so it becomes a float as before)."""
+    from lossadvisor.context import Context, make_context
+
+    made = make_context(**given)  # type: ignore[arg-type]
+    validated = Context.model_validate(made.__dict__ | {"heads": made.heads})
+    assert [(k, type(v), v) for k, v in made.__dict__.items()] == [
+        (k, type(v), v) for k, v in validated.__dict__.items()
+    ]
+    assert made.model_fields_set <= set(Context.model_fields)
