@@ -6,8 +6,9 @@ reported). Preprocessing is fitted inside each training fold (`preprocess.py`). 
 job per fold (its binned training set is built once and shared by the fold's losses; the folds of
 an unfilled last round are split by loss, `work_units`); jobs run in `jobs` worker threads (the
 tree proxies: LightGBM trains without the GIL) or processes (the MLP, arrays passed by memory
-map), one thread per fit, or in this process, with the same numbers either way. A time budget stops between two fits; an incomplete fold is dropped
-so that every loss is still measured on the same folds (reported).
+map), one thread per fit, or in this process, with the same numbers either way. A time budget
+stops between two fits; an incomplete fold is dropped so that every loss is still measured on
+the same folds (reported).
 """
 
 from __future__ import annotations
