@@ -136,7 +136,14 @@ def _loss_list(text: str, engine: str = "tree") -> list[str]:
     return losses
 
 
-def _mlp_losses(losses: list[str]) -> tuple[list[str], dict[str, str]]:
+def _warn_once(text: str, warned: set[str]) -> None:
+    """`_warn`, once per run: several --target repeat the same skips."""
+    if text not in warned:
+        warned.add(text)
+        _warn(text)
+
+
+def _mlp_losses(losses: list[str], warned: set[str]) -> tuple[list[str], dict[str, str]]:
     """(the losses the MLP trains, {skipped: why}), each skipped one warned about once."""
     from lossadvisor.evidence.neural import split_for_mlp
 
@@ -147,7 +154,7 @@ def _mlp_losses(losses: list[str]) -> tuple[list[str], dict[str, str]]:
             f"({'; '.join(skipped.values())})."
         )
     for why in skipped.values():
-        _warn(f"--proxy mlp: skipped: {why}")
+        _warn_once(f"--proxy mlp: skipped: {why}", warned)
     return kept, skipped
 
 
@@ -222,6 +229,7 @@ def validate(
         _require_torch()
     chosen = _loss_list(losses, engine) if losses is not None else None
     targets = list(dict.fromkeys(target))
+    warned: set[str] = set()  # each warning once, whatever the number of targets
     with local_copy(data, stdin_suffix=".csv") as path:  # stdin is read as CSV
         frame = _read(path)
         results = [
@@ -242,6 +250,7 @@ def validate(
                 jobs,
                 _Typing(target_type, order, profile),
                 engine,
+                warned,
             )
             for name in targets
         ]
@@ -278,6 +287,7 @@ def _validate(
     jobs: int,
     typed: _Typing | None = None,
     engine: str = "tree",
+    warned: set[str] | None = None,
 ) -> ValidationResult:
     from lossadvisor.evidence.advice import rule_params, rule_ranking, top_losses, unmeasured
     from lossadvisor.evidence.crossval import cross_validate
@@ -303,6 +313,7 @@ def _validate(
         if chosen is None:
             raise InputError(f"no rule ranking to take the top {top} from ({err})") from None
         _warn(f"validating '{target}' without the rule ranking: {err}")
+    warned = set() if warned is None else warned
     losses = chosen
     have = mlp_losses() if engine == "mlp" else list(PROXIES)
     skipped: dict[str, str] = {}
@@ -312,13 +323,13 @@ def _validate(
         if engine == "mlp":
             skipped = {loss: not_on_a_table(loss) or "" for loss in without}
             for why in skipped.values():
-                _warn(f"--proxy mlp: skipped: {why}")
+                _warn_once(f"--proxy mlp: skipped: {why}", warned)
         elif without:
             _warn(f"no table proxy for {', '.join(without)}; validating {', '.join(losses)}")
         if not losses:
             raise InputError("none of the recommended losses has a validation proxy.")
     elif engine == "mlp":
-        losses, skipped = _mlp_losses(losses)
+        losses, skipped = _mlp_losses(losses, warned)
     settings = MLPSettings(threads=threads) if engine == "mlp" else ProxySettings(threads=threads)
     with progress_bar(f"validate {target}") as progress:
         result = cross_validate(
@@ -368,23 +379,22 @@ def tune(
 ) -> None:
     """Search a loss's hyperparameters and the proxy's learning rate on DATA.
 
+    With --proxy mlp only the loss's hyperparameters are searched: the MLP's architecture,
+    optimizer and learning rate stay those validate --proxy mlp compares every loss with.
+
     \b
     Examples:
       lossadvisor tune house.csv -t price --loss huber
       lossadvisor tune fraud.csv -t label --loss focal_binary --search bayes \\
           --trials 40 --metric pr_auc --export focal.yaml
+      lossadvisor tune house.csv -t price --loss berhu --proxy mlp
     """
     from lossadvisor.evidence.advice import with_tuned
     from lossadvisor.evidence.neural import check_engine, parse_proxy
     from lossadvisor.evidence.proxies import proxy_for, require_libraries
     from lossadvisor.evidence.tune import export_choice, tune_loss
 
-    if parse_proxy(proxy) == "mlp":
-        raise InputError(
-            "tune --proxy mlp: not supported: tune searches the tree proxy's learning rate with "
-            "the loss's parameters, and the MLP's settings are fixed so that losses compare like "
-            "for like; compare MLP losses or parameter values with validate --proxy mlp."
-        )
+    engine = parse_proxy(proxy)
     if export is None and (force or fmt != "native"):
         raise InputError("--format and --force only apply with --export FILE.")
     if export is not None:
@@ -393,8 +403,15 @@ def tune(
         refuse_existing(export, force)  # before the search, not after it
     context = _context(task, model_output, metric, priority)
     require_libraries()
-    proxy_for(loss)
-    check_engine([loss], None)  # an MLP-only loss has no tree proxy to tune
+    mlp = None
+    if engine == "mlp":  # the MLP's settings stay fixed: only the loss's parameters are searched
+        from lossadvisor.evidence.neural import MLPSettings
+
+        _require_torch()
+        mlp = MLPSettings(threads=threads)
+    else:
+        proxy_for(loss)
+    check_engine([loss], mlp)  # tree: an MLP-only loss has no tree proxy to tune
     with local_copy(data, stdin_suffix=".csv") as path:  # stdin is read as CSV
         frame = _read(path)
         rec, base, params = _tune_advice(path, target, loss, export is not None, context)
@@ -412,6 +429,7 @@ def tune(
             time_budget=time_budget,
             threads=threads,
             progress=progress,
+            mlp=mlp,
         )
     if export is not None:
         from lossadvisor.export import export_recommendation, write_yaml

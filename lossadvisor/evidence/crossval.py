@@ -228,9 +228,13 @@ def _multilabel_table(
     delim, labels = sets
     not_binary = [loss for loss in losses if proxy_for(loss).kind != "binary"]
     if not_binary:
+        from lossadvisor.evidence.proxies import NEURAL_ONLY, PROXIES
+
+        tree = ", ".join(loss for loss, p in PROXIES.items() if p.kind == "binary")
+        mlp = ", ".join(loss for loss, p in NEURAL_ONLY.items() if p.kind == "binary")
         raise InputError(
             f"target '{target}' holds label sets ({len(labels)} labels separated by '{delim}'): "
-            f"multilabel losses are per-label binary ones (bce, weighted_bce, focal_binary); "
+            f"multilabel losses are per-label binary ones ({tree}; {mlp} with --proxy mlp); "
             f"got {', '.join(not_binary)}."
         )
     index = {label: j for j, label in enumerate(labels)}

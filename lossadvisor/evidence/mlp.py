@@ -25,7 +25,8 @@ from __future__ import annotations
 import importlib
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -466,6 +467,34 @@ def _restore(net: nn.Module, head: Head, state: Sequence[Tensor]) -> None:
             p.copy_(saved)
 
 
+@contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """`threads` torch threads while the block runs (0: torch's default), restored after."""
+    before = torch.get_num_threads()
+    if threads > 0:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def fit_and_predict(
+    loss: str,
+    params: Mapping[str, float | None],
+    data: FoldTensors,
+    y_train: NDArray[Any],
+    settings: MLPSettings,
+    n_classes: int,
+    with_spread: bool,
+) -> tuple[NDArray[np.float64], float | NDArray[np.float64] | None, int]:
+    """(predictions for the held-out rows, their predictive σ when `with_spread`, epochs kept)."""
+    fitted = fit_mlp(loss, params, data, y_train, settings, n_classes)
+    pred = fitted.predict(data.x_test)
+    spread = fitted.spread(data.x_test, data, y_train) if with_spread else None
+    return pred, spread, fitted.epochs
+
+
 def fold_job(
     x_train: NDArray[np.float64],
     y_train: NDArray[Any],
@@ -483,22 +512,21 @@ def fold_job(
     One torch thread (`settings.threads`) while it runs, restored after: in a worker process and
     in this one the same arithmetic runs, so serial and parallel runs agree exactly.
     """
-    threads = torch.get_num_threads()
-    if settings.threads > 0:  # 0: torch's default (all cores)
-        torch.set_num_threads(settings.threads)
-    try:
+    with torch_threads(settings.threads):
         data = fold_tensors(x_train, y_train, x_test, settings, n_classes > 0)
         out: dict[str, dict[str, float]] = {}
         for loss in losses:
             if deadline is not None and time.time() >= deadline:
                 break
-            fitted = fit_mlp(loss, values[loss], data, np.asarray(y_train), settings, n_classes)
-            pred = fitted.predict(data.x_test)
-            spread = None
-            if mx.needs_spread(panel):
-                spread = fitted.spread(data.x_test, data, np.asarray(y_train))
+            pred, spread, epochs = fit_and_predict(
+                loss,
+                values[loss],
+                data,
+                np.asarray(y_train),
+                settings,
+                n_classes,
+                mx.needs_spread(panel),
+            )
             out[loss] = {m: mx.score(m, y_test, pred, n_classes, spread) for m in panel}
-            out[loss][ROUNDS] = float(fitted.epochs)
+            out[loss][ROUNDS] = float(epochs)
         return out
-    finally:
-        torch.set_num_threads(threads)

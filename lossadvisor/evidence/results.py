@@ -116,5 +116,10 @@ class TuneResult(Frozen):
     exported: str | None = Field(
         default=None, description="which setting --export wrote (tuned or rule-derived), and why"
     )
+    engine: str = Field(
+        default="",
+        description="the proxy and its settings, in words (the MLP's are fixed: "
+        "only the loss's parameters are searched)",
+    )
     stopped_by_budget: bool = False
     seconds: float = 0.0

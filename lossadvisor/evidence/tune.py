@@ -3,6 +3,10 @@
 Grid search (default) or Optuna's TPE sampler (seeded). Every setting, the default included, is
 scored on the same folds with the same preprocessing, so "best vs default" is a paired
 comparison over folds (the fold-noise test of `metrics.py`).
+
+With the MLP proxy (`settings` a `neural.MLPSettings`) only the loss's parameters are searched:
+the network, optimizer and learning rate stay the fixed ones `validate --proxy mlp` trains every
+loss with, so a tuned value is one the same comparison would see.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ from lossadvisor.profile.summarize import mad_sigma
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from lossadvisor.evidence.neural import MLPSettings
 
 SEARCHES = ("grid", "bayes")
 LEARNING_RATES = (0.025, 0.05, 0.1)  # the proxy default 0.05 and a factor 2 either side
@@ -115,48 +121,75 @@ def tune_loss(
     threads: int = 1,
     progress: Progress | None = None,
     other_targets: Sequence[str] = (),
+    mlp: MLPSettings | None = None,
 ) -> TuneResult:
     """Search `loss`'s parameters and the learning rate; compare the best with the default.
 
     `params`: the default setting's values and sources (rule-derived when the caller has a
-    recommendation); parameters not given start from the catalog default.
+    recommendation); parameters not given start from the catalog default. `mlp`: tune with the
+    MLP proxy (its settings fixed: the loss's parameters only).
     """
+    from lossadvisor.evidence.neural import check_engine, variance_heads
+
     if search not in SEARCHES:
         raise InputError(f"--search must be one of grid, bayes. Got '{search}' instead.")
     if trials is not None and trials < 1:
         raise InputError(f"--trials must be an integer >= 1. Got {trials} instead.")
     require_libraries()
+    check_engine([loss], mlp)
     started = time.perf_counter()
     table = prepare_table(frame, target, [loss], n_folds, other_targets=other_targets)
     if table.task == "multilabel":
         raise InputError("tune: multilabel targets are not tuned yet; validate them instead.")
     defaults = param_choices([loss], {loss: dict(params or {})})[loss]
+    for name in defaults:  # a parameter without a declared space: refused before any fit
+        search_space(loss, name)
+    if mlp is not None and not defaults:  # the tree would still search its learning rate
+        raise InputError(
+            f"tune --proxy mlp: {loss} has no parameters, and the MLP's settings are fixed: "
+            f"nothing to tune."
+        )
     if metric is None:
-        metric = mx.default_metric(table.task, table.y)[0]
+        metric = mx.default_metric(table.task, table.y, bool(variance_heads([loss])))[0]
     else:
         metric = mx.parse_metric(metric, table.task)
     plan = plan_folds(table.y, table.task, n_folds, seed)
     folds = plan.folds
-    base = ProxySettings(seed=seed, threads=threads, stop_metric=metric)
-    base, _ = small_table_settings(base, folds)
     encoded = [encode_fold(table, train, test, seed) for train, test in folds]
     classes = table.n_classes > 0
-    binned = [  # once, for every trial (the held-out rows of early stopping too)
-        train_dataset(x_train, base, table.y[train], classes)
-        for (x_train, _), (train, _) in zip(encoded, folds, strict=True)
-    ]
+    base: ProxySettings | MLPSettings
+    prepared: list[Any]
+    if mlp is None:
+        base = ProxySettings(seed=seed, threads=threads, stop_metric=metric)
+        base, _ = small_table_settings(base, folds)
+        prepared = [  # once, for every trial (the held-out rows of early stopping too)
+            train_dataset(x_train, base, table.y[train], classes)
+            for (x_train, _), (train, _) in zip(encoded, folds, strict=True)
+        ]
+        rates: tuple[float, ...] = LEARNING_RATES
+    else:
+        from dataclasses import replace
+
+        from lossadvisor.evidence.mlp import fold_tensors
+
+        base = replace(mlp, seed=seed, threads=threads, stop_metric=metric)
+        prepared = [  # standardised once, with the inner split early stopping holds out
+            fold_tensors(x_train, table.y[train], x_test, base, classes)
+            for (x_train, x_test), (train, _) in zip(encoded, folds, strict=True)
+        ]
+        rates = (base.learning_rate,)  # fixed: the loss's parameters only
     base_lr = base.learning_rate
-    evaluate = _Evaluator(table, folds, encoded, binned, loss, metric, base, time_budget, started)
+    evaluate = _Evaluator(table, folds, encoded, prepared, loss, metric, base, time_budget, started)
     default_values = {name: used.value for name, used in defaults.items()}
     default = evaluate(default_values, base_lr, budgeted=False)  # the baseline is always measured
     results: list[tuple[TrialResult, list[float]]] = [default]
     stopped = False
-    planned = _plan_size(search, trials, loss, defaults, table)
+    planned = _plan_size(search, trials, loss, defaults, table, rates)
     if progress:
         progress(1, planned, "default setting")
     try:
         if search == "grid":
-            for values, lr in _grid(loss, defaults, table, trials):
+            for values, lr in _grid(loss, defaults, table, trials, rates):
                 if values == default_values and lr == base_lr:
                     continue
                 results.append(evaluate(values, lr))
@@ -187,42 +220,66 @@ def tune_loss(
         best=best[0],
         improvement=improvement,
         trials=[r[0] for r in results],
-        verdict=_verdict(loss, metric, default[0], best[0], improvement, stopped),
+        verdict=_verdict(loss, metric, default[0], best[0], improvement, stopped, mlp is None),
+        engine=base.describe(),
         stopped_by_budget=stopped,
         seconds=round(time.perf_counter() - started, 3),
     )
 
 
 class _Evaluator:
-    """Scores one setting (parameters + learning rate) on the fixed, pre-encoded folds."""
+    """Scores one setting (parameters + learning rate) on the fixed, pre-encoded folds.
+
+    `prepared`: per fold, the tree's binned training set or the MLP's standardised tensors."""
 
     def __init__(
         self,
         table: Table,
         folds: Sequence[tuple[Any, Any]],
         encoded: Sequence[tuple[Any, Any]],
-        binned: Sequence[Any],
+        prepared: Sequence[Any],
         loss: str,
         metric: str,
-        settings: ProxySettings,
+        settings: ProxySettings | MLPSettings,
         time_budget: float | None,
         started: float,
     ) -> None:
-        self.table, self.folds, self.encoded, self.binned = table, folds, encoded, binned
+        self.table, self.folds, self.encoded, self.binned = table, folds, encoded, prepared
         self.loss, self.metric, self.settings = loss, metric, settings
         self.time_budget, self.started = time_budget, started
+
+    def _fit(
+        self, values: Mapping[str, float | None], lr: float, data: Any, train: Any, x_test: Any
+    ) -> tuple[Any, Any]:
+        """(held-out predictions, their predictive σ or None) of one fold's fit."""
+        from dataclasses import replace
+
+        y_train = self.table.y[train]
+        n_classes = self.table.n_classes
+        with_spread = self.metric in mx.DISTRIBUTIONAL
+        if not isinstance(self.settings, ProxySettings):
+            from lossadvisor.evidence.mlp import fit_and_predict, torch_threads
+
+            with torch_threads(self.settings.threads):
+                pred, spread, _ = fit_and_predict(
+                    self.loss, values, data, y_train, self.settings, n_classes, with_spread
+                )
+            return pred, spread
+        settings = replace(self.settings, learning_rate=lr)
+        fitted = fit_proxy(self.loss, values, data, y_train, settings, n_classes)
+        spread = None  # a point fit's σ for a distributional metric (metrics.py)
+        if with_spread:
+            spread = mx.held_out_spread(fitted.predict, data.x, y_train, data.stop_rows)
+        return fitted.predict(x_test), spread
 
     def __call__(
         self, values: Mapping[str, float | None], lr: float, budgeted: bool = True
     ) -> tuple[TrialResult, list[float]]:
-        from dataclasses import replace
-
         import numpy as np
 
         from lossadvisor.evidence.proxies import resolve_params
 
         checked = resolve_params(self.loss, values)
-        settings = replace(self.settings, learning_rate=lr)
         n_classes = self.table.n_classes
         scores: list[float] = []
         for (train, test), (_, x_test), data in zip(
@@ -231,12 +288,7 @@ class _Evaluator:
             spent = time.perf_counter() - self.started
             if budgeted and self.time_budget is not None and spent >= self.time_budget:
                 raise _BudgetSpent
-            y_train = self.table.y[train]
-            fitted = fit_proxy(self.loss, checked, data, y_train, settings, n_classes)
-            spread = None  # a point fit's σ for a distributional metric (metrics.py)
-            if self.metric in mx.DISTRIBUTIONAL:
-                spread = mx.held_out_spread(fitted.predict, data.x, y_train, data.stop_rows)
-            pred = fitted.predict(x_test)
+            pred, spread = self._fit(checked, lr, data, train, x_test)
             scores.append(mx.score(self.metric, self.table.y[test], pred, n_classes, spread))
         trial = TrialResult(
             params={k: v for k, v in checked.items() if v is not None},
@@ -248,14 +300,18 @@ class _Evaluator:
 
 
 def _grid(
-    loss: str, defaults: Mapping[str, ParamUsed], table: Table, trials: int | None
+    loss: str,
+    defaults: Mapping[str, ParamUsed],
+    table: Table,
+    trials: int | None,
+    rates: Sequence[float] = LEARNING_RATES,
 ) -> list[tuple[dict[str, float | None], float]]:
     names = list(defaults)
     axes = [grid_values(loss, n, defaults[n].value, table) for n in names]
     combos = [
         (dict(zip(names, values, strict=True)), lr)
         for values in itertools.product(*axes)
-        for lr in LEARNING_RATES
+        for lr in rates
     ]
     return combos[: trials - 1] if trials is not None else combos
 
@@ -266,10 +322,11 @@ def _plan_size(
     loss: str,
     defaults: Mapping[str, ParamUsed],
     table: Table,
+    rates: Sequence[float] = LEARNING_RATES,
 ) -> int:
     if search == "bayes":
         return trials or DEFAULT_TRIALS
-    return 1 + len(_grid(loss, defaults, table, trials))
+    return 1 + len(_grid(loss, defaults, table, trials, rates))
 
 
 def _bayes(
@@ -292,7 +349,10 @@ def _bayes(
 
     def objective(trial: Any) -> float:
         values = {n: _suggest(trial, loss, n, defaults[n].value, table) for n in defaults}
-        lr = float(trial.suggest_float("learning_rate", 0.01, 0.5, log=True))
+        if isinstance(evaluate.settings, ProxySettings):
+            lr = float(trial.suggest_float("learning_rate", 0.01, 0.5, log=True))
+        else:  # the MLP's learning rate is fixed
+            lr = evaluate.settings.learning_rate
         result = evaluate(values, lr)
         results.append(result)
         if progress:
@@ -325,11 +385,15 @@ def _verdict(
     best: TrialResult,
     improvement: Any,
     stopped: bool,
+    searched_rate: bool = True,
 ) -> str:
     from lossadvisor.evidence.crossval import describe
 
     shown = ", ".join(f"{k} = {v:.4g}" for k, v in best.params.items())
-    setting = f"{shown}, learning rate {best.learning_rate:.3g}".lstrip(", ")
+    if searched_rate:
+        setting = f"{shown}, learning rate {best.learning_rate:.3g}".lstrip(", ")
+    else:
+        setting = f"{shown} (the MLP's fixed settings)"
     tail = " (stopped by the time budget)" if stopped else ""
     if improvement is None:
         return (

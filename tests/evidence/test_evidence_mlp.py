@@ -221,10 +221,8 @@ def test_cli_bad_proxy_value_is_one_line_exit_2(small_csv: str) -> None:
     assert "--proxy" in line and "mlp" in line and "'gpu'" in line
 
 
-def test_cli_tune_with_mlp_is_refused_with_its_reason(small_csv: str) -> None:
-    line = _one_line_error(
-        run_cli("tune", small_csv, "-t", "y", "--loss", "huber", "--proxy", "mlp")
-    )
+def test_cli_tune_with_mlp_refuses_a_loss_without_parameters(small_csv: str) -> None:
+    line = _one_line_error(run_cli("tune", small_csv, "-t", "y", "--loss", "mse", "--proxy", "mlp"))
     assert "tune --proxy mlp" in line and "fixed" in line
 
 
@@ -323,3 +321,56 @@ def test_the_mlp_reports_epochs_under_crossvals_rounds_key() -> None:
     from lossadvisor.evidence import crossval, mlp
 
     assert mlp.ROUNDS == crossval.ROUNDS
+
+
+def test_cli_a_skip_is_warned_once_whatever_the_number_of_targets(small_csv: str) -> None:
+    run = run_cli("validate", small_csv, "-t", "y", "-t", "x2", "--losses", "huber,dice",
+                  "--proxy", "mlp", "--folds", "2", "--json")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    results = json.loads(run.stdout)
+    assert [r["target"] for r in results] == ["y", "x2"]
+    assert all(any(s.startswith("dice:") for s in r["skipped"]) for r in results)
+    warned = [line for line in run.stderr.splitlines() if "skipped" in line]
+    assert len(warned) == 1 and "dice" in warned[0], run.stderr
+
+
+def test_the_multilabel_refusal_names_every_per_label_loss_asymmetric_included() -> None:
+    from lossadvisor.errors import InputError
+
+    rng = np.random.default_rng(0)
+    labels = rng.choice(["a", "b", "a|b", "c|a"], size=40)
+    table = pd.DataFrame(rng.normal(size=(40, 2)), columns=["x0", "x1"]).assign(y=labels)
+    with pytest.raises(InputError) as err:
+        cross_validate(table, "y", ["ce"], target_type="multilabel", settings=FAST)
+    message = str(err.value)
+    for loss in ("bce", "weighted_bce", "focal_binary", "asymmetric"):
+        assert loss in message, message
+    assert "asymmetric with --proxy mlp" in message and "\n" not in message
+
+
+def test_hinge_margins_are_taken_on_raw_scores_not_on_softmax_probabilities() -> None:
+    """torch's MultiMarginLoss (Weston & Watkins 1999; Crammer & Singer 2001 use the max):
+    L = Σ_{j ≠ y} max(0, margin − s_y + s_j) / K on the network's raw class scores s. Through a
+    softmax every margin would be below 1 in probability units and the loss never reach 0."""
+    import torch
+
+    from lossadvisor.evidence.mlp import make_head
+
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 3, size=50)
+    head = make_head("hinge", {"margin": 1.0}, y, 3)
+    raw = torch.tensor(rng.normal(scale=3.0, size=(50, 3)), dtype=torch.float32)
+    s = raw.numpy().astype(float)
+    picked = s[np.arange(50), y][:, None]
+    terms = np.maximum(0.0, 1.0 - picked + s)
+    terms[np.arange(50), y] = 0.0
+    expected = float(np.mean(terms.sum(axis=1) / 3))
+    got = float(head.objective(raw, torch.tensor(y)))
+    assert got == pytest.approx(expected, rel=1e-5)
+    p = np.exp(s) / np.exp(s).sum(axis=1, keepdims=True)
+    through_softmax = np.maximum(0.0, 1.0 - p[np.arange(50), y][:, None] + p)
+    through_softmax[np.arange(50), y] = 0.0
+    assert abs(got - float(np.mean(through_softmax.sum(axis=1) / 3))) > 0.05
+    # a separable row with a margin of 1 or more scores 0, as a hinge must
+    wide = torch.tensor([[5.0, 0.0, 3.9]])
+    assert float(head.objective(wide, torch.tensor([0]))) == 0.0
