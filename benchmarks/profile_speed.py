@@ -9,6 +9,9 @@ then, in interleaved rounds, times three fresh processes on the target column `y
           numpy statistics (moments, min/max, missing, zeros, a uniform sample, the extremes)
 - pandas: pandas.read_csv(usecols=[y]) + the same statistics on the whole array
 - lossadvisor: `lossadvisor profile big.csv --target y --json`
+- the same with `--no-features` (marginal facts only, as the floor), by the pyarrow engine and
+  by `--engine dask` on dask's local threads, the one CSV cut into byte ranges at line
+  boundaries (at most 16, of at least 64 MiB each)
 
 Wall time (interpreter start and imports included) and each child's own peak RSS (from
 os.wait4) are reported as medians over the rounds, with ratios to the floor. `--size-gb 0`
@@ -321,10 +324,15 @@ def _csv_rows(size_gb: float, rounds: int) -> None:
         print(f"generating {path} ...", flush=True)
         generate(path, size_gb)  # (then re-run: this process's memory inflates children)
     size_mb = path.stat().st_size / 1e6
+    marginal = [str(CLI), "profile", str(path), "--target", "y", "--json", "--no-features"]
     engines = {
         "floor (pyarrow open_csv + numpy)": [sys.executable, "-c", FLOOR, str(path)],
         "pandas read_csv(usecols) + numpy": [sys.executable, "-c", PANDAS, str(path)],
         "lossadvisor profile --json": [str(CLI), "profile", str(path), "--target", "y", "--json"],
+        # marginal facts only (what the floor computes), by the pyarrow engine and by the dask
+        # engine on its local threads, the file cut into byte ranges (split_byte_ranges)
+        "lossadvisor --no-features": [*marginal],
+        "lossadvisor --no-features --engine dask": [*marginal, "--engine", "dask"],
     }
     subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True)  # warm the cache
     results = _rounds(engines, rounds)

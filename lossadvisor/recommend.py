@@ -660,6 +660,7 @@ def recommend(
         balancing, balance_eval = choose_balancing(base, balance_facts)
         evaluations.append(balance_eval)
 
+    order = profile.class_order if profile is not None else None
     return Recommendation.model_construct(
         facts=dict(sorted(facts.items())),
         context=dict(sorted(context.facts().items())),
@@ -668,7 +669,9 @@ def recommend(
         heads=heads,
         balancing=balancing,
         cautions=collect_cautions(base, evaluations),
-        **class_fields(class_counts, profile.class_order if profile is not None else None),
+        # `classes` always given: for a missing default_factory field model_construct asks
+        # inspect.signature about the factory, which compiles tokenize's regexes (ms)
+        **({"classes": []} | class_fields(class_counts, order)),
         exposure=_exposure_column(profile, heads),
         target=profile.name if profile is not None and not heads else None,
     )

@@ -10,7 +10,7 @@ import typer.core
 import typer.main
 import typer.models
 
-from lossadvisor.cli.coercion import defer
+from lossadvisor.cli.coercion import defer, defer_param
 from lossadvisor.cli.commands import COMMANDS, GROUPS, Command
 
 
@@ -51,7 +51,17 @@ class _Commands(MutableMapping[str, Any]):
         return len(self._entries)
 
 
-class LazyGroup(typer.core.TyperGroup):
+class _DeferredHelp:
+    """--help is made by click when a command parses; its coercion is deferred too."""
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            defer_param(option)
+        return option
+
+
+class LazyGroup(_DeferredHelp, typer.core.TyperGroup):
     """A typer group over the registry (cli/commands.py) that builds a command when it runs;
     the command list in --help reads the registry's summaries instead of importing modules."""
 
@@ -82,8 +92,12 @@ class LazyGroup(typer.core.TyperGroup):
                 formatter.write_dl([(name, c.get_short_help_str(limit)) for name, c in rows])
 
 
+class _Command(_DeferredHelp, typer.core.TyperCommand):
+    pass
+
+
 def _command(entry: Command) -> Any:
-    info = typer.models.CommandInfo(name=entry.name, callback=entry.function)
+    info = typer.models.CommandInfo(name=entry.name, callback=entry.function, cls=_Command)
     command = typer.main.get_command_from_info(
         info, pretty_exceptions_short=True, rich_markup_mode=None
     )
@@ -181,4 +195,6 @@ def _name_metavars(command: Any) -> None:
 
 def build_command() -> Any:
     """The click command behind `app`; each command gets metavars in words when it is built."""
-    return typer.main.get_command(app)
+    command = typer.main.get_command(app)
+    defer(command)  # --version and typer's completion options
+    return command

@@ -14,9 +14,10 @@ inside a fact's comparisons it means "none of" and is stored as the comparison `
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import FrozenInstanceError
+from operator import attrgetter
+from typing import Any, ClassVar, Literal
 
 from lossadvisor.facts import FactValue
 
@@ -52,12 +53,60 @@ def _set(values: tuple[Any, ...]) -> str:
     return "{" + ", ".join(show_value(v) for v in values) + "}"
 
 
-@dataclass(frozen=True, slots=True)
-class Comparison:
+class _Node:
+    """What `@dataclass(frozen=True, slots=True)` gave the nodes: equality and hash by the
+    fields (same class only), the dataclass repr, and no assignment after __init__. Written
+    out because the decorator compiles six functions per class and builds each class twice:
+    a third of `recommend --task X`'s rule-engine import (issue 18's start-up)."""
+
+    __slots__ = ()
+    _fields: ClassVar[tuple[str, ...]] = ()
+    _get: ClassVar[Callable[[Any], tuple[Any, ...]]]  # attrgetter of the fields (2 or more)
+
+    def __init_subclass__(cls) -> None:
+        if cls._fields:
+            cls._get = attrgetter(*cls._fields)
+
+    def _values(self) -> tuple[Any, ...]:
+        return type(self)._get(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        return f"{self.__class__.__qualname__}({shown})"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # copy, deepcopy and pickle rebuild through __init__ (setting slots would raise)
+        return self.__class__, self._values()
+
+
+_init = object.__setattr__
+
+
+class Comparison(_Node):
     """One comparison of a fact test: `op` with its argument (a tuple for in / not_in)."""
 
+    _fields = ("op", "arg")  # field order: the repr, equality and hash
+    __slots__ = _fields
     op: Op
     arg: Any
+
+    def __init__(self, op: Op, arg: Any) -> None:
+        _init(self, "op", op)
+        _init(self, "arg", arg)
 
     def holds(self, value: FactValue) -> bool:
         """Whether a present value meets it."""
@@ -92,15 +141,24 @@ class Comparison:
         return f"{fact} = {show_value(self.arg)}"
 
 
-@dataclass(frozen=True, slots=True)
-class FactTest:
+class FactTest(_Node):
     """A test on one fact: every comparison must hold. A missing fact fails the test, unless
     the test is exactly `{present: false}`."""
 
+    _fields = ("fact", "comparisons", "form", "loc")  # field order: the repr, equality and hash
+    __slots__ = _fields
     fact: str
     comparisons: tuple[Comparison, ...]
-    form: Form = "mapping"
-    loc: Loc = ()
+    form: Form
+    loc: Loc
+
+    def __init__(
+        self, fact: str, comparisons: tuple[Comparison, ...], form: Form = "mapping", loc: Loc = ()
+    ) -> None:
+        _init(self, "fact", fact)
+        _init(self, "comparisons", comparisons)
+        _init(self, "form", form)
+        _init(self, "loc", loc)
 
     def holds(self, facts: Mapping[str, FactValue]) -> bool:
         value = facts.get(self.fact)
@@ -115,7 +173,11 @@ class FactTest:
         return all(c.holds(value) for c in self.comparisons)
 
     def wants_missing(self) -> bool:
-        return len(self.comparisons) == 1 and self.comparisons[0] == Comparison("present", False)
+        comparisons = self.comparisons
+        return len(comparisons) == 1 and (comparisons[0].op, comparisons[0].arg) == (
+            "present",
+            False,
+        )
 
     def facts(self) -> Iterator[str]:
         yield self.fact
@@ -129,7 +191,7 @@ class FactTest:
         return " and ".join(c.describe(self.fact) for c in self.comparisons)
 
 
-class _Group:
+class _Group(_Node):
     """What a combinator of several conditions reads: the facts and tests of its items."""
 
     __slots__ = ()
@@ -144,13 +206,19 @@ class _Group:
             yield from item.tests()
 
 
-@dataclass(frozen=True, slots=True)
 class All(_Group):
     """Every item holds. `grouped`: written as `all: [...]` (described in parentheses)."""
 
+    _fields = ("items", "grouped", "loc")  # field order: the repr, equality and hash
+    __slots__ = _fields
     items: tuple[Condition, ...]
-    grouped: bool = False
-    loc: Loc = ()
+    grouped: bool
+    loc: Loc
+
+    def __init__(self, items: tuple[Condition, ...], grouped: bool = False, loc: Loc = ()) -> None:
+        _init(self, "items", items)
+        _init(self, "grouped", grouped)
+        _init(self, "loc", loc)
 
     def holds(self, facts: Mapping[str, FactValue]) -> bool:
         return all(item.holds(facts) for item in self.items)
@@ -161,12 +229,17 @@ class All(_Group):
         return "(" + " and ".join(i.describe() for i in self.items) + ")"
 
 
-@dataclass(frozen=True, slots=True)
 class Any_(_Group):
     """At least one item holds (`any: [...]`)."""
 
+    _fields = ("items", "loc")  # field order: the repr, equality and hash
+    __slots__ = _fields
     items: tuple[Condition, ...]
-    loc: Loc = ()
+    loc: Loc
+
+    def __init__(self, items: tuple[Condition, ...], loc: Loc = ()) -> None:
+        _init(self, "items", items)
+        _init(self, "loc", loc)
 
     def holds(self, facts: Mapping[str, FactValue]) -> bool:
         return any(item.holds(facts) for item in self.items)
@@ -175,12 +248,17 @@ class Any_(_Group):
         return "(" + " or ".join(i.describe() for i in self.items) + ")"
 
 
-@dataclass(frozen=True, slots=True)
-class Not:
+class Not(_Node):
     """The inner condition does not hold (`not: {...}`)."""
 
+    _fields = ("inner", "loc")  # field order: the repr, equality and hash
+    __slots__ = _fields
     inner: Condition
-    loc: Loc = ()
+    loc: Loc
+
+    def __init__(self, inner: Condition, loc: Loc = ()) -> None:
+        _init(self, "inner", inner)
+        _init(self, "loc", loc)
 
     def holds(self, facts: Mapping[str, FactValue]) -> bool:
         return not self.inner.holds(facts)

@@ -42,6 +42,31 @@ def test_not_is_a_combinator_as_a_key_and_none_of_inside_a_fact_test() -> None:
     assert build({"task": {"not_in": ["binary"]}}).items[0] == test  # the explicit spelling
 
 
+def test_condition_nodes_are_frozen_values() -> None:
+    """The nodes behave as the frozen slotted dataclasses they replaced (issue 18's start-up):
+    equal and hashed by their fields and class, the dataclass repr, no assignment, and copy,
+    deepcopy and pickle give an equal tree."""
+    import copy
+    import dataclasses
+    import pickle
+
+    when = {"task": ["binary", "multiclass"], "any": [{"n_rows": {"gt": 10}}], "not": {"x": 1}}
+    tree = build(when)
+    assert tree == build(when) and hash(tree) == hash(build(when))
+    assert tree != build({"task": ["binary"]})
+    assert Comparison("eq", 1) != FactTest("eq", ()) and Comparison("eq", 1) == Comparison("eq", 1)
+    assert repr(Comparison("gt", 0.5)) == "Comparison(op='gt', arg=0.5)"
+    shown = "Not(inner=All(items=(), grouped=False, loc=()), loc=('not',))"
+    assert repr(Not(All(()), ("not",))) == shown
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        tree.grouped = True  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        tree.extra = 1  # type: ignore[attr-defined]
+    for again in (copy.copy(tree), copy.deepcopy(tree), pickle.loads(pickle.dumps(tree))):
+        assert again == tree and type(again.items[1]) is type(tree.items[1])
+        assert again.holds({"task": "binary", "n_rows": 11, "x": 2})
+
+
 def test_not_in_is_accepted_by_the_checker(tmp_path: Path) -> None:
     path = write(tmp_path, "u.yaml", TEMPLATE.format(when="      task: {not_in: [binary]}"))
     assert check_files([*CATALOGS, path]) == []
