@@ -8,6 +8,7 @@ feature columns the targets keep their marginal facts only, and the provenance s
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -77,6 +78,17 @@ NUMERIC_FAILURES: tuple[type[Exception], ...] = (
 )
 
 
+def _statsmodels_failures() -> tuple[type[Exception], ...]:
+    """statsmodels' fit failures (a missing value, a perfectly separated class), once it is
+    loaded: only the small-table GLMs and the counts' NB fit use it, so a table whose baseline
+    never loaded it cannot raise them, and its profile does not import statsmodels (half a
+    second of `validate`). Read when an exception is matched, i.e. after the fit ran."""
+    loaded = sys.modules.get("statsmodels.tools.sm_exceptions")
+    if loaded is None:
+        return ()
+    return (loaded.MissingDataError, loaded.PerfectSeparationError)
+
+
 def _guarded(
     target: TargetProfile,
     sample: Sample,
@@ -87,16 +99,13 @@ def _guarded(
     """`_one_target` without numpy warnings on stderr, and with a note when the fit fails."""
     import warnings
 
-    from statsmodels.tools.sm_exceptions import MissingDataError, PerfectSeparationError
-
-    failures = (*NUMERIC_FAILURES, MissingDataError, PerfectSeparationError)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         # Overflow in an intermediate statistic says nothing the facts do not (they are made
         # finite below); a warning would reach the user's stderr as noise.
         warnings.simplefilter("ignore")
         try:
             return _one_target(target, sample, candidates, exposure, extra)
-        except failures as err:
+        except (*NUMERIC_FAILURES, *_statsmodels_failures()) as err:
             reason = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
             info = ConditionalInfo(
                 model=None,

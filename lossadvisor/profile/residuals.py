@@ -140,7 +140,6 @@ def heteroscedasticity(
 ) -> dict[str, FactValue]:
     """Koenker–Breusch–Pagan of s² on the fit and the numeric features (with squares)."""
     import pandas as pd
-    from statsmodels.stats.diagnostic import het_breuschpagan
 
     n = s.size
     rows = np.arange(n)
@@ -160,11 +159,37 @@ def heteroscedasticity(
         return {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        lm, lm_p, _, _ = het_breuschpagan(s[rows], exog, robust=True)
+        lm, lm_p = koenker_breusch_pagan(s[rows], exog)
     return {
         "heteroscedasticity": float(min(max(lm / rows.size, 0.0), 1.0)),
         "heteroscedasticity_p": float(lm_p),
     }
+
+
+def koenker_breusch_pagan(resid: FloatArray, exog: FloatArray) -> tuple[float, float]:
+    """(LM, p) of Koenker's studentised Breusch–Pagan test: n·R² of the OLS of resid² on exog
+    (whose first column is the constant), χ² with exog's columns − 1 degrees of freedom.
+
+    The arithmetic of statsmodels' `het_breuschpagan(resid, exog, robust=True)` step by step
+    (its OLS by the SVD pseudo-inverse with singular values below 1e-15 × the largest dropped,
+    R² = 1 − SSR / centred TSS), so the facts are the same to the last bit (a test compares),
+    without importing statsmodels (half a second of `validate`'s start) or computing the F test
+    and covariances it returns besides.
+    """
+    from scipy import stats
+
+    y = np.asarray(resid, dtype=np.float64) ** 2
+    x = np.asarray(exog, dtype=np.float64)
+    u, singular, vt = np.linalg.svd(x, False)
+    cutoff = 1e-15 * np.maximum.reduce(singular)
+    inverse = np.divide(1.0, singular, out=np.zeros_like(singular), where=singular > cutoff)
+    pinv = np.dot(np.transpose(vt), np.multiply(inverse[:, np.newaxis], np.transpose(u)))
+    resid_ols = y - np.dot(x, np.dot(pinv, y))
+    ssr = np.dot(resid_ols, resid_ols)
+    ones = np.ones_like(y)
+    tss = np.sum(ones * (y - np.average(y, weights=ones)) ** 2)
+    lm = y.size * (1 - ssr / tss)
+    return float(lm), float(stats.chi2.sf(lm, x.shape[1] - 1))
 
 
 def _unit(values: FloatArray) -> FloatArray:
