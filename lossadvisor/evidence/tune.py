@@ -4,7 +4,7 @@ Grid search (default) or Optuna's TPE sampler (seeded). Every setting, the defau
 scored on the same folds with the same preprocessing, so "best vs default" is a paired
 comparison over folds (the fold-noise test of `metrics.py`).
 
-With the MLP proxy (`settings` a `neural.MLPSettings`) only the loss's parameters are searched:
+With the MLP proxy (`mlp`: a `neural.MLPSettings`) only the loss's parameters are searched:
 the network, optimizer and learning rate stay the fixed ones `validate --proxy mlp` trains every
 loss with, so a tuned value is one the same comparison would see.
 """
