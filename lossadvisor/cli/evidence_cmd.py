@@ -390,9 +390,9 @@ def tune(
       lossadvisor tune house.csv -t price --loss berhu --proxy mlp
     """
     from lossadvisor.evidence.advice import with_tuned
-    from lossadvisor.evidence.neural import check_engine, parse_proxy
+    from lossadvisor.evidence.neural import parse_proxy
     from lossadvisor.evidence.proxies import proxy_for, require_libraries
-    from lossadvisor.evidence.tune import export_choice, tune_loss
+    from lossadvisor.evidence.tune import check_tunable, export_choice, tune_loss
 
     engine = parse_proxy(proxy)
     if export is None and (force or fmt != "native"):
@@ -407,11 +407,12 @@ def tune(
     if engine == "mlp":  # the MLP's settings stay fixed: only the loss's parameters are searched
         from lossadvisor.evidence.neural import MLPSettings
 
-        _require_torch()
         mlp = MLPSettings(threads=threads)
     else:
         proxy_for(loss)
-    check_engine([loss], mlp)  # tree: an MLP-only loss has no tree proxy to tune
+    check_tunable(loss, mlp)  # before the data is read and the rules are asked
+    if mlp is not None:
+        _require_torch()
     with local_copy(data, stdin_suffix=".csv") as path:  # stdin is read as CSV
         frame = _read(path)
         rec, base, params = _tune_advice(path, target, loss, export is not None, context)

@@ -106,6 +106,24 @@ def _suggest(trial: Any, loss: str, name: str, base: float | None, table: Table)
     return float(trial.suggest_float(name, low, high, log=space.log))
 
 
+def check_tunable(loss: str, mlp: MLPSettings | None = None) -> None:
+    """InputError, before any data is read, when `loss` cannot be tuned with this proxy: the
+    proxy cannot train it, a parameter declares no search space, or (MLP, whose settings are
+    fixed) it has no parameter at all."""
+    from lossadvisor.evidence.neural import check_engine
+    from lossadvisor.evidence.proxies import resolve_params
+
+    check_engine([loss], mlp)
+    names = list(resolve_params(loss, {}))
+    for name in names:  # a parameter without a declared space: refused before any fit
+        search_space(loss, name)
+    if mlp is not None and not names:  # the tree would still search its learning rate
+        raise InputError(
+            f"tune --proxy mlp: {loss} has no parameters, and the MLP's settings are fixed: "
+            f"nothing to tune."
+        )
+
+
 def tune_loss(
     frame: pd.DataFrame,
     target: str,
@@ -129,26 +147,19 @@ def tune_loss(
     recommendation); parameters not given start from the catalog default. `mlp`: tune with the
     MLP proxy (its settings fixed: the loss's parameters only).
     """
-    from lossadvisor.evidence.neural import check_engine, variance_heads
+    from lossadvisor.evidence.neural import variance_heads
 
     if search not in SEARCHES:
         raise InputError(f"--search must be one of grid, bayes. Got '{search}' instead.")
     if trials is not None and trials < 1:
         raise InputError(f"--trials must be an integer >= 1. Got {trials} instead.")
     require_libraries()
-    check_engine([loss], mlp)
+    check_tunable(loss, mlp)
     started = time.perf_counter()
     table = prepare_table(frame, target, [loss], n_folds, other_targets=other_targets)
     if table.task == "multilabel":
         raise InputError("tune: multilabel targets are not tuned yet; validate them instead.")
     defaults = param_choices([loss], {loss: dict(params or {})})[loss]
-    for name in defaults:  # a parameter without a declared space: refused before any fit
-        search_space(loss, name)
-    if mlp is not None and not defaults:  # the tree would still search its learning rate
-        raise InputError(
-            f"tune --proxy mlp: {loss} has no parameters, and the MLP's settings are fixed: "
-            f"nothing to tune."
-        )
     if metric is None:
         predictive = mlp is not None and bool(variance_heads([loss]))  # only the MLP has one
         metric = mx.default_metric(table.task, table.y, predictive)[0]
