@@ -468,7 +468,7 @@ def cross_validate(
         metric = mx.parse_metric(metric, table.task)
     panel = mx.panel_for(table.task, table.y, metric, table.ordered, bool(spread_heads))
     if mx.needs_spread(panel):
-        notes.append(mx.predictive_note(spread_heads))
+        notes.append(mx.predictive_note(spread_heads, panel))
     plan = plan_folds(table.y, table.task, n_folds, seed)
     if plan.reason:
         notes.append(f"{plan.k} folds × {plan.repeats} repeats: {plan.reason}")
