@@ -118,6 +118,7 @@ METRICS = (
     "pearson",
     "spearman",
     "crps",
+    "log_score",  # the logarithmic score of a predictive density (validate's Gaussian ones)
     "concordance_index",
     "fid",
     "recall_at_k",

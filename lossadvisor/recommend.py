@@ -50,7 +50,7 @@ from lossadvisor.params import (
     num,
     show,
 )
-from lossadvisor.rules.engine import Evaluation, SettingKind, evaluate
+from lossadvisor.rules.engine import Evaluation, SettingKind, evaluate, plain
 from lossadvisor.rules.schema import RuleBase
 from lossadvisor.rules.stages import SHARED_HEAD_FACTS
 from lossadvisor.vocabulary import Preset
@@ -353,8 +353,9 @@ def choose_optimizer(
     name = requested if isinstance(requested, str) and requested in base.optimizers else best
     ledger = ledgers.get(name, [])
     spec = base.optimizers[name]
-    settings = dict(spec.defaults)
-    schedule = dict(spec.schedule)
+    # plain containers: a catalog read from its YAML (not the cache) holds line-aware lists
+    settings = plain(dict(spec.defaults))
+    schedule = plain(dict(spec.schedule))
     # The optimizer table's generic advice first, then the first pass's: only the practice
     # table advises optimizers there, and a reference recipe is more specific than a rule of thumb.
     for evaluation in (second, first_pass):

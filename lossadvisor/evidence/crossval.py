@@ -458,7 +458,9 @@ def cross_validate(
     )
     chosen = param_choices(losses, params or {})
     notes = list(table.notes)
-    spread_heads = variance_heads(losses)  # losses that predict their own variance
+    # losses that predict their own variance: only the MLP trains one (the trees refuse them)
+    tree = settings is None or isinstance(settings, ProxySettings)
+    spread_heads = [] if tree else variance_heads(losses)
     if metric is None:
         metric, why = mx.default_metric(table.task, table.y, bool(spread_heads))
         notes.append(f"deciding metric {metric}: {why} (choose with --metric)")
@@ -466,7 +468,7 @@ def cross_validate(
         metric = mx.parse_metric(metric, table.task)
     panel = mx.panel_for(table.task, table.y, metric, table.ordered, bool(spread_heads))
     if mx.needs_spread(panel):
-        notes.append(mx.predictive_note(spread_heads))
+        notes.append(mx.predictive_note(spread_heads, panel))
     plan = plan_folds(table.y, table.task, n_folds, seed)
     if plan.reason:
         notes.append(f"{plan.k} folds × {plan.repeats} repeats: {plan.reason}")

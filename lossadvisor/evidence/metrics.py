@@ -11,7 +11,8 @@ plain paired t-test over cross-validation folds is too confident because the tra
 overlap; the correction widens the error bar by that overlap. "Beyond fold noise" means |t|
 exceeds the two-sided 95 % critical value of Student's t with J − 1 degrees of freedom.
 
-Distributional metrics (`DISTRIBUTIONAL`: the continuous ranked probability score) judge a
+Distributional metrics (`DISTRIBUTIONAL`: the continuous ranked probability score and the
+logarithmic score) judge a
 predictive distribution, not a point: each fit gives a Gaussian N(μ, σ²) per row. A loss with a
 variance head (Gaussian NLL) gives its own mean and variance; a point-prediction loss gives a
 Gaussian centred on its prediction with one σ, the root mean squared residual of its fit on the
@@ -20,7 +21,11 @@ the maximum-likelihood σ of a homoscedastic Gaussian around those predictions. 
 is "variance modelled per row vs one calibrated σ", not a point mass penalised for having no
 spread (a point mass's CRPS is its absolute error, which MAE already reports). CRPS of N(μ, σ²)
 at y, with z = (y − μ)/σ (Gneiting & Raftery 2007, JASA 102:359, §4.2; Gneiting et al. 2005,
-Mon. Wea. Rev. 133:1098, eq. 5): σ·[z·(2Φ(z) − 1) + 2φ(z) − 1/√π], in the target's units.
+Mon. Wea. Rev. 133:1098): σ·[z·(2Φ(z) − 1) + 2φ(z) − 1/√π], in the target's units. The
+logarithmic score (Good 1952; Gneiting & Raftery 2007 §4.1) is the negative log predictive
+density, ½·log(2πσ²) + z²/2 per row: strictly proper too, but local (only the density at y
+counts) and unbounded for a confident miss, where CRPS grows only linearly; Gaussian NLL's
+training objective is this score, so CRPS is the default and the log score sits beside it.
 """
 
 from __future__ import annotations
@@ -75,8 +80,9 @@ METRICS: dict[str, Metric] = {
     "mean_absolute_level_error": Metric(False, ("multiclass",)),
     # a predictive distribution per row (module docstring): real-valued targets
     "crps": Metric(False, ("regression",)),
+    "log_score": Metric(False, ("regression",)),
 }
-DISTRIBUTIONAL = ("crps",)
+DISTRIBUTIONAL = ("crps", "log_score")
 ORDINAL_PANEL = ("ranked_probability_score", "mean_absolute_level_error")
 TWEEDIE_POWER = 1.5
 # Deviances need μ > 0; a proxy trained with squared error can predict ≤ 0 for small targets.
@@ -162,7 +168,7 @@ def panel_for(
     """The standard panel for the target, then the user metric if it is not in it.
 
     `predictive`: a compared loss has a variance head; a real-valued target's panel then adds
-    CRPS (`default_metric`).
+    CRPS and the log score (`default_metric`).
 
     `ordered`: the class codes follow the levels of an ordinal target, and the panel adds the
     ranked probability score (Epstein 1969: the squared distance of the predicted and observed
@@ -182,7 +188,7 @@ def panel_for(
         if len(panel) == 2:
             panel.append("median_absolute_error")
         if predictive:
-            panel.append("crps")
+            panel += ["crps", "log_score"]
     elif task == "proportion":
         panel = ["log_loss", "brier", "mae"]
     elif task == "multilabel":
@@ -216,6 +222,21 @@ def crps_gaussian(
     return np.asarray(np.where(sigma > 0, crps, np.abs(y - mean)), dtype=float)
 
 
+def log_score_gaussian(
+    y: NDArray[Any], mean: NDArray[Any], sigma: float | NDArray[Any]
+) -> NDArray[np.float64]:
+    """Negative log density of N(mean, sigma²) at each y (inf where sigma is 0: a point mass
+    has no density)."""
+    import numpy as np
+
+    y, mean = np.asarray(y, dtype=float), np.asarray(mean, dtype=float)
+    sigma = np.broadcast_to(np.asarray(sigma, dtype=float), y.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (y - mean) / sigma
+        out = 0.5 * np.log(2 * math.pi * sigma**2) + 0.5 * z**2
+    return np.asarray(np.where(sigma > 0, out, np.inf), dtype=float)
+
+
 def residual_spread(pred: NDArray[Any], y: NDArray[Any]) -> float:
     """The σ of a point fit's homoscedastic Gaussian: the root mean squared residual of
     `pred` on rows `y` (the maximum-likelihood σ around those predictions)."""
@@ -234,19 +255,21 @@ def held_out_spread(
     return residual_spread(predict(x[rows]), y[rows])
 
 
-def predictive_note(variance_heads: Sequence[str]) -> str:
-    """Which predictive distribution each loss's CRPS scored (a line of the run's notes)."""
+def predictive_note(variance_heads: Sequence[str], panel: Sequence[str]) -> str:
+    """Which predictive distribution the panel's distributional metrics scored for each loss
+    (a line of the run's notes)."""
     own = (
         f"{', '.join(variance_heads)}: the Gaussian of its mean and variance heads; "
         if variance_heads
         else ""
     )
     rest = "every other loss" if variance_heads else "every loss (point predictions)"
+    scores = " and ".join(m for m in panel if m in DISTRIBUTIONAL)
     return (
-        f"crps scores a predictive distribution per row — {own}{rest}: a Gaussian centred on "
-        f"its prediction with one σ per fit, the root mean squared residual on the training "
-        f"fold's held-out inner rows (homoscedastic: variance modelled vs not, not a point "
-        f"mass; Gneiting & Raftery 2007)"
+        f"the distributional metrics ({scores}) score a predictive distribution per row — "
+        f"{own}{rest}: a Gaussian centred on its prediction with one σ per fit, the root mean "
+        f"squared residual on the training fold's held-out inner rows (homoscedastic: variance "
+        f"modelled vs not, not a point mass; Gneiting & Raftery 2007)"
     )
 
 
@@ -271,7 +294,8 @@ def score(
 
         if spread is None:
             raise AssertionError(f"{name} needs the fit's predictive spread")
-        return float(np.mean(crps_gaussian(y_true, pred, spread)))
+        per_row = crps_gaussian if name == "crps" else log_score_gaussian
+        return float(np.mean(per_row(y_true, pred, spread)))
     if y_true.ndim == 2:
         return _multilabel(name, y_true, pred)
     if n_classes:

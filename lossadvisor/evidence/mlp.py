@@ -8,7 +8,8 @@ and arguments of rules/frameworks.yaml built by the export's own mapping (`expor
 with the run's parameter values (rule-derived or catalog defaults, class weights from the
 training fold as the tree proxy computes them).
 
-Heads (`FORMS`): real-valued losses read `median + scale·h` (the scale a robust spread of the
+Heads (`neural.head_form`: each loss's `evidence.mlp_head` in rules/losses.yaml): real-valued
+losses read `median + scale·h` (the scale a robust spread of the
 training targets, so one learning rate suits any target unit; the loss still sees the target in
 its own units, so δ, c, τ keep their meaning); log-link losses read a log mean; Gaussian NLL a
 mean and a positive variance; logistic losses one logit per label; softmax losses (hinge
@@ -35,7 +36,7 @@ import torch
 from torch import Tensor, nn
 
 from lossadvisor.evidence import metrics as mx
-from lossadvisor.evidence.neural import FORMS, MLPSettings
+from lossadvisor.evidence.neural import MLPSettings, head_form
 from lossadvisor.evidence.proxies import ProxySettings, class_weights, inner_split, proxy_for
 
 if TYPE_CHECKING:
@@ -44,6 +45,13 @@ if TYPE_CHECKING:
 ROUNDS = "_rounds"  # crossval.ROUNDS (not imported: crossval imports this module; a test checks)
 INDEX_CHANNEL = ("focal_multiclass",)  # MONAI's to_onehot_y reads class indices as (N, 1)
 SCORES_NOT_PROBABILITIES = ("hinge",)  # margins: the panel reads their softmax
+
+
+def _form(loss: str) -> str:
+    form = head_form(loss)
+    if form is None:  # the CLI and crossval refuse such a loss first (neural.check_engine)
+        raise AssertionError(f"{loss} has no MLP head in the catalog")
+    return form
 
 
 def torch_module(loss: str, params: Mapping[str, Any], facts: Mapping[str, Any]) -> nn.Module:
@@ -178,7 +186,7 @@ def make_head(
     n_classes: int,
 ) -> Head:
     """The head of `loss` for training targets `y` (its constant start from `y`)."""
-    form = FORMS[loss]
+    form = _form(loss)
     given: dict[str, Any] = dict(params)
     facts: dict[str, Any] = {"n_classes": n_classes} if n_classes else {}
     if form in ("real", "gaussian"):
@@ -327,7 +335,7 @@ class FittedMLP:
 
 
 def _target_tensor(loss: str, y: NDArray[Any]) -> Tensor:
-    form = FORMS[loss]
+    form = _form(loss)
     if form in ("softmax", "cumulative", "coral"):
         return torch.tensor(y.astype(np.int64))
     if form == "logit":

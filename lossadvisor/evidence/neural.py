@@ -5,96 +5,45 @@ Which losses the MLP trains: every loss with a table proxy (the tree's records o
 the MLP trains them with their torch module instead of a LightGBM objective) and the losses a
 tree booster cannot express (records: `proxies.NEURAL_ONLY`). Every other catalog loss
 reads something a table of one target does not have (masks, boxes, query lists, survival times,
-embedding pairs, sequences); `not_on_a_table` says which, in one line.
+embedding pairs, sequences); `not_on_a_table` says which, in one line. Both the head a loss
+trains with and what a table lacks for the others are data: the `evidence:` record of each loss
+in rules/losses.yaml (`mlp_head` or `needs`; docs/rule-language.md), checked by `rules check`.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lossadvisor.errors import InputError
 from lossadvisor.evidence.proxies import NEURAL_ONLY, PROXIES
 from lossadvisor.evidence.results import LossEvidence
 
+if TYPE_CHECKING:
+    from lossadvisor.rules.schema import TableEvidence
+
 ENGINE = "MLP (torch, CPU)"
 PROXY_NAMES = ("tree", "lightgbm", "mlp")  # --proxy values; tree and lightgbm are one engine
 
 
-# The head each loss trains (mlp.py's module docstring says what each form reads).
-REAL = (
-    "mse",
-    "mae",
-    "huber",
-    "smooth_l1",
-    "pseudo_huber",
-    "log_cosh",
-    "pinball",
-    "berhu",
-    "barron",
-    "mape",
-)
-FORMS: dict[str, str] = {
-    **dict.fromkeys(REAL, "real"),
-    **dict.fromkeys(("poisson", "negative_binomial", "gamma", "tweedie"), "log"),
-    "gaussian_nll": "gaussian",
-    **dict.fromkeys(("soft_bce", "bce", "weighted_bce", "focal_binary", "asymmetric"), "logit"),
-    **dict.fromkeys(
-        (
-            "ce",
-            "weighted_ce",
-            "class_balanced_ce",
-            "label_smoothing_ce",
-            "focal_multiclass",
-            "hinge",
-        ),
-        "softmax",
-    ),
-    "cumulative_link": "cumulative",
-    "coral": "coral",
-}
-# What a one-target table lacks for the other catalog losses (one line each).
-_NEEDS = {
-    "its masks (a segmentation loss)": (
-        "dice",
-        "generalized_dice",
-        "tversky",
-        "focal_tversky",
-        "dice_ce",
-        "dice_focal",
-        "lovasz",
-        "jaccard",
-    ),
-    "boxes or box-edge distributions (a detection loss)": ("giou", "diou", "ciou", "dfl"),
-    "lists of items per query (a ranking loss); the table has no query column": (
-        "ranknet",
-        "lambdarank",
-        "listnet",
-    ),
-    "durations and event indicators (a survival loss)": ("cox", "aft"),
-    "embeddings and pairs or normalised class weights (a representation loss)": (
-        "arcface",
-        "cosface",
-        "triplet",
-        "contrastive_pair",
-        "info_nce",
-    ),
-    "sequences (a sequence loss)": ("ctc", "seq_ce"),
-    "a teacher's or target distribution per row (a distillation loss)": (
-        "kl_div",
-        "distillation_kl",
-    ),
-    "a generative model (a generative loss)": ("elbo", "gan_ns"),
-    "keypoint coordinates or heatmaps in pixel units (a keypoint loss)": (
-        "wing",
-        "adaptive_wing",
-        "heatmap_mse",
-    ),
-    "an image's pixels: it is invariant to a global scale, which rows of a table do not pin": (
-        "silog",
-    ),
-}
-_REASONS = {loss: need for need, losses in _NEEDS.items() for loss in losses}
+@functools.cache
+def _table_evidence() -> dict[str, TableEvidence]:
+    """Each catalog loss's `evidence:` record (rules/losses.yaml), read once per process."""
+    from lossadvisor.rules.load import load_rulebase
+
+    return {
+        loss: spec.evidence
+        for loss, spec in load_rulebase().losses.items()
+        if spec.evidence is not None
+    }
+
+
+def head_form(loss: str) -> str | None:
+    """The head the MLP trains `loss` with (`evidence.mlp_head` of the catalog), or None."""
+    record = _table_evidence().get(loss)
+    return None if record is None else record.mlp_head
 
 
 @dataclass(frozen=True)
@@ -157,7 +106,7 @@ def with_torch_modules(evidence: list[LossEvidence]) -> list[LossEvidence]:
 def variance_heads(losses: Sequence[str]) -> list[str]:
     """The losses among `losses` that predict a variance as well as a mean (their own
     predictive distribution: the distributional metrics score it)."""
-    return [loss for loss in losses if FORMS.get(loss) == "gaussian"]
+    return [loss for loss in losses if head_form(loss) == "gaussian"]
 
 
 def mlp_losses() -> list[str]:
@@ -169,9 +118,9 @@ def not_on_a_table(loss: str) -> str | None:
     """Why the MLP cannot train `loss` on a table (one line), or None when it can."""
     if loss in PROXIES or loss in NEURAL_ONLY:
         return None
-    need = _REASONS.get(loss)
-    if need is not None:
-        return f"{loss} needs {need}"
+    record = _table_evidence().get(loss)
+    if record is not None and record.needs is not None:
+        return f"{loss} needs {record.needs}"
     return f"{loss} is not a loss the MLP proxy knows"
 
 

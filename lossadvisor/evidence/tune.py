@@ -150,7 +150,8 @@ def tune_loss(
             f"nothing to tune."
         )
     if metric is None:
-        metric = mx.default_metric(table.task, table.y, bool(variance_heads([loss])))[0]
+        predictive = mlp is not None and bool(variance_heads([loss]))  # only the MLP has one
+        metric = mx.default_metric(table.task, table.y, predictive)[0]
     else:
         metric = mx.parse_metric(metric, table.task)
     plan = plan_folds(table.y, table.task, n_folds, seed)

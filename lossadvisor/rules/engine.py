@@ -141,7 +141,7 @@ def evaluate(
         _advise(rule.optimizer, optimizer_ledger, optimizer_settings, contribution, because)
         if rule.optimizer is not None:
             for method, schedule in rule.optimizer.schedule.items():
-                optimizer_schedules.setdefault(method, {}).update(_plain(schedule))
+                optimizer_schedules.setdefault(method, {}).update(plain(schedule))
         _advise(rule.balancing, balancing_ledger, balancing_settings, contribution, because)
         setters += _setters(rule)
         if rule.caution:
@@ -187,15 +187,15 @@ def _contribution(
 def _hint(rule_id: str, value: Any) -> ParamHint:
     if isinstance(value, Mapping) and "derive" in value:
         return ParamHint(rule_id=rule_id, derive=str(value["derive"]))
-    return ParamHint(rule_id=rule_id, value=_plain(value))
+    return ParamHint(rule_id=rule_id, value=plain(value))
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """Plain dicts/lists (the loader's line-aware containers carry attributes)."""
     if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
@@ -211,7 +211,7 @@ def _advise(
     for method, delta in advice.score.items():
         ledger.setdefault(method, []).append(contribution(delta, because))
     for method, overrides in advice.settings.items():
-        settings.setdefault(method, {}).update(_plain(overrides))
+        settings.setdefault(method, {}).update(plain(overrides))
 
 
 def _setters(rule: Rule) -> list[SettingAdvice]:
@@ -224,5 +224,5 @@ def _setters(rule: Rule) -> list[SettingAdvice]:
     ]
     for kind, advice, part in parts:
         for method, values in getattr(advice, part).items() if advice is not None else ():
-            found.append(SettingAdvice(rule.id, kind, method, _plain(values)))
+            found.append(SettingAdvice(rule.id, kind, method, plain(values)))
     return found

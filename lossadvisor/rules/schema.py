@@ -224,6 +224,23 @@ class LossProperties(_Strict):
     gpu_friendly: Level
 
 
+# The heads of the neural proxy (`validate --proxy mlp`; lossadvisor/evidence/mlp.py reads each).
+MLPHead = Literal["real", "log", "gaussian", "logit", "softmax", "cumulative", "coral"]
+
+
+class TableEvidence(_Strict):
+    """How `validate` can measure the loss on a table of one target: the head the MLP proxy
+    trains it with (`mlp_head`), or what such a table lacks for it (`needs`: why it is skipped).
+    Exactly one of the two."""
+
+    mlp_head: MLPHead | None = None
+    needs: str | None = Field(default=None, min_length=1)
+
+    def model_post_init(self, _: Any) -> None:
+        if (self.mlp_head is None) == (self.needs is None):
+            raise ValueError("give exactly one of 'mlp_head' and 'needs'")
+
+
 class LossSpec(_Strict):
     """One loss of the catalog (`rules/losses.yaml`)."""
 
@@ -238,6 +255,9 @@ class LossSpec(_Strict):
     estimates: str | None = None
     properties: LossProperties
     params: dict[str, ParamSpec] = Field(default_factory=dict)
+    evidence: TableEvidence | None = Field(
+        default=None, description="how validate measures it on a table (docs/rule-language.md)"
+    )
     sources: list[str] = Field(min_length=1)
 
 

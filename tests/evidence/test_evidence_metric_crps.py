@@ -1,13 +1,13 @@
 """The continuous ranked probability score on the panel: the closed form against independent
 computations, and what it finds on data whose noise is known.
 
-Independent values: the CRPS is the integral of (F(z) − 1{z ≥ y})² over z (Gneiting & Raftery
-2007, §4.2), integrated here numerically with scipy; R scoringRules' own test of
-`crps_norm` (tests/testthat/test-crps_norm.R) gives crps_norm(−3) = 2.43657473 for N(0, 1),
-and its location/scale equivariance. Known structure: with noise σ(x) = exp(x₁) a variance head
-can match each row's spread, one σ cannot, so Gaussian NLL must win CRPS beyond fold noise; with
-constant noise one held-out σ is already the truth, so it must not (the variance head can only
-add estimation noise).
+Independent values: the log score is scipy's −log N(y; μ, σ²); the CRPS is the integral of
+(F(z) − 1{z ≥ y})² over z (Gneiting & Raftery 2007, §4.2), integrated here numerically with
+scipy; R scoringRules' own test of `crps_norm` (tests/testthat/test-crps_norm.R) gives
+crps_norm(−3) = 2.43657473 for N(0, 1), and its location/scale equivariance. Known structure:
+with noise σ(x) = exp(x₁) a variance head can match each row's spread, one σ cannot, so
+Gaussian NLL must win CRPS beyond fold noise; with constant noise one held-out σ is already the
+truth, so it must not (the variance head can only add estimation noise).
 """
 
 from __future__ import annotations
@@ -68,8 +68,19 @@ def test_zero_spread_is_the_point_mass_whose_crps_is_the_absolute_error() -> Non
     assert mx.score("crps", y, mu, 0, spreads) == pytest.approx(np.mean(expected), rel=1e-6)
 
 
+def test_the_log_score_is_the_negative_gaussian_log_density() -> None:
+    y, mu = np.array([0.3, -2.5, 10.0]), np.array([0.0, 1.0, 9.0])
+    sigma = np.array([1.0, 0.5, 3.0])
+    expected = -stats.norm.logpdf(y, mu, sigma)
+    assert mx.log_score_gaussian(y, mu, sigma) == pytest.approx(expected, rel=1e-12)
+    assert mx.score("log_score", y, mu, 0, sigma) == pytest.approx(expected.mean(), rel=1e-12)
+    assert mx.log_score_gaussian(y[:1], mu[:1], 0.0)[0] == np.inf  # a point mass: no density
+
+
 def test_crps_is_a_regression_metric_and_its_vocabulary_word_resolves() -> None:
     assert mx.parse_metric("continuous_ranked_probability_score", "regression") == "crps"
+    assert mx.parse_metric("nlpd", "regression") == "log_score"
+    assert mx.parse_metric("ignorance_score", "regression") == "log_score"
     with pytest.raises(InputError, match="not a binary metric"):
         mx.parse_metric("crps", "binary")
     assert not mx.higher_is_better("crps")
@@ -93,10 +104,12 @@ def test_gaussian_nll_wins_crps_beyond_noise_on_heteroscedastic_noise_only(seed:
         _noise(seed, True), "y", ["mse", "gaussian_nll"], n_folds=5, seed=seed, settings=fast
     )
     assert hetero.metric == "crps"  # the default when a loss has a variance head
-    assert "crps" in hetero.panel
+    assert "crps" in hetero.panel and "log_score" in hetero.panel
     assert any("held-out inner rows" in n and "gaussian_nll" in n for n in hetero.notes)
     assert hetero.winner == "gaussian_nll"
     assert hetero.runner_up is not None and hetero.runner_up.beyond_noise, hetero.runner_up
+    log = {e.loss: e.mean["log_score"] for e in hetero.losses}
+    assert log["gaussian_nll"] < log["mse"], log
     same = cross_validate(
         _noise(seed, False), "y", ["mse", "gaussian_nll"], n_folds=5, seed=seed, settings=fast
     )

@@ -154,13 +154,15 @@ def test_the_mlp_trains_the_module_export_and_bench_build() -> None:
     """Same class as bench's module (built from frameworks.yaml by the export's mapping), with
     the run's parameter values as its arguments."""
     from lossadvisor.bench.modules import build_module
-    from lossadvisor.evidence.mlp import FORMS, torch_module
+    from lossadvisor.evidence.mlp import torch_module
+    from lossadvisor.evidence.neural import head_form
     from lossadvisor.rules.load import load_rulebase
 
     base = load_rulebase([])
-    assert set(FORMS) == set(mlp_losses())
+    assert {loss for loss in base.losses if head_form(loss)} == set(mlp_losses())
     for loss in mlp_losses():
-        facts = {"n_classes": 4} if FORMS[loss] in ("softmax", "cumulative", "coral") else {}
+        classes = head_form(loss) in ("softmax", "cumulative", "coral")
+        facts = {"n_classes": 4} if classes else {}
         bench_module, _ = build_module(loss, base, facts)
         params = {"class_weights": [1.0, 2.0, 3.0, 4.0]} if "weighted" in loss else {}
         if loss == "weighted_bce":
