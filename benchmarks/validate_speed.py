@@ -7,8 +7,10 @@ Three cases, each against its target:
 
 Every run includes start-up, reading, profiling and the rules (validate asks them for their
 ranking and parameters); `evidence_seconds` is the cross-validation / tuning alone (the result's
-`seconds`), so the profile's share is wall − evidence. `--jobs` is left automatic (one process
-for the small cases, one worker per core for the large one) and every fit runs one thread. Run:
+`seconds`), so the profile's share is wall − evidence. `--jobs` is left automatic (validate's
+tree proxies: one worker thread per core, at most one per fold; tune: this process) and every
+fit runs one thread. On a shared machine wall time is noisy: compare the CPU seconds and the
+load averages printed with it. Run:
     .venv/bin/python benchmarks/validate_speed.py [--cases small,large,tune]
 """
 

@@ -73,13 +73,16 @@ if RuntimeParam is not None:
 
 
 _PLAIN = (str, int, float)
+_KNOWN = ("parser", "min", "max")  # what typer 0.29's leaf adapters read besides the type
 
 
 def _as_is(descriptor: Any, value: Any, multiple: bool) -> tuple[Any] | None:
     """(what typer's adapter returns for `value`,) when that is the value itself (see the
     module docstring), else None: typer's own coercion decides."""
     info = descriptor.parameter_info
-    if info.parser is not None or descriptor.file_annotation is not None:
+    if not all(hasattr(info, name) for name in _KNOWN):  # another typer: its own coercion
+        return None
+    if info.parser is not None or getattr(descriptor, "file_annotation", None) is not None:
         return None
     annotation = descriptor.annotation
     if multiple:

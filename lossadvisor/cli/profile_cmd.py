@@ -70,7 +70,8 @@ def profile_command(
         "pyarrow",
         "--engine",
         help="pyarrow (streaming, default) or dask (same statistics; DATA may then be a "
-        "directory, glob or fsspec URL of files, one partition each).",
+        "directory, glob or fsspec URL of files, one partition each; one big file is split "
+        "into row groups or line-aligned byte ranges).",
     ),
     scheduler: str | None = typer.Option(
         None,

@@ -96,10 +96,16 @@ def _guarded(
     exposure: str | None,
     extra: dict[str, FactValue],
 ) -> TargetProfile:
-    """`_one_target` without numpy warnings on stderr, and with a note when the fit fails."""
+    """`_one_target` without numpy warnings on stderr, on one BLAS thread, and with a note when
+    the fit fails."""
     import warnings
 
-    with np.errstate(all="ignore"), warnings.catch_warnings():
+    from threadpoolctl import threadpool_limits
+
+    # One BLAS thread: the facts' linear algebra (the Breusch–Pagan SVD of up to 50,000 rows)
+    # then gives the same bits on any number of cores, and it no longer fights the fold fits'
+    # OpenMP threads for the cores (100,000 × 20 on 2 cores: 2.0 s against 0.35 s).
+    with np.errstate(all="ignore"), warnings.catch_warnings(), threadpool_limits(1, "blas"):
         # Overflow in an intermediate statistic says nothing the facts do not (they are made
         # finite below); a warning would reach the user's stderr as noise.
         warnings.simplefilter("ignore")

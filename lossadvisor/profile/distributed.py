@@ -41,6 +41,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -341,21 +342,42 @@ def file_partials(
 
     try:
         with _local(url) if byte_range is None else _range_file(url, fmt, byte_range) as path:
-            header = read_columns_header(path, fmt, encoding)
-            from lossadvisor.io import check_columns
+            try:
+                header = read_columns_header(path, fmt, encoding)
+                from lossadvisor.io import check_columns
 
-            check_columns(url, columns, header)
-            partials, storage = stream_partials(
-                path, url, fmt, columns, header, encoding, sample_size, None, text_columns,
-                row_groups,
-            )  # fmt: skip
-    except QuotedNewline:
-        raise
-    except InputError as err:
-        raise InputError(str(err).replace(str(Path(tempfile.gettempdir())), "")) from None
+                check_columns(url, columns, header)
+                partials, storage = stream_partials(
+                    path, url, fmt, columns, header, encoding, sample_size, None, text_columns,
+                    row_groups,
+                )  # fmt: skip
+            except InputError as err:
+                raise InputError(_as_in_file(str(err), path, url, byte_range)) from None
     except (OSError, ValueError) as err:
         raise InputError(f"{url}: cannot read it: {err}") from None
     return FilePartials(partials=partials, storage=storage)
+
+
+def _as_in_file(message: str, path: str, url: str, byte_range: ByteRange | None) -> str:
+    """A reader's message about the local copy `path` as one about `url`; for a byte range,
+    its first line number counted in the whole file (the copy starts with the header line)."""
+    if path != url:
+        message = message.replace(path, url)
+    match = re.search(r"\bline (\d+)\b", message)
+    if byte_range is None or byte_range[0] == 0 or match is None:
+        return message
+    start, _, header_end = byte_range
+    before = 0  # lines that end before the range starts
+    with open(url, "rb") as stream:
+        left = start
+        while left > 0:
+            chunk = stream.read(min(1 << 20, left))
+            if not chunk:
+                break
+            left -= len(chunk)
+            before += chunk.count(b"\n")
+    line = int(match.group(1)) - (1 if header_end else 0) + before
+    return message[: match.start(1)] + str(line) + message[match.end(1) :]
 
 
 def _client(scheduler: str | None) -> Any:
@@ -620,11 +642,12 @@ def file_sample(
 
     try:
         with _local(url) as path:
-            table, keys, n_read = read_keyed(
-                path, url, fmt, columns, header, encoding, max_rows, (SEED, index)
-            )
-    except InputError as err:
-        raise InputError(str(err).replace(str(Path(tempfile.gettempdir())), "")) from None
+            try:
+                table, keys, n_read = read_keyed(
+                    path, url, fmt, columns, header, encoding, max_rows, (SEED, index)
+                )
+            except InputError as err:
+                raise InputError(_as_in_file(str(err), path, url, None)) from None
     except (OSError, ValueError) as err:
         raise InputError(f"{url}: cannot read it: {err}") from None
     return SamplePart(table=table, keys=keys, n_read=n_read)

@@ -175,3 +175,22 @@ def test_a_quoted_newline_reads_the_file_as_one_partition(
     assert "one partition" in capsys.readouterr().err
     assert "lossadvisor-partition-00000-first-whole" in keys
     assert_same(reference, got)
+
+
+def test_a_bad_row_in_a_late_range_is_named_at_its_line_in_the_file(
+    tmp_path: Path, cluster: Any, small_block: int
+) -> None:
+    """A ragged row far into the file: the one-line error names the file (not the range's
+    temporary copy) and the row's line in the whole file, as the pyarrow engine does."""
+    from lossadvisor.errors import InputError
+
+    lines = ["a,b", *(f"{i},{i % 7}" for i in range(60_000))]
+    lines[45_000] = "1,2,3"  # line 45,001 of the file
+    path = tmp_path / "ragged.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as pyarrow_error:
+        profile_dataset(str(path), ["b"])
+    with pytest.raises(InputError) as dask_error:
+        partitions_run(cluster, path, ["b"])
+    assert "line 45001 " in str(pyarrow_error.value)
+    assert str(dask_error.value).endswith(str(pyarrow_error.value))
