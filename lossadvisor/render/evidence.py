@@ -81,9 +81,12 @@ def tune_view(result: TuneResult) -> RenderableType:
         f"tuning {result.loss} on '{result.target}' ({result.search} search, "
         f"{len(result.trials)} settings, {result.n_folds} folds, seed {result.seed})"
     )
+    # The rate is a column only where it was searched (the MLP's is fixed: `result.engine`).
+    rates = {trial.learning_rate for trial in result.trials}
     table = Table(title=title, title_justify="left")
     table.add_column("setting")
-    table.add_column("learning rate", justify="right")
+    if len(rates) > 1:
+        table.add_column("learning rate", justify="right")
     table.add_column(f"{result.metric} {arrow}", justify="right")
     ordered = sorted(result.trials, key=lambda t: t.mean, reverse=result.higher_is_better)
     for trial in ordered[:SHOWN_TRIALS]:
@@ -91,11 +94,8 @@ def tune_view(result: TuneResult) -> RenderableType:
         if trial == result.default:
             setting += "  [default]"
         style = "bold green" if trial == result.best else ""
-        table.add_row(
-            Text(setting, style=style),
-            f"{trial.learning_rate:.3g}",
-            f"{trial.mean:.4g} ± {trial.std:.2g}",
-        )
+        rate = [f"{trial.learning_rate:.3g}"] if len(rates) > 1 else []
+        table.add_row(Text(setting, style=style), *rate, f"{trial.mean:.4g} ± {trial.std:.2g}")
     parts: list[RenderableType] = [table]
     hidden = len(ordered) - SHOWN_TRIALS
     if hidden > 0:
@@ -106,6 +106,11 @@ def tune_view(result: TuneResult) -> RenderableType:
                 style="dim",
             )
         )
+    if len(rates) == 1:
+        rate = f"  every setting trained at learning rate {next(iter(rates)):.3g}"
+        parts.append(Text(rate, style="dim"))
+    if result.engine:
+        parts.append(Text(f"  engine: {result.engine}", style="dim"))
     parts.append(Text(result.verdict))
     if result.exported:
         parts.append(Text(f"  --export: {result.exported}"))

@@ -231,6 +231,8 @@ def test_tune_says_how_many_settings_are_hidden_and_exports_honestly(
     done = run_cli(*args)
     assert done.returncode == 0, done.stderr
     assert "12 settings" in done.stdout  # 4 δ × 3 learning rates, all shown (≤ 15)
+    header = next(line for line in done.stdout.splitlines() if "┃ setting" in line)
+    assert "learning rate" in header  # searched: a column
     out = tmp_path / "h.yaml"
     exported = run_cli(*args, "--export", str(out), "--json")
     assert exported.returncode == 0, exported.stderr

@@ -19,8 +19,11 @@ from evidence_helpers import frame, run_cli
 
 pytest.importorskip("torch")
 
+from rich.console import Console
+
 from lossadvisor.evidence.neural import MLPSettings
 from lossadvisor.evidence.tune import export_choice, tune_loss
+from lossadvisor.render.evidence import tune_view
 
 FAST = MLPSettings(max_epochs=60)
 
@@ -42,6 +45,14 @@ def test_mlp_tuning_finds_the_quantile_the_metric_asks_for_and_keeps_the_mlp_fix
     assert export_choice(result)[0]  # a measured gain: the tuned τ is the one exported
     assert result.engine.startswith("MLP (torch, CPU)")
     assert "learning rate" not in result.verdict.split(":")[0]  # the rate is not a finding
+    # ... nor a column of the table: it is said once, with the engine
+    console = Console(width=200, record=True)
+    console.print(tune_view(result))
+    shown = console.export_text()
+    header = next(line for line in shown.splitlines() if "┃ setting" in line)
+    assert "learning rate" not in header
+    assert f"every setting trained at learning rate {FAST.learning_rate:.3g}" in shown
+    assert "engine: MLP (torch, CPU)" in shown
 
 
 def test_cli_mlp_tune_keeps_a_rule_derived_value_nothing_beats(tmp_path: Path) -> None:
