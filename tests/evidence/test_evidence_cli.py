@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -164,7 +165,17 @@ def test_time_budget_stops_between_fits_and_reports_what_was_skipped() -> None:
     calls: list[int] = []
     full = cross_validate(table, "y", ["mse", "huber"], progress=lambda d, t, s: calls.append(d))
     assert not full.stopped_by_budget and calls[-1] == 10
-    partial = cross_validate(table, "y", ["mse", "huber"], time_budget=full.seconds / 2)
+    # The budget runs out while the 4th of 10 fits reports (it sleeps past it), whatever the
+    # machine's speed: half of a timed run's seconds did not stop a run that went faster.
+    budget = 1.0
+
+    def slow_fourth(done: int, total: int, running: str) -> None:
+        if done == 4:
+            time.sleep(budget)
+
+    partial = cross_validate(
+        table, "y", ["mse", "huber"], time_budget=budget, progress=slow_fourth, jobs=1
+    )
     assert partial.stopped_by_budget
     done = {e.folds_done for e in partial.losses}
     assert len(done) == 1 and done.pop() < 5  # every loss on the same folds, some skipped
