@@ -107,8 +107,8 @@ def tune_view(result: TuneResult) -> RenderableType:
             )
         )
     if len(rates) == 1:
-        rate = f"  every setting trained at learning rate {next(iter(rates)):.3g}"
-        parts.append(Text(rate, style="dim"))
+        fixed = f"  every setting trained at learning rate {next(iter(rates)):.3g}"
+        parts.append(Text(fixed, style="dim"))
     if result.engine:
         parts.append(Text(f"  engine: {result.engine}", style="dim"))
     parts.append(Text(result.verdict))
