@@ -28,14 +28,6 @@ from lossadvisor.profile import profile_dataset  # noqa: E402
 BLOCK = 32 << 10
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Any:
-    with distributed.LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
-    ) as local:
-        yield local
-
-
 @pytest.fixture
 def small_block(monkeypatch: pytest.MonkeyPatch) -> int:
     monkeypatch.setattr(engine, "SPLIT_BLOCK", BLOCK)

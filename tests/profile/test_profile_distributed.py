@@ -62,14 +62,6 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"root": root, "parquet": root / "parquet", "csv": root / "csv"}
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Any:
-    with distributed.LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
-    ) as local:
-        yield local
-
-
 def assert_same(a: Any, b: Any) -> None:
     """Same targets, types, class counts, estimate flags and facts (floats to 1e-9)."""
     assert a.n_rows == b.n_rows
