@@ -73,7 +73,7 @@ METRICS: dict[str, Metric] = {
     "f1": Metric(True, (*CLASSES, "multilabel")),  # macro over classes (labels)
     "roc_auc": Metric(True, (*CLASSES, "multilabel")),
     "pr_auc": Metric(True, (*CLASSES, "multilabel")),  # macro average precision
-    "micro_f1": Metric(True, ("multilabel",)),
+    "micro_f1": Metric(True, (*CLASSES, "multilabel")),  # one class per row: = accuracy
     "micro_pr_auc": Metric(True, ("multilabel",)),
     # ordered levels (class codes in level order): in the panel of an ordinal target only
     "ranked_probability_score": Metric(False, ("multiclass",)),
@@ -400,6 +400,8 @@ def _classes(name: str, y: NDArray[Any], pred: NDArray[np.float64], k: int) -> f
         return float(m.accuracy_score(y, hard))
     if name == "f1":
         return float(m.f1_score(y, hard, labels=labels, average="macro", zero_division=0))
+    if name == "micro_f1":
+        return float(m.f1_score(y, hard, labels=labels, average="micro", zero_division=0))
     if k == 2:
         if len(set(y.tolist())) < 2:
             return float("nan")

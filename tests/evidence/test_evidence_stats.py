@@ -69,6 +69,10 @@ def test_classification_metrics_against_hand_counts() -> None:
         -np.mean(np.log(proba[np.arange(6), y]))
     )
     assert mx.score("accuracy", y, proba, 3) == pytest.approx(4 / 6)
+    # macro F1: per-class F1 (2·tp / (2·tp + fp + fn)) 4/6, 2/4, 2/2, averaged; micro F1 pools
+    # the counts (tp 4, fp 2, fn 2: 8/12), which for one class per row is the accuracy
+    assert mx.score("f1", y, proba, 3) == pytest.approx((4 / 6 + 2 / 4 + 2 / 2) / 3)
+    assert mx.score("micro_f1", y, proba, 3) == pytest.approx(8 / 12)
 
 
 def test_panel_adds_deviances_only_when_the_target_allows() -> None:
@@ -101,6 +105,11 @@ def test_metric_synonyms_are_recommends_names() -> None:
     assert mx.parse_metric("pinball:0.9", "regression") == "quantile:0.9"
     assert mx.parse_metric("quantile:0.9", "regression") == "quantile:0.9"
     assert mx.parse_metric("macro_f1", "binary") == mx.parse_metric("f1", "binary") == "f1"
+    # micro-averaged scores are other metrics, not synonyms of the macro ones
+    assert mx.parse_metric("micro_f1", "multiclass") == mx.parse_metric("f1_micro", "binary")
+    assert mx.parse_metric("micro_f1", "multilabel") == "micro_f1"
+    assert mx.parse_metric("micro_average_precision", "multilabel") == "micro_pr_auc"
+    assert make_context(metric="micro_f1").metric == "micro_f1"
     assert mx.parse_metric("average_precision", "binary") == "pr_auc"
     assert mx.parse_metric("median_ae", "regression") == "median_absolute_error"
     # recommend reads the same words as the same facts

@@ -135,3 +135,23 @@ def test_compatible_overrides_and_retyping() -> None:
     assert retype_for_task("multiclass", "count") == "multiclass"
     assert retype_for_task("regression", "multiclass") == "continuous"
     assert retype_for_task("regression", "continuous") is None
+
+
+def test_micro_f1_is_read_as_the_accuracy_it_equals_not_as_macro_f1() -> None:
+    """For one class per row, micro-averaged F1 pools every decision and equals accuracy
+    (Sokolova & Lapalme 2009, Inf. Process. Manag. 45:427), so on an imbalanced binary table it
+    must rank as accuracy does; macro F1 weighs the rare class like the common one, which is
+    what the imbalance rules act on. `micro_f1` was a synonym of (macro) `f1`."""
+    from pathlib import Path
+
+    import lossadvisor
+
+    data = Path(__file__).parents[2] / "examples" / "binary_imbalanced.csv"
+
+    def ranking(metric: str) -> list[str]:
+        rec = lossadvisor.recommend(str(data), target="y", metric=metric)
+        return [r.loss for r in rec.ranking]
+
+    assert ranking("micro_f1") == ranking("accuracy")
+    assert ranking("macro_f1") != ranking("micro_f1")
+    assert ranking("macro_f1")[0] == "weighted_bce"  # data.imbalance.binary.threshold
