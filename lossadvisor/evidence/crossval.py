@@ -458,8 +458,8 @@ def cross_validate(
     )
     chosen = param_choices(losses, params or {})
     notes = list(table.notes)
+    tree = settings is None or isinstance(settings, ProxySettings)  # the MLP's otherwise
     # losses that predict their own variance: only the MLP trains one (the trees refuse them)
-    tree = settings is None or isinstance(settings, ProxySettings)
     spread_heads = [] if tree else variance_heads(losses)
     if metric is None:
         metric, why = mx.default_metric(table.task, table.y, bool(spread_heads))
@@ -482,7 +482,6 @@ def cross_validate(
         if budget_note:
             notes.append(budget_note)
     if jobs == 0:
-        tree = isinstance(settings, ProxySettings)
         jobs = auto_jobs(len(table.y), len(plan.folds) * len(losses), len(plan.folds), tree)
     deadline = None if time_budget is None else time.time() + time_budget
     scores, stopped = _measure(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from lossadvisor.errors import InputError
@@ -180,8 +181,6 @@ def tune_loss(
         ]
         rates: tuple[float, ...] = LEARNING_RATES
     else:
-        from dataclasses import replace
-
         from lossadvisor.evidence.mlp import fold_tensors
 
         base = replace(mlp, seed=seed, threads=threads, stop_metric=metric)
@@ -256,7 +255,7 @@ class _Evaluator:
         time_budget: float | None,
         started: float,
     ) -> None:
-        self.table, self.folds, self.encoded, self.binned = table, folds, encoded, prepared
+        self.table, self.folds, self.encoded, self.prepared = table, folds, encoded, prepared
         self.loss, self.metric, self.settings = loss, metric, settings
         self.time_budget, self.started = time_budget, started
 
@@ -264,8 +263,6 @@ class _Evaluator:
         self, values: Mapping[str, float | None], lr: float, data: Any, train: Any, x_test: Any
     ) -> tuple[Any, Any]:
         """(held-out predictions, their predictive σ or None) of one fold's fit."""
-        from dataclasses import replace
-
         y_train = self.table.y[train]
         n_classes = self.table.n_classes
         with_spread = self.metric in mx.DISTRIBUTIONAL
@@ -295,7 +292,7 @@ class _Evaluator:
         n_classes = self.table.n_classes
         scores: list[float] = []
         for (train, test), (_, x_test), data in zip(
-            self.folds, self.encoded, self.binned, strict=True
+            self.folds, self.encoded, self.prepared, strict=True
         ):
             spent = time.perf_counter() - self.started
             if budgeted and self.time_budget is not None and spent >= self.time_budget:
