@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lossadvisor.errors import InputError
-from lossadvisor.evidence.proxies import NEURAL_ONLY, PROXIES
+from lossadvisor.evidence.proxies import NEURAL_ONLY, PROXIES, builtin_losses
 from lossadvisor.evidence.results import LossEvidence
 
 if TYPE_CHECKING:
@@ -30,13 +30,9 @@ PROXY_NAMES = ("tree", "lightgbm", "mlp")  # --proxy values; tree and lightgbm a
 
 @functools.cache
 def _table_evidence() -> dict[str, TableEvidence]:
-    """Each catalog loss's `evidence:` record (rules/losses.yaml), read once per process."""
-    from lossadvisor.rules.load import load_rulebase
-
+    """Each catalog loss's `evidence:` record (rules/losses.yaml)."""
     return {
-        loss: spec.evidence
-        for loss, spec in load_rulebase().losses.items()
-        if spec.evidence is not None
+        loss: spec.evidence for loss, spec in builtin_losses().items() if spec.evidence is not None
     }
 
 

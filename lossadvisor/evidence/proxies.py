@@ -15,6 +15,7 @@ trees exactly (tested).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
@@ -25,6 +26,8 @@ from lossadvisor.params import effective_number_weights, inverse_frequency_weigh
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
+
+    from lossadvisor.rules.schema import LossSpec
 
 Kind = Literal["regression", "binary", "classification", "ordinal"]
 Requirement = Literal["any", "nonnegative", "positive", "unit"]
@@ -328,11 +331,18 @@ def resolve_params(loss: str, given: Mapping[str, Any]) -> dict[str, float | Non
     return out
 
 
-def catalog_params(loss: str) -> Mapping[str, Any]:
-    """The loss's ParamSpecs in the built-in catalog (rules/losses.yaml); {} if it has none."""
+@functools.cache
+def builtin_losses() -> Mapping[str, LossSpec]:
+    """The built-in catalog (rules/losses.yaml), read once per process: resolving a tune trial's
+    parameters checks them against it, and each `load_rulebase()` hashes the rule files."""
     from lossadvisor.rules.load import load_rulebase
 
-    spec = load_rulebase().losses.get(loss)
+    return load_rulebase().losses
+
+
+def catalog_params(loss: str) -> Mapping[str, Any]:
+    """The loss's ParamSpecs in the built-in catalog (rules/losses.yaml); {} if it has none."""
+    spec = builtin_losses().get(loss)
     return {} if spec is None else spec.params
 
 
