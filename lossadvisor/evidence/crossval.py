@@ -27,7 +27,7 @@ from lossadvisor.evidence.baseline import constant_cautions, constant_log_loss
 from lossadvisor.evidence.proxies import (
     ProxySettings,
     fit_proxy,
-    inner_split,
+    fit_rows_of,
     proxy_for,
     require_libraries,
     resolve_params,
@@ -359,27 +359,61 @@ def small_table_settings(settings: ProxySettings, folds: Folds) -> tuple[ProxySe
     return replace(settings, min_leaf=lowered), note
 
 
+def sample_settings(
+    settings: ProxySettings, folds: Folds, table: Table
+) -> tuple[ProxySettings, str | None, int]:
+    """(settings, note, largest fitted set) of the row sample (`proxies.fit_sample`): the
+    sample is kept in the settings only when a fold draws one, so that the engine text and
+    `proxy_settings` say "no subsampling" otherwise; the note says which folds drew one."""
+    classes = table.task in (*mx.CLASSES, "multilabel")  # as `fold_job` bins them
+    largest = 0
+    sampled: list[tuple[int, int, int]] = []  # (fold, fitted rows, sample rows)
+    for k, (train, _) in enumerate(folds):
+        fit, _, before = fit_rows_of(len(train), table.y[train], classes, settings)
+        rows = len(train) if fit is None else len(fit)
+        largest = max(largest, rows)
+        if before:
+            sampled.append((k + 1, before, rows))
+    if not sampled:
+        return (
+            (replace(settings, sample_rows=0) if settings.sample_rows else settings),
+            None,
+            largest,
+        )
+    which = (
+        "every fold" if len(sampled) == len(folds) else
+        "folds " + ", ".join(str(k) for k, _, _ in sampled)
+    )  # fmt: skip
+    before = max(b for _, b, _ in sampled)
+    rows = max(r for _, _, r in sampled)
+    strata = {"multilabel": "stratified by each row's rarest label, "}.get(
+        table.task, "stratified by class, " if classes else ""
+    )
+    note = (
+        f"row sample: {which} trained every loss on one seeded sample of {rows:,} of its "
+        f"{before:,} fitted rows ({strata}above {settings.sample_rows:,} fitted rows; the "
+        f"held-out early-stopping rows and the test fold whole)"
+    )
+    return settings, note, largest
+
+
 def large_table_settings(
     settings: ProxySettings, folds: Folds, table: Table
-) -> tuple[ProxySettings, str | None]:
-    """The row-round budget's settings for the run's largest fitted set (`ProxySettings.scaled`:
-    every fold then trains with the same cap and learning rate), and a note when it applies."""
-    classes = table.task in mx.CLASSES
-    largest = 0
-    for train, _ in folds:
-        y = table.y[train]
-        split = inner_split(len(train), y if classes and y.ndim == 1 else None, settings)
-        largest = max(largest, len(train) if split is None else len(split[0]))
+) -> tuple[ProxySettings, list[str]]:
+    """The large-table settings of a run, and a note for each that applies: the row sample
+    (`sample_settings`) and the row-round budget for the run's largest fitted set after the
+    sample (`ProxySettings.scaled`: every fold then trains with the same cap and rate)."""
+    settings, sample_note, largest = sample_settings(settings, folds, table)
+    notes = [] if sample_note is None else [sample_note]
     scaled = settings.scaled(largest)
-    if scaled == settings:
-        return settings, None
-    note = (
-        f"{largest:,} rows per fit: at most {scaled.n_iter} rounds at learning rate "
-        f"{scaled.learning_rate:g} instead of {settings.n_iter} at {settings.learning_rate:g} "
-        f"(the row-round budget of {settings.round_budget:,} per fit; learning rate × rounds "
-        f"kept at {settings.learning_rate * settings.n_iter:g})"
-    )
-    return scaled, note
+    if scaled != settings:
+        notes.append(
+            f"{largest:,} rows per fit: at most {scaled.n_iter} rounds at learning rate "
+            f"{scaled.learning_rate:g} instead of {settings.n_iter} at {settings.learning_rate:g} "
+            f"(the row-round budget of {settings.round_budget:,} per fit; learning rate × rounds "
+            f"kept at {settings.learning_rate * settings.n_iter:g})"
+        )
+    return scaled, notes
 
 
 def param_choices(
@@ -478,9 +512,8 @@ def cross_validate(
         settings, leaf_note = small_table_settings(settings, plan.folds)
         if leaf_note:
             notes.append(leaf_note)
-        settings, budget_note = large_table_settings(settings, plan.folds, table)
-        if budget_note:
-            notes.append(budget_note)
+        settings, budget_notes = large_table_settings(settings, plan.folds, table)
+        notes += budget_notes
     if jobs == 0:
         jobs = auto_jobs(len(table.y), len(plan.folds) * len(losses), len(plan.folds), tree)
     deadline = None if time_budget is None else time.time() + time_budget
@@ -657,7 +690,8 @@ def fold_job(
     """
     import numpy as np
 
-    data = train_dataset(np.asarray(x_train), settings, y_train, n_classes > 0)
+    classes = n_classes > 0 or y_train.ndim == 2  # stratified held-out rows and row sample
+    data = train_dataset(np.asarray(x_train), settings, y_train, classes)
     out: dict[str, dict[str, float]] = {}
     for loss in losses:
         if deadline is not None and time.time() >= deadline:

@@ -26,6 +26,7 @@ from lossadvisor.evidence.crossval import (
     param_choices,
     plan_folds,
     prepare_table,
+    sample_settings,
     small_table_settings,
 )
 from lossadvisor.evidence.proxies import (
@@ -175,6 +176,7 @@ def tune_loss(
     if mlp is None:
         base = ProxySettings(seed=seed, threads=threads, stop_metric=metric)
         base, _ = small_table_settings(base, folds)
+        base = sample_settings(base, folds, table)[0]  # validate's row sample (engine text)
         prepared = [  # once, for every trial (the held-out rows of early stopping too)
             train_dataset(x_train, base, table.y[train], classes)
             for (x_train, _), (train, _) in zip(encoded, folds, strict=True)

@@ -128,7 +128,7 @@ def test_parallel_workers_give_the_serial_numbers() -> None:
 
 
 def test_the_row_round_budget_scales_rounds_and_learning_rate_only_for_large_fits() -> None:
-    base = ProxySettings()  # 0.05 × 1000 rounds, 8,000,000 row-rounds per fit
+    base = ProxySettings(round_budget=8_000_000)  # 0.05 × 1000 rounds, 8e6 row-rounds per fit
     assert base.scaled(8_000) == base  # 8,000 × 1000 is within the budget: untouched
     big = base.scaled(64_000)
     assert (big.n_iter, big.learning_rate) == (125, 0.4)  # 8e6 / 64e3; 0.05 × 1000 / 125
@@ -136,6 +136,9 @@ def test_the_row_round_budget_scales_rounds_and_learning_rate_only_for_large_fit
     huge = base.scaled(10_000_000)
     assert (huge.n_iter, huge.learning_rate) == (100, 0.5)  # never below 100 rounds
     assert ProxySettings(round_budget=0).scaled(10**7).n_iter == 1000  # 0: no budget
+    default = ProxySettings()  # 4,000,000 row-rounds: a 20,000-row sample gets 4e6 / 2e4
+    assert default.scaled(4_000) == default
+    assert (default.scaled(20_000).n_iter, default.scaled(20_000).learning_rate) == (200, 0.25)
 
 
 def test_validate_applies_one_budgeted_cap_to_every_loss_and_says_so() -> None:
