@@ -4,10 +4,11 @@ Residuals from a model scored on the rows it was fitted on are optimistic; each 
 predicted by a model that never saw it (K-fold cross-fitting, `cross_val_predict`; the idea of
 Chernozhukov et al. 2018). Which baseline:
 - from SMALL_TABLE rows up: scikit-learn HistGradientBoosting (native categoricals, early
-  stopping), with the loss that fits the target: absolute error for real targets that can be
-  negative (a robust fit: gross errors do not pull it, so they stand out in the residuals and
-  the residual scale is the one Huber's constant refers to), Poisson (log link) for counts and
-  non-negative amounts, log-loss for classes;
+  stopping; from LARGE_TABLE rows LightGBM with the same settings, `booster.py`, whose fold
+  fits run side by side without the GIL), with the loss that fits the target: absolute error
+  for real targets that can be negative (a robust fit: gross errors do not pull it, so they
+  stand out in the residuals and the residual scale is the one Huber's constant refers to),
+  Poisson (log link) for counts and non-negative amounts, log-loss for classes;
 - below SMALL_TABLE rows (tables of 10 to a few hundred rows, common in science): a linear
   model / GLM (statsmodels): OLS with leave-one-out (PRESS) residuals eᵢ / (1 − hᵢᵢ) in closed
   form (Allen 1974), a Poisson GLM with K-fold predictions for counts and amounts, a logistic
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from lossadvisor.profile.booster import LightGBMBaseline, rows_of
 from lossadvisor.profile.sketch import FloatArray
 
 if TYPE_CHECKING:
@@ -41,7 +43,8 @@ FOLDS = 5
 # each fold model still sees 25,000 rows or more, which changes the residuals little (100,000
 # rows: residual 1.4826·MAD 1.333 against 1.322 with 3 folds), for a fifth of the rows fitted by
 # 5 folds (n against 4n) and one round of fits on two cores (3 folds took two: validate on
-# 100,000 rows spent most of its time here).
+# 100,000 rows spent most of its time here). From LARGE_TABLE rows the booster is LightGBM's
+# (`boosted`): with HistGradientBoosting the two fold threads waited for each other's GIL.
 LARGE_TABLE = 50_000
 LARGE_FOLDS = 2
 SEED = 0
@@ -58,6 +61,12 @@ BOOSTING = {
     "n_iter_no_change": 10,
     "categorical_features": "from_dtype",
     "random_state": SEED,
+}
+# The same settings for LightGBM (its leaves, leaf size, bins and categories are set to
+# HistGradientBoosting's defaults in booster.py).
+LIGHTGBM_BOOSTING: dict[str, Any] = {
+    name: BOOSTING[name]
+    for name in ("max_iter", "validation_fraction", "n_iter_no_change", "random_state")
 }
 
 
@@ -113,28 +122,35 @@ def _folds(n: int, labels: Any = None) -> Any:
     return KFold(k, shuffle=True, random_state=SEED)
 
 
+def boosted(loss: str, n: int) -> tuple[Any, str]:
+    """(the boosted-tree estimator, its name) for a baseline of `loss` on n rows: scikit-learn's
+    HistGradientBoosting with BOOSTING, or from LARGE_TABLE rows LightGBM with the same settings
+    (`booster.py`: its fits run on every core side by side; HistGradientBoosting's hold the GIL)."""
+    if n >= LARGE_TABLE:
+        return LightGBMBaseline(loss=loss, **LIGHTGBM_BOOSTING), "LightGBM"
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    if loss == "log_loss":
+        return HistGradientBoostingClassifier(**BOOSTING), "HistGradientBoostingClassifier"
+    return HistGradientBoostingRegressor(loss=loss, **BOOSTING), "HistGradientBoostingRegressor"
+
+
 def _boosted_regression(
     x: pandas.DataFrame, y: FloatArray, target_type: str, exposure: FloatArray | None
 ) -> Baseline:
-    from sklearn.ensemble import HistGradientBoostingRegressor
-
     log_link = uses_log_link(target_type, y)
     loss = "poisson" if log_link else "absolute_error"
-    model = HistGradientBoostingRegressor(loss=loss, **BOOSTING)
+    model, name = boosted(loss, len(y))
     rate, weight = (y / exposure, exposure) if log_link and exposure is not None else (y, None)
     fitted = out_of_fold(model, x, rate, _folds(len(y)).split(x), weight=weight)
     if log_link and exposure is not None:
         fitted = fitted * exposure
     offset = ", rate y/exposure weighted by exposure" if weight is not None else ""
     return Baseline(
-        model=f"HistGradientBoostingRegressor(loss='{loss}', early stopping){offset}",
+        model=f"{name}(loss='{loss}', early stopping){offset}",
         resampling=f"{fold_count(len(y))}-fold cross-fitted (out-of-fold predictions)",
         fitted=fitted,
     )
-
-
-def _rows(design: Any, index: Any) -> Any:
-    return design.iloc[index] if hasattr(design, "iloc") else design[index]
 
 
 def out_of_fold(
@@ -162,8 +178,8 @@ def out_of_fold(
         # a limit set before sklearn loaded its OpenMP runtime never reached it. Without this
         # the boosted trees ran on every core and, under load, spun 20-30x slower.
         with threadpool_limits(1):
-            fold_model.fit(_rows(design, train), target[train], **extra)
-            held = _rows(design, test)
+            fold_model.fit(rows_of(design, train), target[train], **extra)
+            held = rows_of(design, test)
             if n_classes is None:
                 return test, fold_model.predict(held), None
             return test, fold_model.predict_proba(held), fold_model.classes_
@@ -276,11 +292,9 @@ def _classes(x: pandas.DataFrame, labels: Any) -> Baseline:
         design: Any = _numeric_design(x)
         name = f"LogisticRegression on {design.shape[1]} standardised columns"
     else:
-        from sklearn.ensemble import HistGradientBoostingClassifier
-
-        model = HistGradientBoostingClassifier(**BOOSTING)
+        model, booster = boosted("log_loss", len(labels))
         design = x
-        name = "HistGradientBoostingClassifier(loss='log_loss', early stopping)"
+        name = f"{booster}(loss='log_loss', early stopping)"
     splitter = _folds(len(coded), coded)
     probabilities = out_of_fold(
         model, design, coded, splitter.split(design, coded), n_classes=len(classes)
@@ -299,12 +313,11 @@ def cross_fit_spread(x: pandas.DataFrame, magnitude: FloatArray) -> FloatArray:
     Boosted trees from SMALL_TABLE rows up, a linear model below; floored at a tenth of the
     median magnitude so that a row the spread model calls noiseless cannot blow up.
     """
-    from sklearn.ensemble import HistGradientBoostingRegressor
     from sklearn.linear_model import LinearRegression
 
     small = len(magnitude) < SMALL_TABLE
     design: Any = _numeric_design(x) if small else x
-    model: Any = LinearRegression() if small else HistGradientBoostingRegressor(**BOOSTING)
+    model: Any = LinearRegression() if small else boosted("squared_error", len(magnitude))[0]
     spread = out_of_fold(model, design, magnitude, _folds(len(magnitude)).split(design))
     floor = 0.1 * float(np.median(magnitude))
     return np.maximum(spread, floor if floor > 0 else 1e-12)
