@@ -81,31 +81,37 @@ class ProxySettings:
     not touched.
     Row sample (`sample_rows`, `fit_sample`): above `sample_rows` fitted rows, every loss of a
     fold trains on one seeded sample of them (the held-out early-stopping rows and the test fold
-    stay whole, so the scores are no noisier), binned once, with the round cap of the budget
-    for the sample (`round_budget / sample_rows` = 200 rounds at learning rate 0.25). Friedman
-    (2002, "Stochastic gradient boosting", Comput. Stat. Data Anal. 38(4)) fits each tree on a
-    random fraction of the rows and finds accuracy no worse (often better) down to about half
-    the rows; ESL §10.12.2 "Subsampling"; LightGBM's Parameters Tuning guide, "For Faster
-    Speed": "use bagging by setting bagging_fraction". One sample per fold instead of one per
-    round: the sample is binned once for every loss and round, and each loss sees the same
-    rows. The budget's cost is rows × rounds, so for a fixed cost fewer rows and more rounds at
-    a smaller rate (ESL §10.12.1: a smaller ν is better) did better, measured on the benchmark's
-    table (`x @ w + sin(3 x0) + t(3)`, 100,000 × 20, 5 folds, test MAE mse / mae / huber):
-    64,000 fitted rows × 125 rounds at 0.4 (8M budget, before): 1.290 / 1.278 / 1.221 in
-    16.9 CPU s of fits; 40,000 × 200 at 0.25: 1.250 / 1.251 / 1.208 in 17.3 s; 20,000 × 200 at
-    0.25 (4M, this default): 1.288 / 1.279 / 1.224 in 11.8 s, the same accuracy for 30 % less.
+    stay whole, so the scores are no noisier), binned once, with its own budget
+    (`sample_budget`: 4,000,000 / 20,000 = 200 rounds at learning rate 0.25). Friedman (2002,
+    "Stochastic gradient boosting", Comput. Stat. Data Anal. 38(4)) fits each tree on a random
+    fraction of the rows and finds accuracy no worse (often better) down to about half of them;
+    ESL §10.12.2 "Subsampling"; LightGBM's Parameters Tuning guide, "For Faster Speed": "use
+    bagging by setting bagging_fraction". One sample per fold, not one per round: it is binned
+    once for every loss and round, and every loss sees the same rows.
+    Measured on the benchmark's table (`x @ w + sin(3 x0) + t(3)`, 100,000 × 20, 5 folds, two
+    fold threads, default loss parameters; test MAE mse / mae / huber; wall / CPU s of the run):
+      64,000 fitted rows × 125 rounds at 0.4 (8M, before):  1.290 / 1.278 / 1.252   18.3 / 23.0
+      20,000-row sample × 200 at 0.25 (4M, the default):    1.287 / 1.281 / 1.258    8.6 / 15.3
+      10,000-row sample × 400 at 0.125 (4M):                1.269 / 1.264 / 1.264   14.2 / 26.5
+      40,000-row sample × 200 at 0.25 (8M):                 1.259 / 1.252 / 1.243   17.8 / 26.6
+      20,000-row sample × 400 at 0.125 (8M):                1.228 / 1.229 / 1.248   17.1 / 31.4
+    The default keeps today's accuracy for a third less CPU; more rounds buy accuracy at more
+    cost (the per-round cost and the predictions grow with the rounds, not only rows × rounds).
+    1:37 logistic table of 100,000 × 20 (bce / weighted_bce / focal_binary, test log loss):
+    before 0.1087 / 0.3425 / 0.394 (focal diverged at 0.4 after 2 rounds), sample 0.1128 /
+    0.2011 / 0.1427; the same winner, BCE 4 % worse with a third of the positives.
+    Tables up to `sample_rows` fitted rows keep the 8,000,000 budget and are untouched: with
+    4,000,000 for them too, 30,000 rows (19,200 fitted: 208 instead of 416 rounds) lost 0.07
+    test MAE on mse / mae and its ranking changed, and 10,000 rows up to 0.018.
     Classes: the sample is stratified and equal-probability (every row kept with the same
     probability, per class exactly: a self-weighting sample, Kish 1965 "Survey Sampling"
     §2.7 "epsem"), so class proportions, priors, class weights and ordinal cut points are those
-    of the fitted rows, with no weights; the one rate is raised so that the rarest class keeps
-    `min_class_rows` rows (400: its frequency then has a binomial relative error ≤ 1/√400 = 5 %,
-    and 20 full leaves of `min_leaf` rows), and a table whose rarest class has fewer than that
-    is not sampled at all. Multilabel fits stratify on each row's rarest label, the rate
-    raised for the rarest of every label's positives and negatives.
-    Tables between the old budget's threshold (8,000 fitted rows of 8M / 1000) and the new
-    one's (4,000 rows of 4M / 1000) now get the new budget too, one rule for every size: a fit's
-    cost is min(rows × 1000, 4M) row-rounds, never more for a smaller table; tables up to 4,000
-    fitted rows (about 6,250 rows at 5 folds: the 2,000-row benchmark) are untouched.
+    of the fitted rows, with no weights. The rarest class must keep `min_class_rows` rows (400:
+    its frequency then has a binomial relative error ≤ 1/√400 = 5 %, and it fills 20 leaves of
+    `min_leaf` rows); a table whose rarest class would keep fewer is not sampled (raising the
+    rate instead made a larger sample with fewer rounds at a larger rate, and a worse BCE: 0.1154
+    on the 1:37 table with 1,000). Multilabel fits stratify on each row's rarest label, the
+    minimum applying to every label's positives and negatives.
     """
 
     learning_rate: float = 0.05
@@ -114,9 +120,10 @@ class ProxySettings:
     min_leaf: int = 20
     min_hessian: float = 1e-3
     l2: float = 0.0
-    round_budget: int = 4_000_000  # rows × rounds per fit (0: no budget); see above
+    round_budget: int = 8_000_000  # rows × rounds per fit (0: no budget); see above
     sample_rows: int = 20_000  # fitted rows above which a fold's fits use one sample (0: never)
-    min_class_rows: int = 400  # rows the rarest class keeps in the sample (else no sample)
+    sample_budget: int = 4_000_000  # rows × rounds per fit on a row sample (0: round_budget)
+    min_class_rows: int = 400  # rows the rarest class must keep in the sample (else no sample)
     seed: int = 0
     threads: int = 1  # OpenMP threads per fit; one per worker process never oversubscribes
     early_stopping: bool = True
@@ -125,12 +132,14 @@ class ProxySettings:
     stop_metric: str | None = None  # the run's deciding metric; None: the target's default
     fixed_rounds: int = 100  # rounds of a training set too small to hold rows out
 
-    def scaled(self, rows: int) -> ProxySettings:
-        """The settings for a fit on `rows` rows: the round cap and learning rate of the
-        row-round budget (unchanged below `round_budget / n_iter` rows; idempotent)."""
-        if not self.round_budget or rows * self.n_iter <= self.round_budget:
+    def scaled(self, rows: int, sampled: bool = False) -> ProxySettings:
+        """The settings for a fit on `rows` rows (`sampled`: a row sample, with its own
+        `sample_budget`): the round cap and learning rate of the row-round budget (unchanged
+        below budget / `n_iter` rows; idempotent)."""
+        budget = self.sample_budget if sampled and self.sample_budget else self.round_budget
+        if not budget or rows * self.n_iter <= budget:
             return self
-        cap = max(MIN_ROUNDS, self.round_budget // max(rows, 1))
+        cap = max(MIN_ROUNDS, budget // max(rows, 1))
         if cap >= self.n_iter:
             return self
         rate = self.learning_rate * self.n_iter / cap  # learning rate × cap kept
@@ -152,9 +161,14 @@ class ProxySettings:
         """The row-round budget in words ('' without one)."""
         if not self.round_budget:
             return ""
+        on_sample = (
+            f"; {self.sample_budget:,} on a row sample"
+            if self.sample_rows and self.sample_budget
+            else ""
+        )
         return (
-            f"at most {self.round_budget:,} rows × rounds per fit (larger training sets get "
-            f"fewer rounds at a proportionally larger learning rate), "
+            f"at most {self.round_budget:,} rows × rounds per fit{on_sample} (larger training "
+            f"sets get fewer rounds at a proportionally larger learning rate), "
         )
 
     def sample_text(self) -> str:
@@ -163,8 +177,8 @@ class ProxySettings:
             return "no subsampling"
         return (
             f"a fold whose fitted rows exceed {self.sample_rows:,} trains every loss on one "
-            f"seeded sample of {self.sample_rows:,} of them (stratified by class at one rate, "
-            f"raised so the rarest class keeps {self.min_class_rows} rows, else no sample; the "
+            f"seeded sample of {self.sample_rows:,} of them (stratified by class at one rate; "
+            f"none when the rarest class would keep fewer than {self.min_class_rows} rows; the "
             f"held-out rows and the test fold whole), no bagging"
         )
 
@@ -597,12 +611,12 @@ def fit_sample(
     n: int, y_fit: NDArray[Any] | None, classes: bool, settings: ProxySettings
 ) -> NDArray[np.intp] | None:
     """The seeded row sample of `n` fitted rows (sorted positions among them), or None when
-    they are all kept (`n ≤ sample_rows`, or the rarest class would fall below
-    `min_class_rows`). See `ProxySettings` ("Row sample").
+    they are all kept (`n ≤ sample_rows`, or the rarest class would keep fewer than
+    `min_class_rows` rows). See `ProxySettings` ("Row sample").
 
-    One rate r = sample_rows / n for every stratum (class; multilabel: the row's rarest label),
-    raised to min_class_rows / (rarest class count); each stratum keeps round(r × its rows),
-    the ones with the smallest keys of a seeded uniform stream independent of `inner_split`'s.
+    One rate r = sample_rows / n for every stratum (class; multilabel: the row's rarest label);
+    each stratum keeps round(r × its rows), the ones with the smallest keys of a seeded uniform
+    stream independent of `inner_split`'s.
     """
     import numpy as np
 
@@ -611,12 +625,8 @@ def fit_sample(
         return None
     rate = cap / n
     strata = sample_strata(y_fit, classes)
-    if strata is not None and y_fit is not None:
-        rarest = _rarest(y_fit)
-        if rarest * rate < settings.min_class_rows:
-            rate = settings.min_class_rows / max(rarest, 1)
-    if rate >= 1.0:
-        return None
+    if strata is not None and y_fit is not None and _rarest(y_fit) * rate < settings.min_class_rows:
+        return None  # a rare-event table: its rare class is what it can learn from
     key = np.random.default_rng([settings.seed, SAMPLE_STREAM]).random(n)
     groups = (
         [np.arange(n)]
@@ -816,7 +826,7 @@ def fit_proxy(
         y_train = y_all[data.fit_rows]
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=float)[data.fit_rows]
-    settings = settings.scaled(len(y_train))  # the row-round budget (large tables)
+    settings = settings.scaled(len(y_train), data.sampled_from > 0)  # the row-round budget
     # the held-out rows' targets (empty without early stopping: the scorers are then unused)
     y_stop = y_all[:0] if data.stop_rows is None else y_all[data.stop_rows]
     metric = stop_metric_for(loss, settings, y_all)

@@ -136,9 +136,11 @@ def test_the_row_round_budget_scales_rounds_and_learning_rate_only_for_large_fit
     huge = base.scaled(10_000_000)
     assert (huge.n_iter, huge.learning_rate) == (100, 0.5)  # never below 100 rounds
     assert ProxySettings(round_budget=0).scaled(10**7).n_iter == 1000  # 0: no budget
-    default = ProxySettings()  # 4,000,000 row-rounds: a 20,000-row sample gets 4e6 / 2e4
-    assert default.scaled(4_000) == default
-    assert (default.scaled(20_000).n_iter, default.scaled(20_000).learning_rate) == (200, 0.25)
+    default = ProxySettings()  # a row sample has its own budget: 4,000,000 / 20,000 rounds
+    assert default.scaled(8_000) == default and default.scaled(4_000, sampled=True) == default
+    on_sample = default.scaled(20_000, sampled=True)
+    assert (on_sample.n_iter, on_sample.learning_rate) == (200, 0.25)
+    assert (default.scaled(20_000).n_iter, default.scaled(20_000).learning_rate) == (400, 0.125)
 
 
 def test_validate_applies_one_budgeted_cap_to_every_loss_and_says_so() -> None:

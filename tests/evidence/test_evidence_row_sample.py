@@ -1,9 +1,9 @@
 """The tree proxies' row sample of large training sets (`proxies.fit_sample`, `ProxySettings`).
 
 Above `sample_rows` fitted rows, every loss of a fold trains on one seeded sample of them:
-stratified and equal-probability for classes (the same rate per class, raised so that the rarest
-class keeps `min_class_rows` rows, else no sample), the held-out early-stopping rows and the
-test fold whole. The cap is lowered through the settings here, so that the tables stay small.
+stratified and equal-probability for classes (the same rate per class; no sample when the
+rarest class would keep fewer than `min_class_rows` rows), the held-out early-stopping rows and
+the test fold whole. The cap is lowered through the settings here, so that the tables stay small.
 Expected sizes and proportions are computed from the rule's arithmetic, not from the code.
 """
 
@@ -63,15 +63,10 @@ def test_class_proportions_are_kept_exactly_and_the_rarest_class_keeps_its_minim
     assert rows is not None
     counts = np.bincount(y[rows], minlength=3)
     assert counts.tolist() == [round(55_800 / 3), 1000, 400]  # one rate for every class
-    # a rarer class (800 rows): the rate rises to 400 / 800 for every class (equal probability)
+    # a rarer class (1,197 rows: 399 at the rate): no sample at all, every row kept
     y2 = y.copy()
-    y2[np.flatnonzero(y2 == 2)[800:]] = 0
-    counts2 = np.bincount(y2[fit_sample(n, y2, True, settings)], minlength=3)
-    assert counts2.tolist() == [round(56_200 / 2), 1500, 400]
-    # rarer than the minimum (300 rows): no sample at all
-    y3 = y.copy()
-    y3[np.flatnonzero(y3 == 2)[300:]] = 0
-    assert fit_sample(n, y3, True, settings) is None
+    y2[np.flatnonzero(y2 == 2)[1197:]] = 0
+    assert fit_sample(n, y2, True, settings) is None
     # a numeric target: a plain uniform sample of exactly the cap
     assert len(fit_sample(n, None, False, settings)) == 20_000  # type: ignore[arg-type]
     assert fit_sample(20_000, None, False, settings) is None  # at the cap: every row
@@ -81,11 +76,12 @@ def test_multilabel_sample_is_stratified_on_each_rows_rarest_label() -> None:
     rng = np.random.default_rng(1)
     n = 30_000
     y = (rng.random((n, 3)) < np.array([0.5, 0.2, 0.03])).astype(int)  # label 2: ~900 rows
-    rows = fit_sample(n, y, True, ProxySettings(sample_rows=6_000))
+    # at the rate 6,000 / 30,000 the rarest label keeps ~180 positives: below 400, no sample
+    assert fit_sample(n, y, True, ProxySettings(sample_rows=6_000)) is None
+    rows = fit_sample(n, y, True, ProxySettings(sample_rows=6_000, min_class_rows=100))
     assert rows is not None
-    rate = 400 / int(y[:, 2].sum())  # raised from 0.2: the rarest label keeps 400 positives
-    assert len(rows) == pytest.approx(rate * n, abs=5)
-    assert int(y[rows, 2].sum()) == 400  # its rows are one stratum: exactly
+    assert len(rows) == pytest.approx(6_000, abs=5)  # one rate for every stratum
+    assert int(y[rows, 2].sum()) == round(0.2 * int(y[:, 2].sum()))  # its rows: one stratum
     kept = y[rows].mean(axis=0)
     assert kept == pytest.approx(y.mean(axis=0), abs=0.01)  # every label's share kept
 
@@ -120,7 +116,7 @@ def test_a_rare_class_below_the_minimum_keeps_every_row_and_says_nothing() -> No
 @pytest.mark.slow
 def test_a_sampled_run_says_so_reproduces_and_parallel_equals_serial() -> None:
     x, y = _regression(2500, 4)
-    settings = ProxySettings(sample_rows=800, round_budget=160_000)  # 200 rounds on the sample
+    settings = ProxySettings(sample_rows=800, sample_budget=160_000)  # 200 rounds on the sample
     losses = ["mse", "mae", "huber"]
     # 5 folds on 2 workers: the last fold is split by loss, each part bins its own sample
     serial = cross_validate(frame(x, y), "y", losses, jobs=1, settings=settings)
@@ -143,7 +139,7 @@ def test_a_sampled_run_says_so_reproduces_and_parallel_equals_serial() -> None:
 def test_the_known_best_loss_still_wins_on_a_sampled_table(seed: int) -> None:
     # t(2) noise: the absolute / Huber losses estimate the centre, squared error chases outliers
     x, y = _regression(4000, 10 + seed, df=2.0)
-    settings = ProxySettings(sample_rows=1000, round_budget=200_000)
+    settings = ProxySettings(sample_rows=1000, sample_budget=200_000)
     result = cross_validate(frame(x, y), "y", ["mse", "mae", "huber"], n_folds=4, settings=settings)
     assert any(n.startswith("row sample") for n in result.notes)
     assert result.winner in ("mae", "huber")
