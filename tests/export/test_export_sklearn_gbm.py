@@ -26,6 +26,7 @@ from lossadvisor.evidence.advice import rule_params
 from lossadvisor.evidence.crossval import cross_validate
 from lossadvisor.evidence.proxies import ProxySettings
 from lossadvisor.export import export_recommendation
+from lossadvisor.sklearn_gbm import LossGBMRegressor
 
 TOLERANCE = 1e-6  # relative, per fold
 
@@ -174,3 +175,23 @@ def test_hydra_form_is_the_same_estimator() -> None:
         plain.fit(x, y).predict_proba(x), via_hydra.fit(x, y).predict_proba(x)
     )
     assert set(via_hydra.predict(x)) <= {"small", "medium", "large", "huge"}  # labels as given
+
+
+@pytest.mark.slow
+def test_exported_estimator_trains_on_validates_row_sample_of_a_large_table() -> None:
+    # 2 folds of 52,000 rows: 26,000 training rows, 20,800 fitted; above validate's 20,000-row
+    # cap both sample 20,000 of them (the same seeded rows) with the sample's round budget
+    rng = np.random.default_rng(0)
+    n = 52_000
+    x = rng.normal(size=(n, 3))
+    y = x[:, 0] - x[:, 1] + np.sin(3 * x[:, 2]) + rng.standard_t(3, n)
+    data = pd.DataFrame(x, columns=["a", "b", "c"]).assign(y=y)
+    measured = cross_validate(data, "y", ["huber"], n_folds=2, jobs=1)
+    assert any(note.startswith("row sample: every fold") for note in measured.notes)
+    mine, rounds = [], []
+    for train, test in KFold(2, shuffle=True, random_state=0).split(x):
+        model = LossGBMRegressor(loss="huber").fit(x[train], y[train])
+        rounds.append(model.n_estimators_)
+        mine.append(float(mean_absolute_error(y[test], model.predict(x[test]))))
+    assert mine == pytest.approx(measured.losses[0].fold_scores["mae"], rel=TOLERANCE)
+    assert rounds == measured.losses[0].rounds and max(rounds) <= 200
