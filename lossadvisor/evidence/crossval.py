@@ -26,6 +26,7 @@ from lossadvisor.evidence import metrics as mx
 from lossadvisor.evidence.baseline import constant_cautions, constant_log_loss
 from lossadvisor.evidence.proxies import (
     ProxySettings,
+    bin_rows,
     fit_proxy,
     fit_rows_of,
     proxy_for,
@@ -694,6 +695,7 @@ def fold_job(
 
     classes = n_classes > 0 or y_train.ndim == 2  # stratified held-out rows and row sample
     data = train_dataset(np.asarray(x_train), settings, y_train, classes)
+    test_rows = bin_rows(data, x_test)  # binned once, scored by every loss's booster
     out: dict[str, dict[str, float]] = {}
     for loss in losses:
         if deadline is not None and time.time() >= deadline:
@@ -706,12 +708,12 @@ def fold_job(
                     columns.append(np.full(len(x_test), float(y_train[0, j])))
                     continue
                 fitted = fit_proxy(loss, values[loss], data, y_train[:, j], settings, 2)
-                columns.append(fitted.predict(x_test)[:, 1])
+                columns.append(fitted.predict_binned(test_rows)[:, 1])
                 rounds.append(fitted.rounds)
             pred = np.column_stack(columns)
         else:
             fitted = fit_proxy(loss, values[loss], data, y_train, settings, n_classes)
-            pred = fitted.predict(x_test)
+            pred = fitted.predict_binned(test_rows)
             rounds = [fitted.rounds]
         spread = None  # a point fit's σ for the distributional metrics (metrics.py)
         if mx.needs_spread(panel):

@@ -126,3 +126,32 @@ def test_tables_from_large_table_rows_use_lightgbm(monkeypatch: pytest.MonkeyPat
     classes = baseline.cross_fit(x, labels, "binary")
     assert classes.model == "LightGBM(loss='log_loss', early stopping)"
     assert classes.fitted.shape == (2000, 2)
+
+
+@pytest.mark.parametrize(
+    ("loss", "kind"),
+    [("absolute_error", "real"), ("poisson", "count"), ("log_loss", "binary"), ("log_loss", "4")],
+)
+def test_rows_scored_on_the_training_bins_equal_lightgbms_predict(loss: str, kind: str) -> None:
+    """`predict` sums the trees over binned rows (a validation set of the live booster); it must
+    give LightGBM's own `Booster.predict` at the kept iteration, to the bit (missing values and
+    categories included)."""
+    x = _features(11)
+    signal = _signal(x)
+    noise = np.random.default_rng(12).standard_t(3, N)
+    y: np.ndarray = {
+        "real": signal + noise,
+        "count": np.random.default_rng(13).poisson(np.exp(0.5 * signal)).astype(float),
+        "binary": np.where(signal + noise > 0, "a", "b"),
+        "4": np.digitize(signal + noise, [-1.0, 0.0, 1.0]),
+    }[kind]
+    model = LightGBMBaseline(loss).fit(x.iloc[:4000], y[:4000])
+    held = x.iloc[4000:]
+    reference = model._booster.predict(held, num_iteration=model.n_iter_)
+    if loss == "log_loss":
+        if reference.ndim == 1:  # binary: LightGBM gives P(second class)
+            reference = np.column_stack([1 - reference, reference])
+        np.testing.assert_array_equal(model.predict_proba(held), reference)
+    else:
+        np.testing.assert_array_equal(model.predict(held), reference)
+    assert model._booster.current_iteration() == model.n_iter_  # rolled back to the kept one
