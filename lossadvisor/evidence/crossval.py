@@ -655,14 +655,15 @@ def _measure(
     done = 0
     if progress:
         progress(0, total, "fold 1")
-    for (k, part), measured in zip(units, results, strict=False):
+    for i, ((_, part), measured) in enumerate(zip(units, results, strict=False)):
         for loss, fold_scores in measured.items():
             scores[loss].append(fold_scores)
         done += len(measured)
         if len(measured) < len(part):
             stopped = True
-        if progress:
-            progress(done, total, f"fold {k + 2}" if k + 2 <= len(folds) else "done")
+        if progress:  # the fold of the next job: a split fold is not done after its first part
+            following = units[i + 1][0] + 1 if i + 1 < len(units) else None
+            progress(done, total, "done" if following is None else f"fold {following}")
     if done < total:
         stopped = True
     return scores, stopped

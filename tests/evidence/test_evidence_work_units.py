@@ -92,3 +92,18 @@ def test_split_folds_give_the_serial_numbers() -> None:
     assert [e.fold_scores for e in serial.losses] == [e.fold_scores for e in split.losses]
     assert [e.rounds for e in serial.losses] == [e.rounds for e in split.losses]
     assert serial.verdict == split.verdict
+
+
+def test_progress_says_done_only_after_the_last_fit() -> None:
+    """5 folds on 2 workers: the fifth fold is split by loss, so after its first part the bar
+    still names fold 5 (it said "done" with a fit left to run)."""
+    calls: list[tuple[int, int, str]] = []
+    cross_validate(
+        _numbers(), "y", ["mse", "mae", "huber"], jobs=2,
+        progress=lambda done, total, label: calls.append((done, total, label)),
+    )  # fmt: skip
+    total = 15
+    assert calls[0] == (0, total, "fold 1")
+    assert calls[-1] == (total, total, "done")
+    assert all(label != "done" for done, _, label in calls[:-1])
+    assert [label for done, _, label in calls if done == 12] == ["fold 5"]
