@@ -745,29 +745,16 @@ class FittedProxy:
         return _link_prediction(self.loss, self.link, raw + self.offset, self.cuts)
 
     def predict_binned(self, rows: Any) -> NDArray[np.float64]:
-        """`predict` for rows binned on the fit's training bins (`bin_rows`), the same numbers
-        (tested, to the bit) in about half the time: the rows join the live booster as a
-        validation set, whose scores LightGBM sums tree by tree on binned rows, where `predict`
-        first turns every raw row into a sparse vector (3 predicts of a 20,000-row test fold:
-        a fifth of a large fold's evidence time). The booster is rolled back to the kept
-        rounds (the rounds after early stopping's best only showed that it was the best)."""
-        import numpy as np
+        """`predict` for rows binned on the fit's training bins (`bin_rows`): the same numbers
+        in about half the time (`profile.booster.scores_on_bins`; 3 predicts of a 20,000-row
+        test fold were a fifth of a large fold's evidence time). Rolls the booster back to the
+        kept rounds."""
+        from lossadvisor.profile.booster import scores_on_bins
 
-        booster = self.booster
-        while self.rounds and booster.current_iteration() > self.rounds:
-            booster.rollback_one_iter()
-        booster.add_valid(rows, f"rows{len(booster.name_valid_sets)}")
-        scored: list[NDArray[np.float64]] = []
-
-        def keep(preds: Any, data: Any) -> list[Any]:
-            if data is rows:
-                scored.append(np.array(preds, dtype=float))
-            return []  # no metric: this only reads the scores
-
-        booster.eval_valid(feval=keep)
+        scored = scores_on_bins(self.booster, rows, self.rounds)
         if self.offset is None:  # a native objective: its output, as `predict` gives it
-            return scored[0]
-        return _link_prediction(self.loss, self.link, scored[0] + self.offset, self.cuts)
+            return scored
+        return _link_prediction(self.loss, self.link, scored + self.offset, self.cuts)
 
 
 def bin_rows(data: FoldData, x: NDArray[np.float64]) -> Any:
