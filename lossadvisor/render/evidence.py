@@ -83,9 +83,10 @@ def tune_view(result: TuneResult) -> RenderableType:
     )
     # The rate is a column only where it was searched (the MLP's is fixed: `result.engine`).
     rates = {trial.learning_rate for trial in result.trials}
+    searched = len(rates) > 1
     table = Table(title=title, title_justify="left")
     table.add_column("setting")
-    if len(rates) > 1:
+    if searched:
         table.add_column("learning rate", justify="right")
     table.add_column(f"{result.metric} {arrow}", justify="right")
     ordered = sorted(result.trials, key=lambda t: t.mean, reverse=result.higher_is_better)
@@ -94,7 +95,7 @@ def tune_view(result: TuneResult) -> RenderableType:
         if trial == result.default:
             setting += "  [default]"
         style = "bold green" if trial == result.best else ""
-        rate = [f"{trial.learning_rate:.3g}"] if len(rates) > 1 else []
+        rate = [f"{trial.learning_rate:.3g}"] if searched else []
         table.add_row(Text(setting, style=style), *rate, f"{trial.mean:.4g} ± {trial.std:.2g}")
     parts: list[RenderableType] = [table]
     hidden = len(ordered) - SHOWN_TRIALS
@@ -106,7 +107,7 @@ def tune_view(result: TuneResult) -> RenderableType:
                 style="dim",
             )
         )
-    if len(rates) == 1:
+    if not searched and rates:
         fixed = f"  every setting trained at learning rate {next(iter(rates)):.3g}"
         parts.append(Text(fixed, style="dim"))
     if result.engine:
