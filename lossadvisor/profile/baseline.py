@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lossadvisor.profile.booster import LightGBMBaseline, rows_of
 from lossadvisor.profile.sketch import FloatArray
 
 if TYPE_CHECKING:
@@ -127,6 +126,8 @@ def boosted(loss: str, n: int) -> tuple[Any, str]:
     HistGradientBoosting with BOOSTING, or from LARGE_TABLE rows LightGBM with the same settings
     (`booster.py`: its fits run on every core side by side; HistGradientBoosting's hold the GIL)."""
     if n >= LARGE_TABLE:
+        from lossadvisor.profile.booster import LightGBMBaseline
+
         return LightGBMBaseline(loss=loss, **LIGHTGBM_BOOSTING), "LightGBM"
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
@@ -169,6 +170,8 @@ def out_of_fold(
 
     from sklearn.base import clone
     from threadpoolctl import threadpool_limits
+
+    from lossadvisor.profile.booster import rows_of
 
     def one(split: tuple[Any, Any]) -> tuple[Any, Any, Any]:
         train, test = split

@@ -9,7 +9,7 @@ two cores against 2.9 s for one fold alone. LightGBM's training call runs in C++
 (1.4826·MAD 1.337 against 1.333, mean absolute residual 1.234 against 1.233, on the
 `benchmarks/validate_speed.py` table).
 
-`LightGBMBaseline` is a scikit-learn estimator (cloned per fold) that trains what
+`LightGBMBaseline` is a scikit-learn estimator (`BaseEstimator`: cloned per fold) that trains what
 `baseline.BOOSTING` asks of HistGradientBoosting: the same loss, 31 leaves, ≥ 20 rows per leaf,
 learning rate 0.1, at most 200 iterations, no L2 penalty, 1e-3 minimum curvature per leaf, 255
 bins, native categorical columns (pandas categories), missing values sent down the better side,
@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 if TYPE_CHECKING:
     from lossadvisor.profile.sketch import FloatArray
@@ -38,7 +39,7 @@ OBJECTIVES = {
 }
 
 
-class LightGBMBaseline:
+class LightGBMBaseline(BaseEstimator):
     """A LightGBM booster with HistGradientBoosting's baseline settings (module docstring).
 
     `loss`: absolute_error, poisson or squared_error (regression), or log_loss (classes:
@@ -59,16 +60,6 @@ class LightGBMBaseline:
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.random_state = random_state
-
-    # scikit-learn's clone reads the constructor's parameters through these two methods.
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        names = ("loss", "max_iter", "learning_rate", "validation_fraction", "n_iter_no_change")
-        return {name: getattr(self, name) for name in (*names, "random_state")}
-
-    def set_params(self, **params: Any) -> LightGBMBaseline:
-        for name, value in params.items():
-            setattr(self, name, value)
-        return self
 
     def _params(self, n_classes: int) -> dict[str, Any]:
         if self.loss == "log_loss":
