@@ -51,6 +51,12 @@ SMALL_TABLE = 100  # fewer rows than this: repeated cross-validation
 REPEATS = 3
 ROUNDS = "_rounds"  # key of a fold's scores that carries the boosting rounds kept, not a metric
 PARALLEL_WORK = 400_000  # rows × fits below which process start-up costs more than it saves
+# The proxies train in 32-bit floats: LightGBM keeps labels and gradients as `float`
+# (`label_t`, `score_t` in include/LightGBM/meta.h) and the MLP runs in torch's float32. A
+# real-valued target must fit that range with room for its errors (|prediction − y| up to
+# twice its largest magnitude), and must not sit wholly below its smallest normal number.
+FLOAT32_MAX = 3.4028234663852886e38
+FLOAT32_TINY = 1.1754943508222875e-38
 
 
 @dataclass(frozen=True)
@@ -151,6 +157,17 @@ def prepare_table(
         notes.append(f"the other targets ({', '.join(o for o in drop[1:])}) are not features")
     if features.shape[1] == 0:
         raise InputError(f"the data has no column besides the target '{target}' to learn from.")
+    infinite = _infinite_cells(features)
+    if infinite:
+        notes.append(
+            f"{infinite} feature value{'s were' if infinite > 1 else ' was'} ±inf: read as "
+            "missing (median-imputed, with a missing-value indicator column)"
+        )
+    if all(features[c].nunique(dropna=False) < 2 for c in features.columns):
+        notes.append(
+            "no feature varies (every column is constant): each loss is measured by its constant "
+            "fit, the one value it predicts for every row"
+        )
     column = frame[target]
     sets = _label_sets(column, target_type) if family == "classification" else None
     if sets is not None:
@@ -188,6 +205,14 @@ def prepare_table(
         )
     ordered = order is not None or any(proxy_for(loss).kind == "ordinal" for loss in losses)
     return Table(features, y, task, classes, notes, ordered and task == "multiclass")
+
+
+def _infinite_cells(features: pd.DataFrame) -> int:
+    """How many values of the numeric feature columns are ±inf."""
+    import numpy as np
+
+    numbers = features.select_dtypes(include="number")
+    return int(np.isinf(numbers.to_numpy(dtype=float)).sum()) if numbers.shape[1] else 0
 
 
 def _class_order(
@@ -274,6 +299,7 @@ def _check_support(losses: Sequence[str], y: NDArray[Any], target: str) -> None:
 
     if not np.all(np.isfinite(y)):
         raise InputError(f"target '{target}' contains infinite values.")
+    _check_magnitude(float(np.max(np.abs(y))), target)
     for loss in losses:
         needs = proxy_for(loss).needs
         if needs == "nonnegative" and (y.min() < 0 or y.sum() <= 0):
@@ -291,6 +317,27 @@ def _check_support(losses: Sequence[str], y: NDArray[Any], target: str) -> None:
                 f"loss '{loss}' needs a target in [0, 1] (proportions); '{target}' spans "
                 f"[{y.min():g}, {y.max():g}]."
             )
+
+
+def _check_magnitude(largest: float, target: str) -> None:
+    """Refuse a real-valued target outside the proxies' 32-bit range (FLOAT32_MAX): there LightGBM
+    and torch would train on overflowed (inf) or flushed (0) values and report a meaningless
+    verdict. A change of units (a power of ten) fixes it; the suggested factor brings the
+    largest magnitude near 1."""
+    if largest > FLOAT32_MAX / 2:
+        factor = f"1e{math.floor(math.log10(largest)):+d}"
+        raise InputError(
+            f"target '{target}' reaches {largest:.3g} in magnitude: the proxies train in 32-bit "
+            f"floats (LightGBM, torch), which end at 3.4e+38, so its errors would overflow; "
+            f"divide it by {factor} (a change of units) and run it again."
+        )
+    if 0 < largest < FLOAT32_TINY:
+        factor = f"1e{-math.floor(math.log10(largest)):+d}"
+        raise InputError(
+            f"target '{target}' is at most {largest:.3g} in magnitude: the proxies train in "
+            f"32-bit floats (LightGBM, torch), which hold values below 1.2e-38 only as 0 or with "
+            f"lost digits; multiply it by {factor} (a change of units) and run it again."
+        )
 
 
 def plan_folds(y: NDArray[Any], task: str, n_folds: int, seed: int) -> FoldPlan:
@@ -502,7 +549,7 @@ def cross_validate(
         metric, why = mx.default_metric(table.task, table.y, bool(spread_heads))
         notes.append(f"deciding metric {metric}: {why} (choose with --metric)")
     else:
-        metric = mx.parse_metric(metric, table.task)
+        metric = mx.parse_metric(metric, table.task, table.y)
     panel = mx.panel_for(table.task, table.y, metric, table.ordered, bool(spread_heads))
     if mx.needs_spread(panel):
         notes.append(mx.predictive_note(spread_heads, panel))

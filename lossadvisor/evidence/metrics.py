@@ -51,6 +51,9 @@ CLASSES = ("binary", "multiclass")
 class Metric:
     higher_is_better: bool
     tasks: tuple[str, ...]  # the table kinds it can be computed on
+    # the targets it is defined for: a deviance is the log-likelihood ratio of its family, whose
+    # support is y >= 0 (Poisson, Tweedie 1 < p < 2) or y > 0 (Gamma); "any" for the others
+    support: str = "any"
 
 
 _NUMERIC = ("regression", "proportion")
@@ -63,9 +66,9 @@ METRICS: dict[str, Metric] = {
     "mape": Metric(False, ("regression",)),
     "r2": Metric(True, _NUMERIC),
     "quantile": Metric(False, ("regression",)),  # written quantile:τ (pinball loss at τ)
-    "poisson_deviance": Metric(False, ("regression",)),
-    "gamma_deviance": Metric(False, ("regression",)),
-    "tweedie_deviance": Metric(False, ("regression",)),  # power 1.5 (TWEEDIE_POWER)
+    "poisson_deviance": Metric(False, ("regression",), "nonnegative"),
+    "gamma_deviance": Metric(False, ("regression",), "positive"),
+    "tweedie_deviance": Metric(False, ("regression",), "nonnegative"),  # power 1.5
     "log_loss": Metric(False, _PROBS),
     "brier": Metric(False, _PROBS),
     "accuracy": Metric(True, (*CLASSES, "multilabel")),
@@ -102,9 +105,10 @@ def t_critical(df: int) -> float:
     return T_CRITICAL_95[min(max(df, 1), 30) - 1]
 
 
-def parse_metric(text: str, task: str) -> str:
+def parse_metric(text: str, task: str, y: NDArray[Any] | None = None) -> str:
     """A user metric ('mae', 'pinball:0.9', 'macro_f1', ...) as its canonical name, checked
-    against the table kind. Parsing is recommend's (`context.parse_metric`)."""
+    against the table kind and, given the target `y`, against the metric's support (a deviance
+    of a negative count is undefined). Parsing is recommend's (`context.parse_metric`)."""
     from lossadvisor.context import parse_metric as parse_context_metric
 
     name, tau = parse_context_metric(text)
@@ -117,6 +121,17 @@ def parse_metric(text: str, task: str) -> str:
     if task not in METRICS[name].tasks:
         valid = ", ".join(m for m, spec in METRICS.items() if task in spec.tasks)
         raise InputError(f"--metric: '{name}' is not a {task} metric. Valid: {valid}.")
+    support = METRICS[name].support
+    if y is not None and support != "any":
+        import numpy as np
+
+        lowest = float(np.min(y))
+        if lowest < 0 or (support == "positive" and lowest <= 0):
+            bound = "> 0" if support == "positive" else ">= 0"
+            raise InputError(
+                f"--metric: {name} is defined for targets {bound}; this one has minimum "
+                f"{lowest:g} (choose mae, rmse or quantile:τ)."
+            )
     return f"quantile:{tau:g}" if name == "quantile" else name
 
 

@@ -284,13 +284,23 @@ def fold_tensors(
     settings: MLPSettings,
     classes: bool,
 ) -> FoldTensors:
-    """z-scores from the training fold; the held-out rows of the trees' inner split."""
+    """z-scores from the training fold; the held-out rows of the trees' inner split.
+
+    Test rows are clipped to the training fold's range first: the network is not asked to
+    extrapolate linearly beyond it (a tree's last split holds there too), and a value far
+    outside (1e300 against training values near 0) would overflow float32 and make the
+    prediction NaN. Columns are divided by their largest magnitude before the moments, so that
+    values near 1e308 do not overflow the variance (it would zero the column)."""
     x_train = np.asarray(x_train, dtype=float)
+    x_test = np.clip(np.asarray(x_test, dtype=float), x_train.min(axis=0), x_train.max(axis=0))
+    scale = np.max(np.abs(x_train), axis=0)
+    scale[~(scale > 0)] = 1.0
+    x_train, x_test = x_train / scale, x_test / scale
     mean = x_train.mean(axis=0)
     std = x_train.std(axis=0)
     std[~(std > 0)] = 1.0  # a constant column stays 0
     z_train = (x_train - mean) / std
-    z_test = (np.asarray(x_test, dtype=float) - mean) / std
+    z_test = (x_test - mean) / std
     same = ProxySettings(
         early_stopping=settings.early_stopping,
         validation_fraction=settings.validation_fraction,

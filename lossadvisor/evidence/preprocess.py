@@ -1,20 +1,50 @@
 """Leakage-free preprocessing: a fresh ColumnTransformer fitted on each training fold only.
 
 Numbers: median imputation plus a missing-indicator column (the trees keep the information that a
-value was absent). Categories (text, bool, pandas category): missing -> its own level; up to
-`ONE_HOT_MAX` levels are one-hot encoded, more are target-encoded with scikit-learn's
-TargetEncoder, whose `fit_transform` cross-fits inside the training fold. Unknown levels in the
-held-out fold map to zeros (one-hot) or the training-fold mean (target encoding).
+value was absent); ±inf counts as missing, as in the profile's baseline (scikit-learn's imputer
+refuses it, and the MLP's standardising could not use it). Categories (text, bool, pandas
+category): missing -> its own level; up to `ONE_HOT_MAX` levels are one-hot encoded, more are
+target-encoded with scikit-learn's TargetEncoder, whose `fit_transform` cross-fits inside the
+training fold. Unknown levels in the held-out fold map to zeros (one-hot) or the training-fold
+mean (target encoding).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
 
 ONE_HOT_MAX = 16  # more levels than this: target encoding instead of one column per level
+ENCODER_FOLDS = 5  # the target encoder's inner cross-fitting folds (scikit-learn's default)
+
+
+@dataclass(frozen=True)
+class InnerFolds:
+    """The target encoder's inner folds on a training fold: stratified by class when every
+    class has `n_splits` rows there, else plain K-fold (StratifiedKFold refuses a class with
+    fewer rows than folds: a rare class of a small table). Shuffled and seeded either way."""
+
+    n_splits: int
+    stratify: bool
+    seed: int
+
+    def get_n_splits(self, x: Any = None, y: Any = None, groups: Any = None) -> int:
+        return self.n_splits
+
+    def split(self, x: Any, y: Any = None, groups: Any = None) -> Iterator[tuple[Any, Any]]:
+        import numpy as np
+        from sklearn.model_selection import KFold, StratifiedKFold
+
+        rows_per_class = np.unique(y, return_counts=True)[1] if y is not None else None
+        if self.stratify and rows_per_class is not None and rows_per_class.min() >= self.n_splits:
+            splitter = StratifiedKFold(self.n_splits, shuffle=True, random_state=self.seed)
+            yield from splitter.split(x, y)
+            return
+        yield from KFold(self.n_splits, shuffle=True, random_state=self.seed).split(x)
 
 
 def split_columns(features: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -39,7 +69,6 @@ def build_preprocessor(features: pd.DataFrame, target_kind: str, seed: int) -> A
     """
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
-    from sklearn.model_selection import KFold, StratifiedKFold
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, TargetEncoder
 
@@ -50,16 +79,15 @@ def build_preprocessor(features: pd.DataFrame, target_kind: str, seed: int) -> A
     parts: list[tuple[str, Any, list[str]]] = []
     if numeric:
         imputer = SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)
-        parts.append(("numeric", imputer, numeric))
+        finite = FunctionTransformer(_infinite_as_missing, feature_names_out="one-to-one")
+        parts.append(("numeric", make_pipeline(finite, imputer), numeric))
     if few:
         onehot = OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=float)
         parts.append(("one_hot", make_pipeline(as_text, onehot), few))
     if many:
         # cross-fitting inside the training fold: a row's code never sees its own target
-        splitter = KFold if target_kind == "continuous" else StratifiedKFold
-        encoder = TargetEncoder(
-            target_type=target_kind, cv=splitter(5, shuffle=True, random_state=seed)
-        )
+        folds = InnerFolds(ENCODER_FOLDS, target_kind != "continuous", seed)
+        encoder = TargetEncoder(target_type=target_kind, cv=folds)
         parts.append(("target_encoded", make_pipeline(as_text, encoder), many))
     return ColumnTransformer(parts, remainder="drop", sparse_threshold=0.0)
 
@@ -67,3 +95,10 @@ def build_preprocessor(features: pd.DataFrame, target_kind: str, seed: int) -> A
 def _as_text(frame: Any) -> Any:
     """Categories as strings, missing as its own level (encoders need one dtype, no NaN)."""
     return frame.astype("object").where(frame.notna(), "__missing__").astype(str)
+
+
+def _infinite_as_missing(frame: Any) -> Any:
+    """Numeric columns with ±inf read as missing (NaN)."""
+    import numpy as np
+
+    return frame.replace([np.inf, -np.inf], np.nan)

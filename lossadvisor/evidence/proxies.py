@@ -790,6 +790,11 @@ def _train(
     higher)`) and keep the best round. Returns (booster, rounds kept)."""
     import lightgbm
 
+    if callable(config.get("objective")) and not splittable(train):
+        # No feature has two bins on these rows (a constant column, or a few-row fold where it
+        # is constant): no tree could split, and LightGBM aborts a custom objective there
+        # ("num_features() > 0"). The fit is its start, the loss's best constant (init score).
+        return lightgbm.Booster(params={**config, "objective": "none"}, train_set=train), 0
     if stop is None:
         rounds = settings.n_iter if not settings.early_stopping else settings.fixed_rounds
         # keep_training_booster: skips a model-to-text round trip per fit (a third of small fits)
@@ -811,6 +816,12 @@ def _train(
         keep_training_booster=True,
     )
     return booster, int(booster.best_iteration or booster.current_iteration())
+
+
+def splittable(train: Any) -> bool:
+    """Some feature of the constructed Dataset `train` has two or more bins (LightGBM gives a
+    feature that is constant on its rows no bins at all)."""
+    return any(train.feature_num_bin(i) > 1 for i in range(train.num_feature()))
 
 
 def fit_proxy(

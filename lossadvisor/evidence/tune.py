@@ -166,7 +166,7 @@ def tune_loss(
         predictive = mlp is not None and bool(variance_heads([loss]))  # only the MLP has one
         metric = mx.default_metric(table.task, table.y, predictive)[0]
     else:
-        metric = mx.parse_metric(metric, table.task)
+        metric = mx.parse_metric(metric, table.task, table.y)
     plan = plan_folds(table.y, table.task, n_folds, seed)
     folds = plan.folds
     encoded = [encode_fold(table, train, test, seed) for train, test in folds]

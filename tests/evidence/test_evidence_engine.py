@@ -155,3 +155,28 @@ def test_validate_applies_one_budgeted_cap_to_every_loss_and_says_so() -> None:
     assert result.proxy_settings["n_iter"] == 166
     assert all(r <= 166 for e in result.losses for r in e.rounds)
     assert any("600 rows per fit: at most 166 rounds" in note for note in result.notes)
+
+
+@pytest.mark.parametrize("power", [100, -100])
+def test_a_change_of_units_does_not_change_the_evidence(power: int) -> None:
+    # The ranking is of losses, not of units: y in units 2^power larger or smaller (an exact
+    # scaling in binary floating point, inside float32's range) must keep the rounds, the
+    # winner and every fold's scale-free score. Huber's δ is given in the same units.
+    from lossadvisor.evidence.results import ParamUsed
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(300, 3))
+    y = x[:, 0] + rng.standard_t(3, 300)
+    scale = 2.0**power
+    runs = []
+    for s in (1.0, scale):
+        delta = {"delta": ParamUsed(value=1.0 * s, source="the same δ in the target's units")}
+        runs.append(
+            cross_validate(frame(x, y * s), "y", ["mse", "mae", "huber"], params={"huber": delta})
+        )
+    plain, scaled = runs
+    assert scaled.winner == plain.winner
+    for a, b in zip(plain.losses, scaled.losses, strict=True):
+        assert (a.loss, a.rounds) == (b.loss, b.rounds)
+        np.testing.assert_allclose(np.array(b.fold_scores["mae"]) / scale, a.fold_scores["mae"],
+                                   rtol=1e-5)  # fmt: skip
