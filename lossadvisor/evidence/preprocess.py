@@ -39,8 +39,8 @@ class InnerFolds:
         import numpy as np
         from sklearn.model_selection import KFold, StratifiedKFold
 
-        rows_per_class = np.unique(y, return_counts=True)[1] if y is not None else None
-        if self.stratify and rows_per_class is not None and rows_per_class.min() >= self.n_splits:
+        smallest = np.unique(y, return_counts=True)[1].min() if self.stratify else 0
+        if smallest >= self.n_splits:
             splitter = StratifiedKFold(self.n_splits, shuffle=True, random_state=self.seed)
             yield from splitter.split(x, y)
             return
