@@ -452,16 +452,15 @@ def large_table_settings(
     (`sample_settings`) and the row-round budget for the run's largest fitted set after the
     sample (`ProxySettings.scaled`: every fold then trains with the same cap and rate)."""
     settings, sample_note, largest = sample_settings(settings, folds, table)
-    sampled = sample_note is not None and bool(settings.sample_budget)
-    budget = settings.sample_budget if sampled else settings.round_budget
+    sampled = sample_note is not None
     notes = [] if sample_note is None else [sample_note]
     scaled = settings.scaled(largest, sampled)
     if scaled != settings:
         notes.append(
             f"{largest:,} rows per fit: at most {scaled.n_iter} rounds at learning rate "
             f"{scaled.learning_rate:g} instead of {settings.n_iter} at {settings.learning_rate:g} "
-            f"(the row-round budget of {budget:,} per fit; learning rate × rounds "
-            f"kept at {settings.learning_rate * settings.n_iter:g})"
+            f"(the row-round budget of {settings.budget(sampled):,} per fit; learning rate × "
+            f"rounds kept at {settings.learning_rate * settings.n_iter:g})"
         )
     return scaled, notes
 

@@ -132,11 +132,16 @@ class ProxySettings:
     stop_metric: str | None = None  # the run's deciding metric; None: the target's default
     fixed_rounds: int = 100  # rounds of a training set too small to hold rows out
 
+    def budget(self, sampled: bool = False) -> int:
+        """The row-round budget of a fit: `sample_budget` on a row sample (when set), else
+        `round_budget` (0: none)."""
+        return self.sample_budget if sampled and self.sample_budget else self.round_budget
+
     def scaled(self, rows: int, sampled: bool = False) -> ProxySettings:
-        """The settings for a fit on `rows` rows (`sampled`: a row sample, with its own
-        `sample_budget`): the round cap and learning rate of the row-round budget (unchanged
-        below budget / `n_iter` rows; idempotent)."""
-        budget = self.sample_budget if sampled and self.sample_budget else self.round_budget
+        """The settings for a fit on `rows` rows (`sampled`: a row sample, `budget`): the round
+        cap and learning rate of the row-round budget (unchanged below budget / `n_iter` rows;
+        idempotent)."""
+        budget = self.budget(sampled)
         if not budget or rows * self.n_iter <= budget:
             return self
         cap = max(MIN_ROUNDS, budget // max(rows, 1))
